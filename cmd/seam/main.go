@@ -1,0 +1,10 @@
+// Command seam fuzzes and stresses an FFI boundary. See README.md; `seam help` lists commands.
+package main
+
+import (
+	"os"
+
+	"github.com/seamfuzz/seam/internal/cli"
+)
+
+func main() { os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -1,0 +1,179 @@
+// Package cli implements the seam command line: one file per subcommand, each a function that
+// takes its arguments and writers and returns the exit status (0 nothing found, 1 findings,
+// 2 seam could not do its job).
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/sanrt"
+)
+
+// Exit statuses, the same for every subcommand.
+const (
+	ExitClean    = 0
+	ExitFindings = 1
+	ExitError    = 2
+)
+
+type command struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]command{}
+
+func register(name, summary string, run func(args []string, stdout, stderr io.Writer) int) {
+	commands[name] = command{summary: summary, run: run}
+}
+
+// Main runs one seam command and returns its exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return ExitError
+		}
+		return ExitClean
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "seam: unknown command %q: run `seam help` for the list\n", args[0])
+		return ExitError
+	}
+	return c.run(args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: seam <command> [flags]   (seam <command> -h for its flags)")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "exit status: 0 nothing found, 1 findings, 2 seam could not do its job")
+}
+
+// usageError marks errors that come from bad flags or arguments.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// fail prints one line and returns the exit status for "could not do its job".
+func fail(stderr io.Writer, cmd string, err error) int {
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "seam %s: %s (see seam %s -h)\n", cmd, ue.msg, cmd)
+	} else {
+		fmt.Fprintf(stderr, "seam %s: %v\n", cmd, err)
+	}
+	return ExitError
+}
+
+// newFlags returns a flag set that reports errors through fail instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("seam "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses and turns flag errors into exit status 2 (-h is a clean exit).
+func parseFlags(fs *flag.FlagSet, args []string) (ok bool, code int) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return false, ExitClean
+		}
+		return false, ExitError
+	}
+	return true, 0
+}
+
+// engineFlags are the -engines/-variant pair most commands share.
+type engineFlags struct {
+	engines string
+	variant string
+}
+
+func (f *engineFlags) register(fs *flag.FlagSet) {
+	def := os.Getenv("SEAM_ENGINES")
+	if def == "" {
+		def = "cpp,rust"
+	}
+	fs.StringVar(&f.engines, "engines", def, "comma-separated engines: cpp, rust, mutant:NAME, native/mutants/NAME or a path to a .so (env SEAM_ENGINES)")
+	v := os.Getenv("SEAM_VARIANT")
+	if v == "" {
+		v = "debug"
+	}
+	fs.StringVar(&f.variant, "variant", v, "build variant: "+strings.Join(engine.Variants, ", ")+" (env SEAM_VARIANT)")
+}
+
+// specs splits -engines.
+func (f *engineFlags) specs() []string {
+	var out []string
+	for _, s := range strings.Split(f.engines, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// resolve maps every engine spec to a path.
+func (f *engineFlags) resolve() ([]string, error) {
+	specs := f.specs()
+	if len(specs) == 0 {
+		return nil, usageError{"-engines is empty"}
+	}
+	var paths []string
+	for _, s := range specs {
+		p, err := engine.Resolve(s, f.variant)
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// openEngines makes sure this process runs the sanitizer runtime the libraries need (re-
+// executing itself if not), then loads them all.
+func openEngines(paths []string) ([]*engine.Engine, error) {
+	need := sanrt.None
+	for _, p := range paths {
+		rt, err := engine.RuntimeOf(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: not a shared library: %w", p, err)
+		}
+		if rt != sanrt.None && need != sanrt.None && rt != need {
+			return nil, fmt.Errorf("cannot load %s and %s libraries in one process: run them separately", need, rt)
+		}
+		if rt != sanrt.None {
+			need = rt
+		}
+	}
+	if err := sanrt.Ensure(need); err != nil {
+		return nil, err
+	}
+	var out []*engine.Engine
+	for _, p := range paths {
+		e, err := engine.Open(p)
+		if err != nil {
+			for _, o := range out {
+				o.Close()
+			}
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test. The Go tests load native engines; the behaviour table runs once per variant
+# (the process can hold one sanitizer runtime, so each variant is its own `go test` run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+# Symbols on, so Go frames in sanitizer reports are named.
+export GOFLAGS="${GOFLAGS:-} -ldflags=-s=false"
+echo "== go vet"
+$GO vet ./...
+echo "== go test (asan variant: behaviour table, corpus replay, seeded-bug proofs)"
+SEAM_VARIANT=asan $GO test -count=1 -timeout 20m ./...
+for v in debug release; do
+  echo "== go test ./engine (variant $v)"
+  SEAM_VARIANT=$v $GO test -count=1 -timeout 5m ./engine/
+done
