@@ -1,0 +1,443 @@
+// Package isolate runs inputs in a child process, so a native crash or hang kills the child and
+// not seam, and is pinned to the input that caused it.
+//
+// The child writes "S <i>" to a progress file before each input and "O <i>" or "F <i> <msg>"
+// after it, with plain write syscalls, so the kernel has the mark even if the next instruction
+// kills the process. When the child dies, the last started-but-unfinished input is the culprit;
+// the parent records the child's output (the sanitizer report) and starts a new child for the
+// inputs that remain.
+//
+// The child is the same binary: the parent re-executes it with SEAM_ISOLATE_JOB set, and the
+// binary's entry point (seam's main, a package's TestMain) calls ServeIfChild first.
+package isolate
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Handler runs one input in the child. A returned error is a finding that is not a crash (a
+// mismatch, a contract breach); a crash simply kills the process.
+type Handler func(input []byte) error
+
+// Setup builds a handler in the child from the job's arguments (open libraries, etc.).
+type Setup func(args map[string]string) (Handler, error)
+
+var (
+	regMu    sync.Mutex
+	registry = map[string]Setup{}
+)
+
+// Register makes a kind of job runnable in children. Call it from init.
+func Register(kind string, s Setup) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	registry[kind] = s
+}
+
+// Kinds lists the registered job kinds.
+func Kinds() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	var out []string
+	for k := range registry {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Job is what one child runs.
+type Job struct {
+	Kind   string            `json:"kind"`
+	Args   map[string]string `json:"args,omitempty"`
+	Inputs []string          `json:"inputs"` // files holding the raw input bytes
+}
+
+// Outcome of one input.
+type Outcome string
+
+const (
+	Passed  Outcome = "ok"
+	Finding Outcome = "finding" // the handler returned an error
+	Crashed Outcome = "crash"   // the child died while running it
+	Hung    Outcome = "hang"    // no progress within the timeout
+	NotRun  Outcome = "not-run" // the run was cancelled first
+)
+
+// Result is the outcome of one input.
+type Result struct {
+	Input    string
+	Outcome  Outcome
+	Message  string // the finding's error text
+	Output   []byte // the child's output up to its death (crash, hang)
+	ExitCode int
+	Duration time.Duration
+}
+
+// Options control a run.
+type Options struct {
+	Command []string      // child command line; default: this executable with no arguments
+	Env     []string      // extra environment for the child
+	Timeout time.Duration // per input; 0 = 10s
+	// OnHang is called with the child's pid before it is killed, to capture a native stack
+	// (see GDBStack); its text goes into the hang report.
+	OnHang func(pid int) string
+}
+
+const (
+	envJob      = "SEAM_ISOLATE_JOB"
+	envProgress = "SEAM_ISOLATE_PROGRESS"
+	maxOutput   = 1 << 20
+)
+
+// HangMarker starts every hang report; the report parser keys on it.
+const HangMarker = "==seam== HANG:"
+
+// Run executes every input of job, one child at a time, restarting after each crash or hang.
+func Run(ctx context.Context, job Job, opts Options) ([]Result, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if len(opts.Command) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		opts.Command = []string{exe}
+	}
+	dir, err := os.MkdirTemp("", "seam-isolate-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	results := make([]Result, len(job.Inputs))
+	for i, in := range job.Inputs {
+		results[i] = Result{Input: in, Outcome: NotRun}
+	}
+	next := 0
+	for round := 0; next < len(job.Inputs); round++ {
+		if ctx.Err() != nil {
+			return results, ctx.Err()
+		}
+		sub := job
+		sub.Inputs = job.Inputs[next:]
+		done, err := runChild(ctx, dir, round, sub, opts, results[next:])
+		if err != nil {
+			return results, err
+		}
+		next += done
+	}
+	return results, nil
+}
+
+// runChild runs one child over inputs and fills res; it returns how many inputs are settled.
+func runChild(ctx context.Context, dir string, round int, job Job, opts Options, res []Result) (int, error) {
+	jobPath := filepath.Join(dir, fmt.Sprintf("job-%d.json", round))
+	progPath := filepath.Join(dir, fmt.Sprintf("progress-%d", round))
+	b, err := json.Marshal(job)
+	if err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(jobPath, b, 0o600); err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(progPath, nil, 0o600); err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(opts.Command[0], opts.Command[1:]...)
+	cmd.Env = append(append(os.Environ(), opts.Env...), envJob+"="+jobPath, envProgress+"="+progPath)
+	out := &tailBuffer{max: maxOutput}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("start child %s: %w", opts.Command[0], err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	var waitErr error
+	hung := false
+	hangNote := ""
+	lastSize, lastChange := int64(-1), time.Now()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+loop:
+	for {
+		select {
+		case waitErr = <-exited:
+			break loop
+		case <-ctx.Done():
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+			return len(res), nil
+		case <-tick.C:
+			if st, err := os.Stat(progPath); err == nil && st.Size() != lastSize {
+				lastSize, lastChange = st.Size(), time.Now()
+				continue
+			}
+			if time.Since(lastChange) > opts.Timeout {
+				hung = true
+				if opts.OnHang != nil {
+					hangNote = opts.OnHang(cmd.Process.Pid)
+				}
+				// SIGABRT first: Go (and sanitizers) print stacks; then make sure it is gone.
+				syscall.Kill(cmd.Process.Pid, syscall.SIGABRT)
+				select {
+				case waitErr = <-exited:
+				case <-time.After(3 * time.Second):
+					syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+					waitErr = <-exited
+				}
+				break loop
+			}
+		}
+	}
+	elapsed := time.Since(start)
+	marks, err := readProgress(progPath)
+	if err != nil {
+		return 0, err
+	}
+	settled := 0
+	inFlight := -1
+	for i := range res {
+		m, ok := marks[i]
+		switch {
+		case !ok:
+		case m.done:
+			res[i].Outcome = Passed
+			if m.finding != "" {
+				res[i].Outcome, res[i].Message = Finding, m.finding
+			}
+			res[i].Duration = m.dur
+			settled = i + 1
+		default:
+			inFlight = i
+		}
+	}
+	code := exitCode(waitErr)
+	if inFlight >= 0 {
+		r := &res[inFlight]
+		r.Outcome, r.Output, r.ExitCode, r.Duration = Crashed, out.Bytes(), code, elapsed
+		if hung {
+			r.Outcome = Hung
+			hdr := fmt.Sprintf("%s no progress for %s in %s input %s\n", HangMarker, opts.Timeout, job.Kind, filepath.Base(r.Input))
+			r.Output = append([]byte(hdr+hangNote), r.Output...)
+		}
+		return inFlight + 1, nil
+	}
+	if settled < len(res) || code != 0 {
+		// The child died outside any input (setup failed, or at exit: a leak report).
+		if settled == len(res) && code != 0 {
+			return settled, &ChildError{Code: code, Output: out.Bytes(), AfterAll: true}
+		}
+		return settled, &ChildError{Code: code, Output: out.Bytes()}
+	}
+	return settled, nil
+}
+
+// ChildError is a child that failed outside any input: setup failed (a library that does not
+// load), or it died after finishing every input (LeakSanitizer's at-exit report).
+type ChildError struct {
+	Code     int
+	Output   []byte
+	AfterAll bool
+}
+
+func (e *ChildError) Error() string {
+	lines := strings.Split(strings.TrimSpace(string(e.Output)), "\n")
+	if len(lines) > 5 {
+		lines = lines[len(lines)-5:]
+	}
+	when := "before finishing its inputs"
+	if e.AfterAll {
+		when = "after its last input"
+	}
+	return fmt.Sprintf("child exited with status %d %s: %s", e.Code, when, strings.Join(lines, " | "))
+}
+
+type mark struct {
+	done    bool
+	finding string
+	dur     time.Duration
+}
+
+func readProgress(path string) (map[int]mark, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	marks := map[int]mark{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	for sc.Scan() {
+		fields := strings.SplitN(sc.Text(), " ", 4)
+		if len(fields) < 2 {
+			continue
+		}
+		i, err := strconv.Atoi(fields[1])
+		if err != nil {
+			continue
+		}
+		switch fields[0] {
+		case "S":
+			marks[i] = mark{}
+		case "O", "F":
+			m := mark{done: true}
+			if len(fields) >= 3 {
+				ns, _ := strconv.ParseInt(fields[2], 10, 64)
+				m.dur = time.Duration(ns)
+			}
+			if fields[0] == "F" && len(fields) == 4 {
+				msg, err := strconv.Unquote(fields[3])
+				if err != nil {
+					msg = fields[3]
+				}
+				m.finding = msg
+			}
+			marks[i] = m
+		}
+	}
+	return marks, sc.Err()
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// ServeIfChild runs the job this process was started for, if any, and exits; otherwise it
+// returns at once. Call it first thing in main or TestMain.
+func ServeIfChild() {
+	jobPath := os.Getenv(envJob)
+	if jobPath == "" {
+		return
+	}
+	os.Exit(serve(jobPath, os.Getenv(envProgress)))
+}
+
+func serve(jobPath, progPath string) int {
+	// The child's own children (tools, nested runs) must not think they are children.
+	os.Unsetenv(envJob)
+	os.Unsetenv(envProgress)
+	b, err := os.ReadFile(jobPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "seam child:", err)
+		return 2
+	}
+	var job Job
+	if err := json.Unmarshal(b, &job); err != nil {
+		fmt.Fprintln(os.Stderr, "seam child: bad job:", err)
+		return 2
+	}
+	regMu.Lock()
+	setup, ok := registry[job.Kind]
+	regMu.Unlock()
+	if !ok {
+		fmt.Fprintf(os.Stderr, "seam child: unknown job kind %q (known: %s)\n", job.Kind, strings.Join(Kinds(), ", "))
+		return 2
+	}
+	handler, err := setup(job.Args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "seam child:", err)
+		return 2
+	}
+	prog, err := os.OpenFile(progPath, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "seam child:", err)
+		return 2
+	}
+	for i, in := range job.Inputs {
+		data, err := os.ReadFile(in)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "seam child:", err)
+			return 2
+		}
+		fmt.Fprintf(prog, "S %d\n", i)
+		start := time.Now()
+		ferr := handler(data)
+		d := time.Since(start).Nanoseconds()
+		if ferr != nil {
+			fmt.Fprintf(prog, "F %d %d %s\n", i, d, strconv.Quote(ferr.Error()))
+		} else {
+			fmt.Fprintf(prog, "O %d %d\n", i, d)
+		}
+	}
+	prog.Close()
+	return 0
+}
+
+// tailBuffer keeps the first and the last part of a child's output: the beginning names the
+// setup, the end holds the report of whatever killed it.
+type tailBuffer struct {
+	mu   sync.Mutex
+	max  int
+	head bytes.Buffer
+	tail []byte
+	cut  bool
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := len(p)
+	if room := t.max/2 - t.head.Len(); room > 0 {
+		k := min(room, len(p))
+		t.head.Write(p[:k])
+		p = p[k:]
+	}
+	if len(p) > 0 {
+		t.tail = append(t.tail, p...)
+		if len(t.tail) > t.max/2 {
+			t.tail = append([]byte(nil), t.tail[len(t.tail)-t.max/2:]...)
+			t.cut = true
+		}
+	}
+	return n, nil
+}
+
+func (t *tailBuffer) Bytes() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := append([]byte(nil), t.head.Bytes()...)
+	if t.cut {
+		out = append(out, "\n... [output cut] ...\n"...)
+	}
+	return append(out, t.tail...)
+}
+
+// GDBStack returns every thread's native backtrace of pid using gdb, or "" when gdb is not
+// installed. Used before killing a hung child, since a Go SIGABRT dump shows no C frames.
+func GDBStack(pid int) string {
+	gdb, err := exec.LookPath("gdb")
+	if err != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, gdb, "-p", strconv.Itoa(pid), "-batch", "-nx",
+		"-ex", "set pagination off", "-ex", "thread apply all bt").CombinedOutput()
+	return string(out)
+}

@@ -1,0 +1,98 @@
+package isolate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func init() {
+	Register("test", func(args map[string]string) (Handler, error) {
+		if args["fail-setup"] != "" {
+			return nil, errors.New("setup refused")
+		}
+		return func(in []byte) error {
+			switch string(in) {
+			case "find":
+				return fmt.Errorf("mismatch: field x: 1 vs 2")
+			case "crash":
+				fmt.Fprintln(os.Stderr, "==1==ERROR: AddressSanitizer: fake report")
+				syscall.Kill(os.Getpid(), syscall.SIGSEGV)
+				time.Sleep(time.Second)
+			case "hang":
+				select {}
+			}
+			return nil
+		}, nil
+	})
+}
+
+func TestMain(m *testing.M) {
+	ServeIfChild()
+	os.Exit(m.Run())
+}
+
+func inputs(t *testing.T, names ...string) []string {
+	dir := t.TempDir()
+	var out []string
+	for i, n := range names {
+		p := filepath.Join(dir, fmt.Sprint(i))
+		require.NoError(t, os.WriteFile(p, []byte(n), 0o644))
+		out = append(out, p)
+	}
+	return out
+}
+
+func TestRunPinsCrashesAndContinues(t *testing.T) {
+	job := Job{Kind: "test", Inputs: inputs(t, "ok", "crash", "ok", "find", "crash", "ok")}
+	res, err := Run(context.Background(), job, Options{})
+	require.NoError(t, err)
+	got := []Outcome{}
+	for _, r := range res {
+		got = append(got, r.Outcome)
+	}
+	assert.Equal(t, []Outcome{Passed, Crashed, Passed, Finding, Crashed, Passed}, got)
+	assert.Contains(t, string(res[1].Output), "AddressSanitizer: fake report")
+	assert.NotZero(t, res[1].ExitCode, "Go turns a fatal signal into exit status 2")
+	assert.Equal(t, "mismatch: field x: 1 vs 2", res[3].Message)
+}
+
+func TestRunDetectsHang(t *testing.T) {
+	job := Job{Kind: "test", Inputs: inputs(t, "ok", "hang", "ok")}
+	res, err := Run(context.Background(), job, Options{Timeout: 500 * time.Millisecond, OnHang: func(pid int) string { return "stack of " + fmt.Sprint(pid) + "\n" }})
+	require.NoError(t, err)
+	assert.Equal(t, Passed, res[0].Outcome)
+	assert.Equal(t, Hung, res[1].Outcome)
+	assert.Contains(t, string(res[1].Output), HangMarker)
+	assert.Contains(t, string(res[1].Output), "stack of ")
+	assert.Equal(t, Passed, res[2].Outcome, "the run goes on after a hang")
+}
+
+func TestSetupFailureIsAnError(t *testing.T) {
+	job := Job{Kind: "test", Args: map[string]string{"fail-setup": "1"}, Inputs: inputs(t, "ok")}
+	_, err := Run(context.Background(), job, Options{})
+	var ce *ChildError
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, err.Error(), "setup refused")
+}
+
+func TestTailBufferKeepsHeadAndTail(t *testing.T) {
+	b := &tailBuffer{max: 20}
+	b.Write([]byte("HEADHEADHE"))
+	for i := 0; i < 100; i++ {
+		b.Write([]byte("x"))
+	}
+	b.Write([]byte("THE-REPORT"))
+	out := string(b.Bytes())
+	assert.Contains(t, out, "HEADHEADHE")
+	assert.Contains(t, out, "THE-REPORT")
+	assert.Contains(t, out, "[output cut]")
+}
