@@ -57,7 +57,9 @@ func GoLayout() Layout {
 
 // layoutFields lists every value of a Layout with the struct and field it describes.
 func layoutFields(l Layout) []LayoutField {
-	f := func(s, name string, v C.uint32_t) LayoutField { return LayoutField{Struct: s, Field: name, Engine: uint64(v)} }
+	f := func(s, name string, v C.uint32_t) LayoutField {
+		return LayoutField{Struct: s, Field: name, Engine: uint64(v)}
+	}
 	return []LayoutField{
 		f("seam_layout_info", "sizeof", l.layout_size),
 		f("pricing_request", "sizeof", l.request_size),

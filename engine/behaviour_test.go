@@ -54,14 +54,14 @@ func req(subtotal int64, region, tier uint32, coupon string) engine.Request {
 
 func TestQuoteToTheCent(t *testing.T) {
 	cases := []struct {
-		name                   string
-		req                    engine.Request
+		name                 string
+		req                  engine.Request
 		final, discount, tax int64
 	}{
-		{"plain", req(10000, 1, 0, ""), 9742, 1000, 742},          // tax 742.5 -> 742 (even)
+		{"plain", req(10000, 1, 0, ""), 9742, 1000, 742}, // tax 742.5 -> 742 (even)
 		{"round up above half", req(10001, 1, 0, ""), 9744, 1000, 743},
-		{"half to even, odd q goes up", req(667, 1, 0, ""), 650, 67, 50},  // tax 49.5 -> 50
-		{"half to even, even q stays", req(222, 1, 0, ""), 216, 22, 16},   // tax 16.5 -> 16
+		{"half to even, odd q goes up", req(667, 1, 0, ""), 650, 67, 50}, // tax 49.5 -> 50
+		{"half to even, even q stays", req(222, 1, 0, ""), 216, 22, 16},  // tax 16.5 -> 16
 		{"coupon matches", req(10000, 1, 1, "SAVE10"), 8119, 2500, 619},
 		{"no coupon", req(10000, 1, 1, ""), 9201, 1500, 701},
 		{"coupon prefix does not match", req(10000, 1, 1, "SAVE1"), 9201, 1500, 701},
@@ -248,11 +248,11 @@ func TestDescribe(t *testing.T) {
 	forEach(t, func(t *testing.T, e *engine.Engine) {
 		r := loaded(t, e, refRules)
 		type c struct {
-			name       string
-			args       engine.DescribeArgs
-			st         engine.Status
-			needed     int
-			text       string
+			name   string
+			args   engine.DescribeArgs
+			st     engine.Status
+			needed int
+			text   string
 		}
 		for _, x := range []c{
 			{"cap 0, NULL buf", engine.DescribeArgs{Region: 1, Cap: 0, NullBuf: true}, engine.BadInput, n, ""},
@@ -309,8 +309,8 @@ func TestExportRoundTrip(t *testing.T) {
 		assert.Equal(t, engine.BadInput, st)
 		_, st = e.NullRules().Export()
 		assert.Equal(t, engine.BadInput, st)
-		e.FreeBytes(nil, 0) // NULL is fine
-		e.NullRules().Free()  // NULL is fine
+		e.FreeBytes(nil, 0)  // NULL is fine
+		e.NullRules().Free() // NULL is fine
 	})
 }
 

@@ -244,7 +244,9 @@ func (r *Rules) ExportWith(a ExportArgs) ([]byte, Status) {
 }
 
 // FreeBytes calls seam_bytes_free directly (for NULL and repeated-free cases).
-func (e *Engine) FreeBytes(p unsafe.Pointer, n int) { C.t_bytes_free(e.t, (*C.uint8_t)(p), C.size_t(n)) }
+func (e *Engine) FreeBytes(p unsafe.Pointer, n int) {
+	C.t_bytes_free(e.t, (*C.uint8_t)(p), C.size_t(n))
+}
 
 // Free calls pricing_rules_free. Freeing a NULL handle is fine.
 func (r *Rules) Free() { C.t_rules_free(r.e.t, r.p) }

@@ -50,13 +50,13 @@ const EnvLogDir = "SEAM_FUZZ_LOGDIR"
 
 // Status is one progress update.
 type Status struct {
-	Elapsed      time.Duration // since the supervised run started
-	Execs        int64         // total across restarts
-	ExecsPerSec  float64       // current rate as Go reports it
-	Interesting  int           // new interesting inputs in this run
-	CorpusTotal  int           // total corpus size Go reports
-	Restarts     int
-	Baseline     bool // still running the seed corpus
+	Elapsed     time.Duration // since the supervised run started
+	Execs       int64         // total across restarts
+	ExecsPerSec float64       // current rate as Go reports it
+	Interesting int           // new interesting inputs in this run
+	CorpusTotal int           // total corpus size Go reports
+	Restarts    int
+	Baseline    bool // still running the seed corpus
 }
 
 // Crasher is one failing input.
@@ -340,4 +340,3 @@ func DecodeGoFuzz(b []byte) ([]byte, error) {
 	}
 	return nil, errors.New("the file does not hold a single []byte value")
 }
-

@@ -136,4 +136,3 @@ func Read(path string) ([]Record, error) {
 	}
 	return out, nil
 }
-
