@@ -73,12 +73,28 @@ func TestHeaderCompilesCleanly(t *testing.T) {
 	root, err := engine.Root()
 	require.NoError(t, err)
 	src := filepath.Join(t.TempDir(), "h")
-	require.NoError(t, os.WriteFile(src, []byte("#include \"seam_pricing.h\"\nint main(void) { pricing_request r = {0}; (void)r; return 0; }\n"), 0o644))
+	// Every declaration is used, so a typo in any prototype fails to compile.
+	prog := `#include "seam_pricing.h"
+static pricing_request req;
+static pricing_result res;
+static seam_layout_info layout;
+int main(void) {
+  void (*fns[])(void) = {
+    (void (*)(void))seam_abi_version, (void (*)(void))seam_engine_name, (void (*)(void))seam_layout,
+    (void (*)(void))pricing_rules_new, (void (*)(void))pricing_rules_load, (void (*)(void))pricing_quote,
+    (void (*)(void))pricing_rules_describe, (void (*)(void))pricing_rules_export,
+    (void (*)(void))seam_bytes_free, (void (*)(void))pricing_rules_free, (void (*)(void))seam_last_error,
+  };
+  (void)fns; (void)req; (void)res; (void)layout;
+  return SEAM_OK + SEAM_BAD_INPUT + SEAM_NO_RULE + SEAM_INTERNAL + SEAM_BUSY > 10;
+}
+`
+	require.NoError(t, os.WriteFile(src, []byte(prog), 0o644))
 	for _, cc := range [][]string{
 		{"gcc", "-std=c11", "-x", "c"},
 		{"g++", "-std=c++17", "-x", "c++"},
 	} {
-		args := append(cc[1:], "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", filepath.Join(root, "native", "include"), src, "-o", os.DevNull)
+		args := append(cc[1:], "-c", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", filepath.Join(root, "native", "include"), src, "-o", os.DevNull)
 		cmd := exec.Command(cc[0], args...)
 		cmd.Env = sanrt.CleanEnv(os.Environ())
 		out, err := cmd.CombinedOutput()

@@ -57,7 +57,8 @@ build_cpp() {
   local src=$1 variant=$2 out=$3
   mkdir -p "$(dirname "$out")"
   # shellcheck disable=SC2046
-  g++ $(cxx_flags "$variant") -I"$src/native/include" "$src"/native/cpp/*.cpp -o "$out.tmp"
+  g++ $(cxx_flags "$variant") -I"$src/native/include" "$src"/native/cpp/*.cpp -o "$out.tmp" ||
+    { echo "native: error: g++ build of $out failed" >&2; return 1; }
   mv -f "$out.tmp" "$out"
 }
 
@@ -71,14 +72,16 @@ build_rust() {
       if have_nightly; then
         toolchain=+nightly
         args+=(--target x86_64-unknown-linux-gnu)
-        flags="-Zsanitizer=address -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes"
-        [ "$variant" = tsan ] && flags="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes"
+        flags="-Zsanitizer=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes"
+        [ "$variant" = tsan ] && flags="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes"
       else
         log "rust $variant: no nightly toolchain, using the debug build"
       fi ;;
   esac
   mkdir -p "$(dirname "$out")"
-  (cd "$src/native/rust" && RUSTFLAGS="$flags" cargo $toolchain build -q --offline --lib "${args[@]}" --target-dir "$tdir")
+  # Legacy mangling: gcc's sanitizer symbolizer does not demangle Rust's v0 names.
+  (cd "$src/native/rust" && RUSTFLAGS="$flags" cargo $toolchain build -q --offline --lib "${args[@]}" --target-dir "$tdir") ||
+    { echo "native: error: cargo build of $out failed" >&2; return 1; }
   local built
   if [ -n "$toolchain" ]; then built="$tdir/x86_64-unknown-linux-gnu/$profile/libseam_rust.so"; else built="$tdir/$profile/libseam_rust.so"; fi
   cp -f "$built" "$out.tmp"
