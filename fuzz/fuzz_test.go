@@ -1,0 +1,53 @@
+package fuzz
+
+import (
+	"os"
+	"testing"
+
+	"github.com/seamfuzz/seam/internal/isolate"
+	"github.com/seamfuzz/seam/internal/sanrt"
+)
+
+// TestMain: load the variant's sanitizer runtime (re-executing if needed), serve child jobs,
+// and, in a go test -fuzz worker, keep stderr: Go discards a worker's stderr, and with it the
+// sanitizer report of every native crash.
+func TestMain(m *testing.M) {
+	if err := sanrt.Ensure(sanrt.For(Variant())); err != nil {
+		os.Stderr.WriteString("seam fuzz tests: " + err.Error() + "\n")
+		os.Exit(2)
+	}
+	isolate.ServeIfChild()
+	CaptureWorkerOutput()
+	os.Exit(m.Run())
+}
+
+func FuzzRules(f *testing.F)        { fuzzTarget(f, rulesTarget) }
+func FuzzQuote(f *testing.F)        { fuzzTarget(f, quoteTarget) }
+func FuzzDescribe(f *testing.F)     { fuzzTarget(f, describeTarget) }
+func FuzzExport(f *testing.F)       { fuzzTarget(f, exportTarget) }
+func FuzzLifecycle(f *testing.F)    { fuzzTarget(f, lifecycleTarget) }
+func FuzzDifferential(f *testing.F) { fuzzTarget(f, differentialTarget) }
+
+// fuzzTarget seeds a Go fuzz function with the target's built-in seeds and its regression
+// corpus (corpus/<target>/), so plain `go test` replays every saved input.
+func fuzzTarget(f *testing.F, t Target) {
+	for _, s := range t.Seeds {
+		f.Add(s)
+	}
+	seeds, err := CorpusInputs(t.Name)
+	if err != nil {
+		f.Fatalf("corpus for %s: %v", t.Name, err)
+	}
+	for _, s := range seeds {
+		f.Add(s.Data)
+	}
+	f.Fuzz(func(tt *testing.T, data []byte) {
+		engines, err := Engines()
+		if err != nil {
+			tt.Fatalf("%v", err)
+		}
+		if err := guard(data, func() error { return t.Run(engines, data) }); err != nil {
+			tt.Fatalf("%v", err)
+		}
+	})
+}

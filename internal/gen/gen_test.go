@@ -1,0 +1,146 @@
+package gen
+
+import (
+	"bytes"
+	"math/rand"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func inputs(n int) [][]byte {
+	r := rand.New(rand.NewSource(1))
+	out := make([][]byte, n)
+	for i := range out {
+		b := make([]byte, 1+r.Intn(64))
+		r.Read(b)
+		out[i] = b
+	}
+	return out
+}
+
+// Every adversarial shape must be reachable from some input.
+func TestEveryShapeIsReachable(t *testing.T) {
+	const limit = 32
+	examples := [][]byte{[]byte("SAVE10"), []byte("HALF")}
+	seen := map[string]bool{}
+	for _, in := range inputs(5000) {
+		b := New(in).BytesFrom(limit, examples)
+		switch {
+		case b.Null && b.Len == 0:
+			seen["null-0"] = true
+		case b.Null && b.Len > 0:
+			seen["null-n"] = true
+		case len(b.Data) == 0:
+			seen["empty"] = true
+		case len(b.Data) == limit:
+			seen["limit"] = true
+		case len(b.Data) == limit+1:
+			seen["limit+1"] = true
+		case len(b.Data) == MiB:
+			seen["1MiB"] = true
+		}
+		if !b.Null && !utf8.Valid(b.Data) {
+			seen["invalid-utf8"] = true
+		}
+		if !b.Null && utf8.Valid(b.Data) && bytes.IndexByte(b.Data, 0) >= 0 {
+			seen["nul-inside"] = true
+		}
+		for _, e := range examples {
+			if bytes.Equal(b.Data, e) {
+				seen["example"] = true
+			}
+		}
+		if !b.Null {
+			require.Equal(t, len(b.Data), b.Len, "Len must match Data when not NULL")
+		}
+	}
+	for _, s := range []string{"null-0", "null-n", "empty", "limit", "limit+1", "1MiB", "invalid-utf8", "nul-inside", "example"} {
+		assert.True(t, seen[s], "shape %s never drawn", s)
+	}
+}
+
+func TestEveryInvalidUTF8ClassIsInvalid(t *testing.T) {
+	for _, c := range invalidUTF8 {
+		assert.False(t, utf8.Valid(c.b), c.name)
+		assert.False(t, utf8.Valid(append([]byte("ok"), c.b...)), c.name)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	for _, in := range inputs(200) {
+		a, b := New(in), New(in)
+		assert.Equal(t, a.Bytes(64), b.Bytes(64))
+		assert.Equal(t, a.Uint32(1, 100), b.Uint32(1, 100))
+		assert.Equal(t, a.Int64(1000), b.Int64(1000))
+		assert.Equal(t, a.Text([][]byte{[]byte("x,y")}, 100), b.Text([][]byte{[]byte("x,y")}, 100))
+	}
+}
+
+func TestExhaustedInputGivesDefaults(t *testing.T) {
+	g := New(nil)
+	assert.False(t, g.More())
+	assert.Equal(t, Buf{Data: []byte{}}, g.Bytes(10))
+	assert.Equal(t, uint32(7), g.Uint32(7, 10))
+	assert.Equal(t, uint32(40), g.StructSize(40))
+	assert.Equal(t, 12, g.Cap(12))
+	assert.Equal(t, 0, g.Choose(5))
+}
+
+func TestIntegersReachTheirEdges(t *testing.T) {
+	seen := map[int64]bool{}
+	enum := map[uint32]bool{}
+	caps := map[int]bool{}
+	for _, in := range inputs(3000) {
+		g := New(in)
+		seen[g.Int64(1000)] = true
+		enum[g.Enum(3)] = true
+		caps[g.Cap(10)] = true
+	}
+	for _, v := range []int64{0, -1, 1000, 1001, -1 << 63, 1<<63 - 1} {
+		assert.True(t, seen[v], "Int64 never gave %d", v)
+	}
+	for _, v := range []uint32{0, 1, 2, 3, 4, 0xFFFFFFFF, 0x80000000} {
+		assert.True(t, enum[v], "Enum never gave %d", v)
+	}
+	for _, v := range []int{0, 9, 10, 11} {
+		assert.True(t, caps[v], "Cap never gave %d", v)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	assert.Equal(t, "NULL len=5", Describe(Buf{Null: true, Len: 5}))
+	assert.Contains(t, Describe(Buf{Data: []byte("a\xffb"), Len: 3}), "invalid-utf8@1")
+}
+
+func FuzzGen(f *testing.F) {
+	for _, in := range inputs(8) {
+		f.Add(in)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g := New(data)
+		for i := 0; i < 8 && g.More(); i++ {
+			b := g.BytesFrom(32, [][]byte{[]byte("A")})
+			if !b.Null && b.Len != len(b.Data) {
+				t.Fatalf("Len %d != len(Data) %d", b.Len, len(b.Data))
+			}
+			g.Text([][]byte{[]byte("1,0,0,0")}, 512)
+			g.Uint32(1, 10)
+			g.Int64(10)
+			g.Enum(3)
+			g.Cap(5)
+			g.StructSize(40)
+			g.Op([]int{1, 2, 3})
+		}
+	})
+}
+
+func BenchmarkBytes(b *testing.B) {
+	in := inputs(64)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		New(in[i%len(in)]).Bytes(32)
+	}
+}
