@@ -27,6 +27,7 @@ func FuzzDescribe(f *testing.F)     { fuzzTarget(f, describeTarget) }
 func FuzzExport(f *testing.F)       { fuzzTarget(f, exportTarget) }
 func FuzzLifecycle(f *testing.F)    { fuzzTarget(f, lifecycleTarget) }
 func FuzzDifferential(f *testing.F) { fuzzTarget(f, differentialTarget) }
+func FuzzRequest(f *testing.F)      { fuzzTarget(f, requestTarget) }
 
 // fuzzTarget seeds a Go fuzz function with the target's built-in seeds and its regression
 // corpus (corpus/<target>/), so plain `go test` replays every saved input.

@@ -39,6 +39,15 @@ func (t Target) Run(engines []*engine.Engine, data []byte) error {
 		}
 		return t.pair(engines[0], engines[1], data)
 	}
+	if t.pair != nil && len(engines) >= 2 {
+		// Targets with both forms check each engine alone first, then compare the first two.
+		for _, e := range engines {
+			if err := t.one(e, data); err != nil {
+				return fmt.Errorf("engine=%s: %w", e.Name(), err)
+			}
+		}
+		return t.pair(engines[0], engines[1], data)
+	}
 	for _, e := range engines {
 		if err := t.one(e, data); err != nil {
 			return fmt.Errorf("engine=%s: %w", e.Name(), err)

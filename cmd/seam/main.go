@@ -7,4 +7,7 @@ import (
 	"github.com/seamfuzz/seam/internal/cli"
 )
 
-func main() { os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	cli.ServeChild() // when started as an isolated child run, runs it and exits
+	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+}

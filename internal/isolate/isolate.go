@@ -26,6 +26,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/seamfuzz/seam/internal/lsan"
 )
 
 // Handler runs one input in the child. A returned error is a finding that is not a crash (a
@@ -64,6 +66,9 @@ type Job struct {
 	Kind   string            `json:"kind"`
 	Args   map[string]string `json:"args,omitempty"`
 	Inputs []string          `json:"inputs"` // files holding the raw input bytes
+	// LeakCheck runs a LeakSanitizer check after every input (when the runtime is loaded); an
+	// input that leaks is reported like a crash, with the leak report as its output.
+	LeakCheck bool `json:"leak_check,omitempty"`
 }
 
 // Outcome of one input.
@@ -102,6 +107,9 @@ const (
 	envProgress = "SEAM_ISOLATE_PROGRESS"
 	maxOutput   = 1 << 20
 )
+
+// ExitLeak is the status of a child that stopped because an input leaked.
+const ExitLeak = 23
 
 // HangMarker starts every hang report; the report parser keys on it.
 const HangMarker = "==seam== HANG:"
@@ -229,6 +237,9 @@ loop:
 		}
 	}
 	code := exitCode(waitErr)
+	if len(res) == 1 && settled == 1 {
+		res[0].Output = out.Bytes() // a lone input's output is what it printed
+	}
 	if inFlight >= 0 {
 		r := &res[inFlight]
 		r.Outcome, r.Output, r.ExitCode, r.Duration = Crashed, out.Bytes(), code, elapsed
@@ -328,6 +339,9 @@ func exitCode(err error) int {
 	return -1
 }
 
+// IsChild reports whether this process was started to run a job.
+func IsChild() bool { return os.Getenv(envJob) != "" }
+
 // ServeIfChild runs the job this process was started for, if any, and exits; otherwise it
 // returns at once. Call it first thing in main or TestMain.
 func ServeIfChild() {
@@ -379,6 +393,10 @@ func serve(jobPath, progPath string) int {
 		start := time.Now()
 		ferr := handler(data)
 		d := time.Since(start).Nanoseconds()
+		if job.LeakCheck && lsan.Check() {
+			// Leave input i in flight: to the parent it is the input that "crashed".
+			return ExitLeak
+		}
 		if ferr != nil {
 			fmt.Fprintf(prog, "F %d %d %s\n", i, d, strconv.Quote(ferr.Error()))
 		} else {

@@ -89,20 +89,47 @@ thread_local! {
     static LAST_ERROR: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Records msg as this thread's last error. Never panics: it runs in the panic guard's own
+/// error path, where a panic would escape into C. During thread teardown (TLS gone) or a
+/// re-entrant borrow the message is dropped instead.
 pub fn set_error(msg: &str) {
-    LAST_ERROR.with(|e| {
-        let mut e = e.borrow_mut();
-        e.clear();
-        e.extend_from_slice(msg.as_bytes());
+    let _ = LAST_ERROR.try_with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            e.clear();
+            e.extend_from_slice(msg.as_bytes());
+        }
     });
 }
 
 /// Copies the last error into out (truncated) and returns its full length.
 pub fn copy_error(out: &mut [u8]) -> usize {
-    LAST_ERROR.with(|e| {
-        let e = e.borrow();
-        let n = e.len().min(out.len());
-        out[..n].copy_from_slice(&e[..n]);
-        e.len()
-    })
+    LAST_ERROR
+        .try_with(|e| {
+            let e = e.borrow();
+            let n = e.len().min(out.len());
+            out[..n].copy_from_slice(&e[..n]);
+            e.len()
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_share_writers_exclude() {
+        let h = Handle::new();
+        let a = h.read().unwrap();
+        let b = h.read().unwrap();
+        assert!(h.write().is_none(), "a writer must not start while readers run");
+        drop(a);
+        assert!(h.write().is_none());
+        drop(b);
+        let w = h.write().unwrap();
+        assert!(h.read().is_none(), "a reader must not start while a writer runs");
+        assert!(h.write().is_none());
+        drop(w);
+        assert!(h.read().is_some());
+    }
 }

@@ -1,0 +1,105 @@
+package report
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the .want files of the golden tests")
+
+// Golden tests (syzkaller style): testdata/<source>/<n> is a raw report captured from seam's
+// own seeded-bug libraries; <n>.want holds the TYPE/TITLE/SIGNATURE/FRAME lines.
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*/*")
+	require.NoError(t, err)
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".want") || strings.Contains(f, "/stability/") {
+			continue
+		}
+		n++
+		t.Run(f, func(t *testing.T) {
+			raw, err := os.ReadFile(f)
+			require.NoError(t, err)
+			r, ok := Parse(raw)
+			require.True(t, ok, "no report found in %s", f)
+			assert.Equal(t, filepath.Base(filepath.Dir(f)), r.Source, "report source")
+			got := strings.Join(r.Lines(), "\n") + "\n"
+			if *update {
+				require.NoError(t, os.WriteFile(f+".want", []byte(got), 0o644))
+				return
+			}
+			want, err := os.ReadFile(f + ".want")
+			require.NoError(t, err, "run go test ./internal/report -update to create it")
+			assert.Equal(t, string(want), got)
+		})
+	}
+	assert.GreaterOrEqual(t, n, 10)
+}
+
+// The same bug reached by different inputs (other addresses, sizes, pids) is one signature;
+// different bugs are different signatures.
+func TestSignatureStability(t *testing.T) {
+	sig := func(name string) string {
+		raw, err := os.ReadFile("testdata/stability/" + name)
+		require.NoError(t, err)
+		r, ok := Parse(raw)
+		require.True(t, ok, name)
+		return r.Signature
+	}
+	assert.Equal(t, sig("overread-a"), sig("overread-b"))
+	assert.Equal(t, sig("nul-a"), sig("nul-b"))
+	assert.NotEqual(t, sig("overread-a"), sig("nul-a"))
+}
+
+// A Go dump that follows an ASan report is its aftermath: the ASan report wins.
+func TestFirstReportWins(t *testing.T) {
+	asan, err := os.ReadFile("testdata/asan/1")
+	require.NoError(t, err)
+	goDump, err := os.ReadFile("testdata/go/1")
+	require.NoError(t, err)
+	r, ok := Parse(append(append([]byte("some output\n"), asan...), goDump...))
+	require.True(t, ok)
+	assert.Equal(t, "asan", r.Source)
+	r, ok = Parse(append(append([]byte{}, goDump...), asan...))
+	require.True(t, ok)
+	assert.Equal(t, "go", r.Source)
+}
+
+func TestNoReport(t *testing.T) {
+	for _, s := range []string{"", "PASS\nok  \tpkg\t0.1s\n", "fuzz: elapsed: 3s, execs: 100\n", "panicked without the rest"} {
+		_, ok := Parse([]byte(s))
+		assert.False(t, ok, "%q", s)
+	}
+}
+
+func TestHangWithoutGDB(t *testing.T) {
+	r, ok := Parse([]byte("==seam== HANG: no progress for 10s in fuzz-target input abc\nSIGABRT: abort\nPC=0x1 m=0\nsignal arrived during cgo execution\n\ngoroutine 1 gp=0x1 m=0 [syscall]:\nruntime.cgocall(0x1, 0x2)\n\t/usr/local/go/src/runtime/cgocall.go:167 +0x4b\ngithub.com/seamfuzz/seam/engine.(*Rules).Load(0x1)\n\t/work/main/engine/rules.go:88 +0x1d1\n"))
+	require.True(t, ok)
+	assert.Equal(t, "hang", r.Type)
+	assert.Contains(t, r.Signature, "engine.(*Rules).Load")
+}
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*/*")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, ok := Parse(data)
+		if ok {
+			_ = r.Lines()
+			if r.Signature == "" || r.Type == "" {
+				t.Fatalf("report without type or signature: %+v", r)
+			}
+		}
+	})
+}
