@@ -74,3 +74,12 @@ func ParseViolation(msg string) *Violation {
 	}
 	return nil
 }
+
+// SignViolation signs a target's non-crash finding from its message (finding.Violation).
+func SignViolation(msg string) (signature, typ string, ok bool) {
+	v := ParseViolation(msg)
+	if v == nil {
+		return "", "", false
+	}
+	return v.Signature(), v.Type(), true
+}

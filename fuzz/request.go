@@ -60,7 +60,7 @@ func ParseProductionRequest(b []byte) (ProductionRequest, error) {
 			return p, fmt.Errorf("unknown field %s at byte %d (known: request_id, engine, request{item_count, subtotal_cents, region_id, customer_tier, coupon, coupon_hex}, rules, rules_hex)",
 				strings.TrimPrefix(err.Error(), "json: unknown field "), dec.InputOffset())
 		}
-		return p, fmt.Errorf("bad request JSON: %v", err)
+		return p, fmt.Errorf("bad request JSON at byte %d: %v", dec.InputOffset(), err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return p, fmt.Errorf("trailing data after the request object at byte %d", dec.InputOffset())

@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/corpus"
+	"github.com/seamfuzz/seam/internal/finding"
+	"github.com/seamfuzz/seam/internal/minimize"
+	"github.com/seamfuzz/seam/internal/supervisor"
+)
+
+func init() {
+	register("corpus", "the regression corpus: ls | add | check | min", runCorpus)
+}
+
+func corpusDirDefault() string {
+	d, err := fuzz.CorpusDir()
+	if err != nil {
+		return "corpus"
+	}
+	return d
+}
+
+func runCorpus(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		return fail(stderr, "corpus", usageError{"want a subcommand: ls, add, check or min"})
+	}
+	switch args[0] {
+	case "ls":
+		return corpusLs(args[1:], stdout, stderr)
+	case "add", "import":
+		return corpusAdd(args[1:], stdout, stderr)
+	case "check":
+		return corpusCheck(args[1:], stdout, stderr)
+	case "min":
+		return corpusMin(args[1:], stdout, stderr)
+	}
+	return fail(stderr, "corpus", usageError{fmt.Sprintf("unknown subcommand %q: want ls, add, check or min", args[0])})
+}
+
+func corpusLs(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("corpus ls", stderr)
+	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
+	target := fs.String("target", "", "only this target")
+	if ok, code := parseFlags(fs, args); !ok {
+		return code
+	}
+	entries, err := corpus.Open(*dir).List(*target)
+	if err != nil {
+		return fail(stderr, "corpus ls", fmt.Errorf("%w (run `seam corpus check`)", err))
+	}
+	corpus.FormatTable(stdout, entries)
+	return ExitClean
+}
+
+func corpusCheck(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("corpus check", stderr)
+	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
+	if ok, code := parseFlags(fs, args); !ok {
+		return code
+	}
+	probs, err := corpus.Open(*dir).Check()
+	if err != nil {
+		return fail(stderr, "corpus check", err)
+	}
+	for _, p := range probs {
+		fmt.Fprintf(stdout, "%s: %s\n", p.Path, p.Reason)
+	}
+	if len(probs) > 0 {
+		fmt.Fprintf(stdout, "%d problem(s); nothing was changed or deleted\n", len(probs))
+		return ExitFindings
+	}
+	fmt.Fprintln(stdout, "corpus ok")
+	return ExitClean
+}
+
+// corpusAdd stores files (raw bytes, or go test fuzz files from testdata/fuzz) in a target.
+func corpusAdd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("corpus add", stderr)
+	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
+	target := fs.String("target", "", "target the inputs belong to (default: the FuzzX directory name of a go test fuzz file)")
+	source := fs.String("source", corpus.SourceHand, "fuzz, stress, production or hand")
+	note := fs.String("note", "", "a note for the sidecar")
+	if ok, code := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() == 0 {
+		return fail(stderr, "corpus add", usageError{"give the files to add"})
+	}
+	st := corpus.Open(*dir)
+	for _, f := range fs.Args() {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return fail(stderr, "corpus add", err)
+		}
+		t := *target
+		if dec, err := supervisor.DecodeGoFuzz(data); err == nil {
+			data = dec
+			if t == "" {
+				if tg, ok := fuzz.Lookup(filepath.Base(filepath.Dir(f))); ok {
+					t = tg.Name
+				}
+			}
+		}
+		if t == "" {
+			return fail(stderr, "corpus add", usageError{"-target is required for " + f})
+		}
+		if _, ok := fuzz.Lookup(t); !ok {
+			return fail(stderr, "corpus add", usageError{fmt.Sprintf("unknown target %q (targets: %s)", t, strings.Join(fuzz.Names(), ", "))})
+		}
+		id, added, err := st.Add(t, data, corpus.Meta{Source: *source, Note: *note})
+		if err != nil {
+			return fail(stderr, "corpus add", err)
+		}
+		state := "added"
+		if !added {
+			state = "already there"
+		}
+		fmt.Fprintf(stdout, "%s/%s %s\n", t, id, state)
+	}
+	return ExitClean
+}
+
+// corpusMin shrinks an entry while its signature stays the same; the result is added next to
+// the original and linked both ways.
+func corpusMin(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("corpus min", stderr)
+	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
+	var ef engineFlags
+	ef.register(fs)
+	budget := fs.Duration("budget", 2*time.Minute, "time limit")
+	timeout := fs.Duration("timeout", 10*time.Second, "per-run hang timeout")
+	if ok, code := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		return fail(stderr, "corpus min", usageError{"give one corpus id (see seam corpus ls)"})
+	}
+	st := corpus.Open(*dir)
+	e, data, err := st.Find(fs.Arg(0))
+	if err != nil {
+		return fail(stderr, "corpus min", err)
+	}
+	if e.Signature == "" {
+		return fail(stderr, "corpus min", fmt.Errorf("%s/%s has no signature to keep: only findings are minimized", e.Target, e.ID))
+	}
+	specs := ef.specs()
+	variant := ef.variant
+	if len(e.Engines) > 0 && !flagSet(fs, "engines") {
+		specs = e.Engines
+	}
+	if e.Variant != "" && !flagSet(fs, "variant") {
+		variant = e.Variant
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *budget)
+	defer cancel()
+	tries := 0
+	stillFails := func(ctx context.Context, in []byte) (bool, error) {
+		tries++
+		f, ok, err := runOne(ctx, e.Target, specs, variant, in, *timeout)
+		if err != nil {
+			return false, err
+		}
+		fmt.Fprintf(stderr, "\rminimizing %s/%s: try %d, %d bytes   ", e.Target, e.ID, tries, len(in))
+		return ok && f.Signature == e.Signature, nil
+	}
+	min, stats, err := minimize.Bytes(ctx, data, stillFails, minimize.Options{})
+	fmt.Fprintln(stderr)
+	if err != nil && len(min) == 0 {
+		return fail(stderr, "corpus min", err)
+	}
+	if len(min) >= len(data) {
+		fmt.Fprintf(stdout, "%s/%s is already minimal for its signature (%d bytes)\n", e.Target, e.ID, len(data))
+		return ExitClean
+	}
+	m := e.Meta
+	m.MinimizedFrom, m.MinimizedTo, m.FirstSeen = e.ID, nil, time.Time{}
+	id, _, err := st.Add(e.Target, min, m)
+	if err != nil {
+		return fail(stderr, "corpus min", err)
+	}
+	if err := st.Update(e.Target, e.ID, func(o *corpus.Meta) { o.MinimizedTo = appendUnique(o.MinimizedTo, id) }); err != nil {
+		return fail(stderr, "corpus min", err)
+	}
+	fmt.Fprintf(stdout, "%s/%s: %d -> %d bytes in %d tries, same signature; saved as %s/%s (the original stays)\n",
+		e.Target, e.ID, stats.From, stats.To, stats.Tries, e.Target, id)
+	return ExitClean
+}
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+var _ = finding.Head
