@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/seamfuzz/seam/internal/lsan"
 	"github.com/seamfuzz/seam/internal/wal"
 )
 
@@ -37,14 +39,80 @@ func CaptureWorkerOutput() {
 // inflight is this worker's write-ahead slot (nil outside supervised fuzz workers).
 var inflight *wal.Slot
 
-// guard runs one fuzz input with its bytes recorded before the call.
+// EnvSkipFile names a file of inputs (one Go-quoted string per line) that a supervised run
+// already handed over as crashers: the fuzz body skips them, or Go's replay of its seed and
+// cache corpus would re-crash on every restart.
+const EnvSkipFile = "SEAM_FUZZ_SKIP"
+
+var skip = loadSkip()
+
+func loadSkip() map[string]bool {
+	b, err := os.ReadFile(os.Getenv(EnvSkipFile))
+	if err != nil {
+		return nil
+	}
+	m := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if s, err := strconv.Unquote(line); err == nil {
+			m[s] = true
+		}
+	}
+	return m
+}
+
+// guard runs one fuzz input with its bytes recorded before the call, and in supervised ASan
+// workers checks for leaks every leakBatch inputs.
 func guard(data []byte, run func() error) error {
 	if inflight == nil {
 		return run()
 	}
+	if skip[string(data)] {
+		return nil
+	}
 	inflight.Begin(0, data)
-	defer inflight.End()
-	return run()
+	err := run()
+	inflight.End()
+	if err == nil {
+		err = watchLeaks(data)
+	}
+	return err
+}
+
+// A leak has no crash to pin it to an input: keep the recent inputs, check every leakBatch
+// execs (a check costs 10-20 ms), and on a leak hand the batch to the supervisor, which
+// replays it with a check per input to find the one that leaks.
+const leakBatch = 500
+
+var (
+	recent [][]byte
+	execs  int
+)
+
+// LeakMarker starts the failure message of a leak found in a batch.
+const LeakMarker = "leak detected by LeakSanitizer; recent inputs kept in "
+
+func watchLeaks(data []byte) error {
+	if !lsan.Available() {
+		return nil
+	}
+	recent = append(recent, append([]byte(nil), data...))
+	execs++
+	if execs%leakBatch != 0 {
+		return nil
+	}
+	batch := recent
+	recent = nil
+	if !lsan.Check() {
+		return nil
+	}
+	dir := filepath.Join(os.Getenv(EnvWorkerLogDir), fmt.Sprintf("leak-%d-%d", os.Getpid(), execs))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i, b := range batch {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d", i)), b, 0o644)
+	}
+	return fmt.Errorf("%s%s", LeakMarker, dir)
 }
 
 func isFuzzWorker() bool {

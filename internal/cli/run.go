@@ -68,7 +68,7 @@ func setReportRoot() {
 func reproCommand(target, id string, specs []string, variant string) string {
 	dir := corpusDirDefault()
 	if root, err := engine.Root(); err == nil {
-		if rel, err := filepath.Rel(root, dir); err == nil {
+		if rel, err := filepath.Rel(root, dir); err == nil && !strings.HasPrefix(rel, "..") {
 			dir = rel
 		}
 	}

@@ -39,10 +39,17 @@ type Config struct {
 	Status func(Status)
 	// Crasher is called for every failing input Go saved, with Go's failure text and the
 	// output of the worker that failed (the sanitizer report Go itself discards).
-	Crasher func(ctx context.Context, c Crasher)
+	Crasher func(ctx context.Context, c Crasher) Stop
 	// Restarts caps how many failures are handled (each costs a restart); 0 = 100.
 	Restarts int
+	// SkipEnv, when set, names the environment variable through which the test binary learns
+	// the file of inputs already handed over (one Go-quoted string per line) so it skips them.
+	SkipEnv string
+	// Crasher may return Stop to end this run early (a target that keeps hitting known bugs).
 }
+
+// Stop, returned through Config.Crasher's stop flag, ends the run before its budget.
+type Stop bool
 
 // EnvLogDir is the variable telling the test binary where workers keep their output; the
 // binary's TestMain must honour it (fuzz.CaptureWorkerOutput does).
@@ -75,7 +82,8 @@ type Crasher struct {
 type Result struct {
 	Execs       int64
 	Elapsed     time.Duration
-	ExecsPerSec float64 // execs / fuzzing time
+	ExecsPerSec float64       // execs / wall time
+	FuzzingTime time.Duration // time past the seed replays
 	Crashers    int
 	Restarts    int
 	CorpusTotal int
@@ -100,6 +108,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	start := time.Now()
 	var res Result
 	var fuzzing time.Duration
+	skipFile := filepath.Join(cfg.WorkDir, "skip.txt")
+	os.Remove(skipFile)
+	if cfg.SkipEnv != "" {
+		cfg.Env = append(cfg.Env, cfg.SkipEnv+"="+skipFile)
+	}
 	for {
 		remaining := cfg.Budget - time.Since(start)
 		if remaining < time.Second || ctx.Err() != nil {
@@ -119,8 +132,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			break // budget spent
 		}
 		res.Crashers++
-		if cfg.Crasher != nil {
-			cfg.Crasher(ctx, *one.crasher)
+		if cfg.SkipEnv != "" {
+			appendSkip(skipFile, one.crasher)
+		}
+		if cfg.Crasher != nil && cfg.Crasher(ctx, *one.crasher) {
+			break
 		}
 		if res.Restarts >= cfg.Restarts {
 			break
@@ -128,9 +144,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		res.Restarts++
 	}
 	res.Elapsed = time.Since(start)
-	if fuzzing > 0 {
-		res.ExecsPerSec = float64(res.Execs) / fuzzing.Seconds()
+	// Wall time, restarts and seed replays included: what the budget actually bought.
+	if res.Elapsed > 0 {
+		res.ExecsPerSec = float64(res.Execs) / res.Elapsed.Seconds()
 	}
+	res.FuzzingTime = fuzzing
 	return res, nil
 }
 
@@ -251,6 +269,18 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+func appendSkip(path string, c *Crasher) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintln(f, strconv.Quote(string(c.Data)))
+	for _, in := range c.InFlight {
+		fmt.Fprintln(f, strconv.Quote(string(in)))
+	}
 }
 
 func clearLogs(dir string) {

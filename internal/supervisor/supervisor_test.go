@@ -38,8 +38,13 @@ func TestRunKeepsFuzzingAfterFailures(t *testing.T) {
 	res, err := Run(context.Background(), Config{
 		TestBinary: bin, FuzzFunc: "FuzzToy", Budget: 12 * time.Second,
 		WorkDir: filepath.Join(dir, "work"), CacheDir: filepath.Join(dir, "cache"), LogDir: filepath.Join(dir, "logs"),
-		Status:  func(Status) { mu.Lock(); statuses++; mu.Unlock() },
-		Crasher: func(_ context.Context, c Crasher) { mu.Lock(); crashers = append(crashers, c); mu.Unlock() },
+		Status: func(Status) { mu.Lock(); statuses++; mu.Unlock() },
+		Crasher: func(_ context.Context, c Crasher) Stop {
+			mu.Lock()
+			crashers = append(crashers, c)
+			mu.Unlock()
+			return false
+		},
 	})
 	require.NoError(t, err)
 	var crash, finding bool

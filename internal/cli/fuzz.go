@@ -1,0 +1,351 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/corpus"
+	"github.com/seamfuzz/seam/internal/finding"
+	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/internal/supervisor"
+)
+
+func init() {
+	register("fuzz", "fuzz every target (go test -fuzz under a supervisor that keeps going), saving findings to the corpus", runFuzz)
+}
+
+// FuzzConfig is one `seam fuzz` run (nightly runs it too).
+type FuzzConfig struct {
+	Targets   []string
+	Specs     []string
+	Variant   string
+	Budget    time.Duration // total, split evenly over the targets
+	CorpusDir string
+	WorkDir   string // build/fuzz: test binary, Go's generated corpus, worker logs
+	Timeout   time.Duration
+	Parallel  int
+	Out       io.Writer // status lines and findings
+}
+
+// maxKnownStreak ends a target's fuzzing after this many consecutive known crashers.
+const maxKnownStreak = 25
+
+// FoundFinding is a finding with where it was stored and how to reproduce it.
+type FoundFinding struct {
+	finding.Finding
+	Target, Engine, Variant, CorpusID, Reproduce string
+	New                                          bool
+	Note                                         string
+}
+
+// TargetStats sums up one target's fuzzing.
+type TargetStats struct {
+	Target      string
+	Engines     string
+	Execs       int64
+	ExecsPerSec float64
+	Corpus      int
+	Elapsed     time.Duration
+	Restarts    int
+	Skipped     string
+	Err         string
+}
+
+// FuzzResult is the outcome of a run.
+type FuzzResult struct {
+	Targets  []TargetStats
+	Findings []FoundFinding
+}
+
+// NewCount counts findings not known before.
+func (r FuzzResult) NewCount() int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.New {
+			n++
+		}
+	}
+	return n
+}
+
+func runFuzz(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("fuzz", stderr)
+	var ef engineFlags
+	ef.register(fs)
+	if !flagSet(fs, "variant") && os.Getenv("SEAM_VARIANT") == "" {
+		fs.Lookup("variant").Value.Set("asan")
+	}
+	target := fs.String("target", "all", "target name or all ("+strings.Join(fuzz.Names(), ", ")+")")
+	budget := fs.Duration("budget", 5*time.Minute, "total fuzzing time, split over the targets")
+	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
+	timeout := fs.Duration("timeout", 10*time.Second, "hang timeout when confirming a crasher")
+	parallel := fs.Int("parallel", 0, "fuzz workers per target (default GOMAXPROCS)")
+	if ok, code := parseFlags(fs, args); !ok {
+		return code
+	}
+	if *budget <= 0 {
+		return fail(stderr, "fuzz", usageError{"-budget must be positive"})
+	}
+	targets, err := selectTargets(*target)
+	if err != nil {
+		return fail(stderr, "fuzz", err)
+	}
+	if _, err := ef.resolve(); err != nil {
+		return fail(stderr, "fuzz", err)
+	}
+	root, err := engine.Root()
+	if err != nil {
+		return fail(stderr, "fuzz", err)
+	}
+	setReportRoot()
+	res, err := Fuzz(context.Background(), FuzzConfig{
+		Targets: targets, Specs: ef.specs(), Variant: ef.variant, Budget: *budget, CorpusDir: *dir,
+		WorkDir: filepath.Join(root, "build", "fuzz"), Timeout: *timeout, Parallel: *parallel, Out: stdout,
+	})
+	if err != nil {
+		return fail(stderr, "fuzz", err)
+	}
+	printFuzzSummary(stdout, res)
+	if res.NewCount() > 0 {
+		return ExitFindings
+	}
+	return ExitClean
+}
+
+func selectTargets(name string) ([]string, error) {
+	if name == "all" || name == "" {
+		return fuzz.Names(), nil
+	}
+	var out []string
+	for _, n := range strings.Split(name, ",") {
+		t, ok := fuzz.Lookup(strings.TrimSpace(n))
+		if !ok {
+			return nil, usageError{fmt.Sprintf("unknown target %q (targets: %s)", n, strings.Join(fuzz.Names(), ", "))}
+		}
+		out = append(out, t.Name)
+	}
+	return out, nil
+}
+
+// buildFuzzBinary compiles the fuzz package's tests with Go's fuzzing instrumentation.
+func buildFuzzBinary(root, out string) error {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return fmt.Errorf("the go tool is needed to build the fuzz targets: install Go or put it on PATH")
+	}
+	cmd := exec.Command(gobin, "test", "-c", "-fuzz=.", "-ldflags=-s=false -w=false", "-o", out, "./fuzz")
+	cmd.Dir = root
+	cmd.Env = sanrt.CleanEnv(os.Environ())
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build fuzz targets: %v\n%s", err, b)
+	}
+	return nil
+}
+
+// Fuzz runs every target for its share of the budget.
+func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
+	root, err := engine.Root()
+	if err != nil {
+		return FuzzResult{}, err
+	}
+	bin := filepath.Join(cfg.WorkDir, "fuzz.test")
+	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
+		return FuzzResult{}, err
+	}
+	if err := buildFuzzBinary(root, bin); err != nil {
+		return FuzzResult{}, err
+	}
+	st := corpus.Open(cfg.CorpusDir)
+	known, err := st.KnownSignatures()
+	if err != nil {
+		return FuzzResult{}, fmt.Errorf("read the corpus: %w (run `seam corpus check`)", err)
+	}
+	seen := map[string]bool{}
+	var res FuzzResult
+	share := cfg.Budget / time.Duration(len(cfg.Targets))
+	for _, name := range cfg.Targets {
+		t, _ := fuzz.Lookup(name)
+		stats := TargetStats{Target: name, Engines: strings.Join(cfg.Specs, ",")}
+		if t.Pair && len(cfg.Specs) < 2 {
+			stats.Skipped = "needs two engines (-engines A,B)"
+			fmt.Fprintf(cfg.Out, "[%s] skipped: %s\n", name, stats.Skipped)
+			res.Targets = append(res.Targets, stats)
+			continue
+		}
+		work := filepath.Join(cfg.WorkDir, "run", name)
+		os.RemoveAll(filepath.Join(work, "testdata"))
+		newHere, knownHere, knownStreak := 0, 0, 0
+		onCrasher := func(ctx context.Context, c supervisor.Crasher) supervisor.Stop {
+			f := confirmCrasher(ctx, cfg, t, c)
+			if f == nil {
+				return false
+			}
+			f.Target, f.Variant = name, cfg.Variant
+			if seen[f.Signature] || len(known[f.Signature]) > 0 {
+				knownHere++
+				if !seen[f.Signature] {
+					f.CorpusID = known[f.Signature][0].ID
+					f.Reproduce = reproCommand(name, f.CorpusID, strings.Split(f.Engine, ","), cfg.Variant)
+					res.Findings = append(res.Findings, f.FoundFinding)
+				}
+				if !seen[f.Signature] {
+					fmt.Fprintf(cfg.Out, "[%s] known: %s\n", name, f.Signature)
+				}
+				seen[f.Signature] = true
+				// A target that only re-finds known bugs spends its budget restarting.
+				knownStreak++
+				if knownStreak >= maxKnownStreak {
+					fmt.Fprintf(cfg.Out, "[%s] stopping early: the last %d crashers were all known findings\n", name, knownStreak)
+					return true
+				}
+				return false
+			}
+			knownStreak = 0
+			seen[f.Signature] = true
+			id, _, err := st.Add(name, f.data, corpus.Meta{Signature: f.Signature, Type: f.Type, Engines: strings.Split(f.Engine, ","),
+				Variant: cfg.Variant, Source: corpus.SourceFuzz, Report: finding.Head(f.Excerpt, 30), Location: f.Location, Note: f.Note})
+			if err != nil {
+				fmt.Fprintf(cfg.Out, "[%s] could not save a finding: %v\n", name, err)
+				return false
+			}
+			f.CorpusID, f.New = id, true
+			f.Reproduce = reproCommand(name, id, strings.Split(f.Engine, ","), cfg.Variant)
+			newHere++
+			res.Findings = append(res.Findings, f.FoundFinding)
+			printFinding(cfg.Out, f.FoundFinding)
+			return false
+		}
+		start := time.Now()
+		var lastStatus time.Time
+		sres, err := supervisor.Run(ctx, supervisor.Config{
+			TestBinary: bin, FuzzFunc: t.FuzzFunc, Budget: share, WorkDir: work,
+			CacheDir: filepath.Join(cfg.WorkDir, "cache"), LogDir: filepath.Join(work, "logs"), Parallel: cfg.Parallel,
+			Env: []string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_VARIANT=" + cfg.Variant, "SEAM_ROOT=" + root,
+				"SEAM_CORPUS=" + cfg.CorpusDir},
+			Restarts: 1000,
+			SkipEnv:  fuzz.EnvSkipFile,
+			Status: func(s supervisor.Status) {
+				if s.Baseline || time.Since(lastStatus) < 3*time.Second {
+					return
+				}
+				lastStatus = time.Now()
+				fmt.Fprintf(cfg.Out, "[%s %s/%s] %.0f execs/s, %d execs, corpus %d, findings %d new / %d known\n",
+					name, fmtDur(s.Elapsed), fmtDur(share), s.ExecsPerSec, s.Execs, s.CorpusTotal, newHere, knownHere)
+			},
+			Crasher: onCrasher,
+		})
+		stats.Execs, stats.ExecsPerSec, stats.Corpus, stats.Restarts = sres.Execs, sres.ExecsPerSec, sres.CorpusTotal, sres.Restarts
+		stats.Elapsed = time.Since(start)
+		if err != nil {
+			stats.Err = firstLineOf(err.Error())
+			fmt.Fprintf(cfg.Out, "[%s] error: %v\n", name, err)
+		}
+		res.Targets = append(res.Targets, stats)
+	}
+	return res, nil
+}
+
+type confirmed struct {
+	FoundFinding
+	data []byte
+}
+
+// confirmCrasher replays Go's crasher (and the inputs workers had in flight) in isolation,
+// engine by engine, to attribute and sign it. A crasher that does not reproduce alone is still
+// kept, signed from the worker's own report.
+func confirmCrasher(ctx context.Context, cfg FuzzConfig, t fuzz.Target, c supervisor.Crasher) *confirmed {
+	if i := strings.Index(c.GoFailure, fuzz.LeakMarker); i >= 0 {
+		return bisectLeak(ctx, cfg, t, strings.Fields(c.GoFailure[i+len(fuzz.LeakMarker):])[0])
+	}
+	candidates := [][]byte{c.Data}
+	for _, in := range c.InFlight {
+		if string(in) != string(c.Data) {
+			candidates = append(candidates, in)
+		}
+	}
+	groups := [][]string{}
+	if t.Pair {
+		groups = append(groups, cfg.Specs)
+	} else {
+		for _, s := range cfg.Specs {
+			groups = append(groups, []string{s})
+		}
+		if len(cfg.Specs) > 1 && t.Name == "request" {
+			groups = append(groups, cfg.Specs)
+		}
+	}
+	for _, data := range candidates {
+		for _, g := range groups {
+			f, ok, err := runOne(ctx, t.Name, g, cfg.Variant, data, cfg.Timeout)
+			if err != nil || !ok {
+				continue
+			}
+			return &confirmed{FoundFinding: FoundFinding{Finding: f, Engine: strings.Join(g, ",")}, data: data}
+		}
+	}
+	// Not reproducible alone: sign it from what the fuzzer saw.
+	var f finding.Finding
+	if sig, typ, ok := fuzz.SignViolation(c.GoFailure); ok {
+		f = finding.Finding{Kind: "violation", Signature: sig, Type: typ, Title: firstLineOf(strings.TrimSpace(c.GoFailure)), Excerpt: c.GoFailure}
+	} else {
+		f = finding.FromOutput(c.WorkerLog, c.Hung && len(c.WorkerLog) == 0, 1)
+	}
+	return &confirmed{FoundFinding: FoundFinding{Finding: f, Engine: strings.Join(cfg.Specs, ","), Note: "did not reproduce in isolation (flaky, or depends on earlier inputs)"}, data: c.Data}
+}
+
+// bisectLeak replays a leaking batch with a leak check after every input; the child stops at
+// the first input that leaks.
+func bisectLeak(ctx context.Context, cfg FuzzConfig, t fuzz.Target, dir string) *confirmed {
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, spec := range cfg.Specs {
+		res, err := runJob(ctx, t.Name, []string{spec}, cfg.Variant, files, cfg.Timeout, false)
+		if err != nil {
+			continue
+		}
+		for _, r := range res {
+			if f, ok := finding.FromResult(r, fuzz.SignViolation); ok {
+				data, _ := os.ReadFile(r.Input)
+				return &confirmed{FoundFinding: FoundFinding{Finding: f, Engine: spec}, data: data}
+			}
+		}
+	}
+	return nil
+}
+
+func printFinding(w io.Writer, f FoundFinding) {
+	fmt.Fprintf(w, "[%s] NEW %s: %s\n", f.Target, strings.ToUpper(f.Kind), f.Signature)
+	fmt.Fprintf(w, "    engine=%s variant=%s", f.Engine, f.Variant)
+	if f.Location != "" {
+		fmt.Fprintf(w, " at %s", f.Location)
+	}
+	fmt.Fprintf(w, "\n    %s\n", f.Title)
+	if f.Note != "" {
+		fmt.Fprintf(w, "    note: %s\n", f.Note)
+	}
+	fmt.Fprintf(w, "    saved: %s/%s\n    reproduce: %s\n    minimize:  seam corpus min %s\n", f.Target, f.CorpusID, f.Reproduce, f.CorpusID)
+}
+
+func printFuzzSummary(w io.Writer, r FuzzResult) {
+	fmt.Fprintf(w, "\n%-13s %-28s %10s %12s %8s %s\n", "TARGET", "ENGINES", "EXECS", "EXECS/S", "CORPUS", "NOTE")
+	for _, t := range r.Targets {
+		note := t.Skipped
+		if t.Err != "" {
+			note = "error: " + t.Err
+		}
+		fmt.Fprintf(w, "%-13s %-28s %10d %12.0f %8d %s\n", t.Target, t.Engines, t.Execs, t.ExecsPerSec, t.Corpus, note)
+	}
+	fmt.Fprintf(w, "findings: %d new, %d known\n", r.NewCount(), len(r.Findings)-r.NewCount())
+}
+
+func fmtDur(d time.Duration) string {
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
