@@ -44,6 +44,7 @@ type FoundFinding struct {
 	Target, Engine, Variant, CorpusID, Reproduce string
 	New                                          bool
 	Note                                         string
+	FoundAfter                                   time.Duration // since the target started
 }
 
 // TargetStats sums up one target's fuzzing.
@@ -182,18 +183,15 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 		}
 		work := filepath.Join(cfg.WorkDir, "run", name)
 		os.RemoveAll(filepath.Join(work, "testdata"))
+		start := time.Now()
 		newHere, knownHere, knownStreak := 0, 0, 0
-		onCrasher := func(ctx context.Context, c supervisor.Crasher) supervisor.Stop {
-			f := confirmCrasher(ctx, cfg, t, c)
-			if f == nil {
-				return false
-			}
+		record := func(f *confirmed) supervisor.Stop {
 			f.Target, f.Variant = name, cfg.Variant
 			if seen[f.Signature] || len(known[f.Signature]) > 0 {
 				knownHere++
 				if !seen[f.Signature] {
 					f.CorpusID = known[f.Signature][0].ID
-					f.Reproduce = reproCommand(name, f.CorpusID, strings.Split(f.Engine, ","), cfg.Variant)
+					f.Reproduce = reproCommand(cfg.CorpusDir, name, f.CorpusID, strings.Split(f.Engine, ","), cfg.Variant)
 					res.Findings = append(res.Findings, f.FoundFinding)
 				}
 				if !seen[f.Signature] {
@@ -216,14 +214,19 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 				fmt.Fprintf(cfg.Out, "[%s] could not save a finding: %v\n", name, err)
 				return false
 			}
-			f.CorpusID, f.New = id, true
-			f.Reproduce = reproCommand(name, id, strings.Split(f.Engine, ","), cfg.Variant)
+			f.CorpusID, f.New, f.FoundAfter = id, true, time.Since(start)
+			f.Reproduce = reproCommand(cfg.CorpusDir, name, id, strings.Split(f.Engine, ","), cfg.Variant)
 			newHere++
 			res.Findings = append(res.Findings, f.FoundFinding)
 			printFinding(cfg.Out, f.FoundFinding)
 			return false
 		}
-		start := time.Now()
+		onCrasher := func(ctx context.Context, c supervisor.Crasher) supervisor.Stop {
+			if f := confirmCrasher(ctx, cfg, t, c); f != nil {
+				return record(f)
+			}
+			return false
+		}
 		var lastStatus time.Time
 		sres, err := supervisor.Run(ctx, supervisor.Config{
 			TestBinary: bin, FuzzFunc: t.FuzzFunc, Budget: share, WorkDir: work,
@@ -242,6 +245,9 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 			},
 			Crasher: onCrasher,
 		})
+		for _, f := range leakSweep(ctx, cfg, t, filepath.Join(cfg.WorkDir, "cache", t.FuzzFunc)) {
+			record(f)
+		}
 		stats.Execs, stats.ExecsPerSec, stats.Corpus, stats.Restarts = sres.Execs, sres.ExecsPerSec, sres.CorpusTotal, sres.Restarts
 		stats.Elapsed = time.Since(start)
 		if err != nil {
@@ -262,9 +268,6 @@ type confirmed struct {
 // engine by engine, to attribute and sign it. A crasher that does not reproduce alone is still
 // kept, signed from the worker's own report.
 func confirmCrasher(ctx context.Context, cfg FuzzConfig, t fuzz.Target, c supervisor.Crasher) *confirmed {
-	if i := strings.Index(c.GoFailure, fuzz.LeakMarker); i >= 0 {
-		return bisectLeak(ctx, cfg, t, strings.Fields(c.GoFailure[i+len(fuzz.LeakMarker):])[0])
-	}
 	candidates := [][]byte{c.Data}
 	for _, in := range c.InFlight {
 		if string(in) != string(c.Data) {
@@ -301,27 +304,57 @@ func confirmCrasher(ctx context.Context, cfg FuzzConfig, t fuzz.Target, c superv
 	return &confirmed{FoundFinding: FoundFinding{Finding: f, Engine: strings.Join(cfg.Specs, ","), Note: "did not reproduce in isolation (flaky, or depends on earlier inputs)"}, data: c.Data}
 }
 
-// bisectLeak replays a leaking batch with a leak check after every input; the child stops at
-// the first input that leaks.
-func bisectLeak(ctx context.Context, cfg FuzzConfig, t fuzz.Target, dir string) *confirmed {
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+// leakSweep replays the target's generated corpus in an isolated child with a leak check after
+// every input (the child stops at a leaking input and the runner restarts past it).
+func leakSweep(ctx context.Context, cfg FuzzConfig, t fuzz.Target, cacheDir string) []*confirmed {
+	files, _ := filepath.Glob(filepath.Join(cacheDir, "*"))
+	if len(files) == 0 || cfg.Variant != "asan" {
+		return nil
+	}
+	tmp, err := os.MkdirTemp("", "seam-leaksweep-")
+	if err != nil {
+		return nil
+	}
+	defer os.RemoveAll(tmp)
+	var raw []string
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		data, err := supervisor.DecodeGoFuzz(b)
+		if err != nil {
+			continue
+		}
+		p := filepath.Join(tmp, fmt.Sprint(i))
+		if os.WriteFile(p, data, 0o600) == nil {
+			raw = append(raw, p)
+		}
+	}
+	var out []*confirmed
 	for _, spec := range cfg.Specs {
-		res, err := runJob(ctx, t.Name, []string{spec}, cfg.Variant, files, cfg.Timeout, false)
+		if t.Pair {
+			spec = strings.Join(cfg.Specs, ",")
+		}
+		res, err := runJob(ctx, t.Name, strings.Split(spec, ","), cfg.Variant, raw, cfg.Timeout, false)
 		if err != nil {
 			continue
 		}
 		for _, r := range res {
-			if f, ok := finding.FromResult(r, fuzz.SignViolation); ok {
+			if f, ok := finding.FromResult(r, fuzz.SignViolation); ok && f.Kind == "leak" {
 				data, _ := os.ReadFile(r.Input)
-				return &confirmed{FoundFinding: FoundFinding{Finding: f, Engine: spec}, data: data}
+				out = append(out, &confirmed{FoundFinding: FoundFinding{Finding: f, Engine: spec}, data: data})
 			}
 		}
+		if t.Pair {
+			break
+		}
 	}
-	return nil
+	return out
 }
 
 func printFinding(w io.Writer, f FoundFinding) {
-	fmt.Fprintf(w, "[%s] NEW %s: %s\n", f.Target, strings.ToUpper(f.Kind), f.Signature)
+	fmt.Fprintf(w, "[%s] NEW %s after %s: %s\n", f.Target, strings.ToUpper(f.Kind), f.FoundAfter.Round(100*time.Millisecond), f.Signature)
 	fmt.Fprintf(w, "    engine=%s variant=%s", f.Engine, f.Variant)
 	if f.Location != "" {
 		fmt.Fprintf(w, " at %s", f.Location)

@@ -65,8 +65,7 @@ func setReportRoot() {
 }
 
 // reproCommand is the exact command that reproduces a corpus entry.
-func reproCommand(target, id string, specs []string, variant string) string {
-	dir := corpusDirDefault()
+func reproCommand(dir, target, id string, specs []string, variant string) string {
 	if root, err := engine.Root(); err == nil {
 		if rel, err := filepath.Rel(root, dir); err == nil && !strings.HasPrefix(rel, "..") {
 			dir = rel

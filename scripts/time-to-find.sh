@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Time to find each seeded bug with `seam fuzz` from an empty corpus (the regression corpus is
+# not used: -corpus points at a fresh directory). Prints one line per mutant.
+#   scripts/time-to-find.sh [BUDGET]        default 60s per mutant
+# Found crashers are kept in build/time-to-find/corpus; `seam corpus add` can import them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUDGET=${1:-60s}
+SEAM=build/bin/seam
+OUT=build/time-to-find
+rm -rf "$OUT" && mkdir -p "$OUT"
+# mutant  target  engines (the differential/spec model needs a reference for some)
+cases=(
+  "cpp-overread rules mutant:cpp-overread"
+  "cpp-nul-terminator quote mutant:cpp-nul-terminator"
+  "cpp-use-after-free describe mutant:cpp-use-after-free"
+  "cpp-double-free export mutant:cpp-double-free"
+  "cpp-leak-on-error rules mutant:cpp-leak-on-error"
+  "cpp-describe-overflow describe mutant:cpp-describe-overflow"
+  "cpp-signed-overflow quote mutant:cpp-signed-overflow"
+  "cpp-enum-index quote mutant:cpp-enum-index"
+  "cpp-hang rules mutant:cpp-hang"
+  "cpp-utf8-lenient differential mutant:cpp-utf8-lenient,rust"
+  "rust-panic-escape quote mutant:rust-panic-escape"
+  "rust-rounding-drift differential mutant:rust-rounding-drift,cpp"
+  "rust-overread rules mutant:rust-overread"
+  "cpp-magic rules mutant:cpp-magic"
+)
+printf '%-22s %-13s %-10s %s\n' MUTANT TARGET FOUND-AFTER SIGNATURE
+for c in "${cases[@]}"; do
+  read -r name target engines <<<"$c"
+  log="$OUT/$name.log"
+  $SEAM fuzz -engines "$engines" -variant asan -target "$target" -budget "$BUDGET" -corpus "$OUT/corpus" >"$log" 2>&1
+  line=$(grep -m1 '\] NEW ' "$log")
+  if [ -n "$line" ]; then
+    after=$(sed -E 's/.* after ([0-9.]+[a-z]+s?): .*/\1/' <<<"$line")
+    sig=$(sed -E 's/.*: ([^:]+\|.*)$/\1/' <<<"$line")
+    printf '%-22s %-13s %-10s %s\n' "$name" "$target" "$after" "$sig"
+  else
+    printf '%-22s %-13s %-10s %s\n' "$name" "$target" "not found" "(budget $BUDGET; see $log)"
+  fi
+done
