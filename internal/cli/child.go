@@ -4,22 +4,34 @@ import (
 	"fmt"
 	"os"
 
-	_ "github.com/seamfuzz/seam/fuzz" // registers the fuzz-target child jobs
+	"strconv"
+
+	"github.com/seamfuzz/seam/fuzz" // also registers the fuzz-target child jobs
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/stress"
 )
 
 // ServeChild runs this process as an isolated child when seam started it as one: it loads the
 // variant's sanitizer runtime (re-executing itself) and runs the job.
 func ServeChild() {
-	if !isolate.IsChild() {
+	if !isolate.IsChild() && os.Getenv(stress.EnvChild) == "" {
 		return
 	}
-	if err := sanrt.Ensure(sanrt.For(os.Getenv("SEAM_VARIANT"))); err != nil {
+	variant := os.Getenv("SEAM_VARIANT")
+	if err := sanrt.Ensure(sanrt.For(variant)); err != nil {
 		fmt.Fprintln(os.Stderr, "seam child:", err)
 		os.Exit(ExitError)
 	}
 	isolate.ServeIfChild()
+	stress.ServeIfChild(func() (stress.Workload, error) {
+		engines, err := fuzz.OpenEngines([]string{os.Getenv("SEAM_STRESS_ENGINE")}, variant)
+		if err != nil {
+			return nil, err
+		}
+		workers, _ := strconv.Atoi(os.Getenv("SEAM_STRESS_WORKERS"))
+		return fuzz.NewWorkload(engines[0], max(workers, 1))
+	})
 }
 
 // childEnv is the environment a child needs to load engines of a variant.

@@ -33,7 +33,10 @@ pub struct PricingRules(Handle);
 /// A failed check: the status to return and the message for seam_last_error.
 type Fail = (i32, &'static str);
 
-const BUSY: Fail = (SEAM_BUSY, "busy: another call on this handle is in progress");
+const BUSY: Fail = (
+    SEAM_BUSY,
+    "busy: another call on this handle is in progress",
+);
 
 fn bad(msg: &'static str) -> Fail {
     (SEAM_BAD_INPUT, msg)
@@ -127,7 +130,11 @@ pub unsafe extern "C" fn pricing_rules_new(out: *mut *mut PricingRules) -> i32 {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn pricing_rules_load(r: *mut PricingRules, text: *const u8, len: usize) -> i32 {
+pub unsafe extern "C" fn pricing_rules_load(
+    r: *mut PricingRules,
+    text: *const u8,
+    len: usize,
+) -> i32 {
     status(guard(|| {
         let h = r.as_ref().ok_or(bad("bad input: rules handle is NULL"))?;
         if text.is_null() && len > 0 {
@@ -146,7 +153,11 @@ pub unsafe extern "C" fn pricing_rules_load(r: *mut PricingRules, text: *const u
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn pricing_quote(r: *const PricingRules, req: *const PricingRequest, out: *mut PricingResult) -> i32 {
+pub unsafe extern "C" fn pricing_quote(
+    r: *const PricingRules,
+    req: *const PricingRequest,
+    out: *mut PricingResult,
+) -> i32 {
     status(guard(|| {
         if r.is_null() || req.is_null() || out.is_null() {
             return Err(bad("bad input: NULL argument"));
@@ -178,7 +189,11 @@ pub unsafe extern "C" fn pricing_quote(r: *const PricingRules, req: *const Prici
         if q.coupon_len > SEAM_MAX_COUPON_LEN as usize {
             return Err(bad("bad input: coupon longer than SEAM_MAX_COUPON_LEN"));
         }
-        let coupon = bytes(q.coupon, q.coupon_len, "bad input: coupon is NULL with a non-zero length")?;
+        let coupon = bytes(
+            q.coupon,
+            q.coupon_len,
+            "bad input: coupon is NULL with a non-zero length",
+        )?;
         if std::str::from_utf8(coupon).is_err() {
             return Err(bad("bad input: coupon is not valid UTF-8"));
         }
@@ -231,7 +246,11 @@ pub unsafe extern "C" fn pricing_rules_describe(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn pricing_rules_export(r: *const PricingRules, out: *mut *mut u8, out_len: *mut usize) -> i32 {
+pub unsafe extern "C" fn pricing_rules_export(
+    r: *const PricingRules,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
     status(guard(|| {
         if !out.is_null() {
             out.write_unaligned(std::ptr::null_mut());
@@ -249,7 +268,9 @@ pub unsafe extern "C" fn pricing_rules_export(r: *const PricingRules, out: *mut 
         }
         // The caller's copy is allocated fallibly: out of memory is SEAM_INTERNAL, not an abort.
         let mut owned: Vec<u8> = Vec::new();
-        owned.try_reserve_exact(text.len()).map_err(|_| (SEAM_INTERNAL, "internal: out of memory"))?;
+        owned
+            .try_reserve_exact(text.len())
+            .map_err(|_| (SEAM_INTERNAL, "internal: out of memory"))?;
         owned.extend_from_slice(&text);
         let boxed: Box<[u8]> = owned.into_boxed_slice();
         let n = boxed.len();
@@ -293,7 +314,11 @@ pub unsafe extern "C" fn seam_last_error(buf: *mut u8, cap: usize) -> usize {
     guard(|| {
         // NULL is allowed only with cap 0; NULL with a cap is treated as cap 0 (nothing can be
         // written, and this function has no status to report it with).
-        let out: &mut [u8] = if buf.is_null() || cap == 0 { &mut [] } else { std::slice::from_raw_parts_mut(buf, cap) };
+        let out: &mut [u8] = if buf.is_null() || cap == 0 {
+            &mut []
+        } else {
+            std::slice::from_raw_parts_mut(buf, cap)
+        };
         Ok(copy_error(out))
     })
     .unwrap_or(0)
@@ -320,7 +345,11 @@ mod tests {
             subtotal_cents: subtotal,
             region_id: region,
             customer_tier: tier,
-            coupon: if coupon.is_empty() { null() } else { coupon.as_ptr() },
+            coupon: if coupon.is_empty() {
+                null()
+            } else {
+                coupon.as_ptr()
+            },
             coupon_len: coupon.len(),
         }
     }
@@ -333,7 +362,10 @@ mod tests {
             tax_cents: 0,
         };
         let st = unsafe { pricing_quote(r, req, &mut out) };
-        (st, [out.final_price_cents, out.discount_cents, out.tax_cents])
+        (
+            st,
+            [out.final_price_cents, out.discount_cents, out.tax_cents],
+        )
     }
 
     fn last_error() -> String {
@@ -347,8 +379,14 @@ mod tests {
         let r = new_rules();
         unsafe {
             assert_eq!(pricing_rules_load(r, REF.as_ptr(), REF.len()), SEAM_OK);
-            assert_eq!(quote(r, &request(10000, 1, 0, b"")), (SEAM_OK, [9742, 1000, 742]));
-            assert_eq!(quote(r, &request(10000, 1, 1, b"SAVE10")), (SEAM_OK, [8119, 2500, 619]));
+            assert_eq!(
+                quote(r, &request(10000, 1, 0, b"")),
+                (SEAM_OK, [9742, 1000, 742])
+            );
+            assert_eq!(
+                quote(r, &request(10000, 1, 1, b"SAVE10")),
+                (SEAM_OK, [8119, 2500, 619])
+            );
             // region out of range is checked before the coupon: both bad, region wins (same status,
             // but the message proves the order).
             let mut q = request(10000, SEAM_MAX_REGION_ID + 1, 0, b"\xff");
@@ -385,7 +423,10 @@ mod tests {
             let w = (*r).0.write().unwrap();
             assert_eq!(quote(r, &request(1, 1, 0, b"")).0, SEAM_BUSY);
             let mut needed = 7usize;
-            assert_eq!(pricing_rules_describe(r, 1, null_mut(), 0, &mut needed), SEAM_BUSY);
+            assert_eq!(
+                pricing_rules_describe(r, 1, null_mut(), 0, &mut needed),
+                SEAM_BUSY
+            );
             assert_eq!(needed, 0);
             let (mut p, mut n) = (std::ptr::dangling_mut::<u8>(), 1usize);
             assert_eq!(pricing_rules_export(r, &mut p, &mut n), SEAM_BUSY);
@@ -404,18 +445,35 @@ mod tests {
             assert_eq!(pricing_rules_export(r, &mut p, &mut n), SEAM_OK);
             assert_eq!((p, n), (null_mut(), 0), "empty rule set exports NULL, 0");
             assert_eq!(pricing_rules_load(r, REF.as_ptr(), REF.len()), SEAM_OK);
-            assert_eq!(pricing_rules_load(r, b"1,0,0,0\n1,0,0,0".as_ptr(), 15), SEAM_BAD_INPUT);
+            assert_eq!(
+                pricing_rules_load(r, b"1,0,0,0\n1,0,0,0".as_ptr(), 15),
+                SEAM_BAD_INPUT
+            );
             assert_eq!(pricing_rules_load(r, null(), 1), SEAM_BAD_INPUT);
-            assert_eq!(pricing_rules_load(r, std::ptr::dangling::<u8>(), SEAM_MAX_RULES_TEXT as usize + 1), SEAM_BAD_INPUT);
+            assert_eq!(
+                pricing_rules_load(
+                    r,
+                    std::ptr::dangling::<u8>(),
+                    SEAM_MAX_RULES_TEXT as usize + 1
+                ),
+                SEAM_BAD_INPUT
+            );
             assert_eq!(pricing_rules_export(r, &mut p, &mut n), SEAM_OK);
             let text = std::slice::from_raw_parts(p, n).to_vec();
-            assert_eq!(text, b"1,0,1000,825\n1,1,1500,825,SAVE10:1000\n7,0,5000,1000,HALF:5000\n".to_vec());
+            assert_eq!(
+                text,
+                b"1,0,1000,825\n1,1,1500,825,SAVE10:1000\n7,0,5000,1000,HALF:5000\n".to_vec()
+            );
             seam_bytes_free(p, n);
             let r2 = new_rules();
             assert_eq!(pricing_rules_load(r2, text.as_ptr(), text.len()), SEAM_OK);
             assert_eq!(rules::export((*r2).0.read().unwrap().rules()), text);
             pricing_rules_free(r2);
-            assert_eq!(pricing_rules_load(r, null(), 0), SEAM_OK, "NULL, 0 is an empty rule set");
+            assert_eq!(
+                pricing_rules_load(r, null(), 0),
+                SEAM_OK,
+                "NULL, 0 is an empty rule set"
+            );
             assert_eq!(quote(r, &request(1, 1, 0, b"")).0, SEAM_NO_RULE);
             pricing_rules_free(r);
         }
@@ -428,20 +486,44 @@ mod tests {
             assert_eq!(pricing_rules_load(r, REF.as_ptr(), REF.len()), SEAM_OK);
             let want = b"tier=0 discount_bp=1000 tax_bp=825\ntier=1 discount_bp=1500 tax_bp=825 coupon=SAVE10 extra_bp=1000\n";
             let mut needed = 0usize;
-            assert_eq!(pricing_rules_describe(r, 1, null_mut(), 0, &mut needed), SEAM_BAD_INPUT);
+            assert_eq!(
+                pricing_rules_describe(r, 1, null_mut(), 0, &mut needed),
+                SEAM_BAD_INPUT
+            );
             assert_eq!(needed, want.len());
             let mut buf = vec![0xAAu8; want.len() + 1];
-            assert_eq!(pricing_rules_describe(r, 1, buf.as_mut_ptr(), want.len() - 1, &mut needed), SEAM_BAD_INPUT);
-            assert!(buf.iter().all(|&b| b == 0xAA), "writes nothing unless SEAM_OK");
-            assert_eq!(pricing_rules_describe(r, 1, buf.as_mut_ptr(), want.len(), &mut needed), SEAM_OK);
+            assert_eq!(
+                pricing_rules_describe(r, 1, buf.as_mut_ptr(), want.len() - 1, &mut needed),
+                SEAM_BAD_INPUT
+            );
+            assert!(
+                buf.iter().all(|&b| b == 0xAA),
+                "writes nothing unless SEAM_OK"
+            );
+            assert_eq!(
+                pricing_rules_describe(r, 1, buf.as_mut_ptr(), want.len(), &mut needed),
+                SEAM_OK
+            );
             assert_eq!(&buf[..want.len()], want);
             assert_eq!(buf[want.len()], 0xAA, "no NUL terminator, nothing past cap");
             needed = 9;
-            assert_eq!(pricing_rules_describe(r, 2, buf.as_mut_ptr(), buf.len(), &mut needed), SEAM_NO_RULE);
+            assert_eq!(
+                pricing_rules_describe(r, 2, buf.as_mut_ptr(), buf.len(), &mut needed),
+                SEAM_NO_RULE
+            );
             assert_eq!(needed, 0);
-            assert_eq!(pricing_rules_describe(r, SEAM_MAX_REGION_ID + 1, null_mut(), 0, &mut needed), SEAM_BAD_INPUT);
-            assert_eq!(pricing_rules_describe(r, 1, null_mut(), 1, &mut needed), SEAM_BAD_INPUT);
-            assert_eq!(pricing_rules_describe(r, 1, buf.as_mut_ptr(), 1, null_mut()), SEAM_BAD_INPUT);
+            assert_eq!(
+                pricing_rules_describe(r, SEAM_MAX_REGION_ID + 1, null_mut(), 0, &mut needed),
+                SEAM_BAD_INPUT
+            );
+            assert_eq!(
+                pricing_rules_describe(r, 1, null_mut(), 1, &mut needed),
+                SEAM_BAD_INPUT
+            );
+            assert_eq!(
+                pricing_rules_describe(r, 1, buf.as_mut_ptr(), 1, null_mut()),
+                SEAM_BAD_INPUT
+            );
             pricing_rules_free(r);
         }
     }
@@ -476,8 +558,24 @@ mod tests {
         unsafe { seam_layout(&mut l) };
         unsafe { seam_layout(null_mut()) };
         // x86_64 SysV, what the C compiler gives the header's structs.
-        assert_eq!((l.layout_size, l.request_size, l.request_align, l.result_size, l.result_align), (64, 40, 8, 32, 8));
-        assert_eq!((l.request_subtotal_cents, l.request_coupon, l.request_coupon_len), (8, 24, 32));
+        assert_eq!(
+            (
+                l.layout_size,
+                l.request_size,
+                l.request_align,
+                l.result_size,
+                l.result_align
+            ),
+            (64, 40, 8, 32, 8)
+        );
+        assert_eq!(
+            (
+                l.request_subtotal_cents,
+                l.request_coupon,
+                l.request_coupon_len
+            ),
+            (8, 24, 32)
+        );
         assert_eq!((l.result_final_price_cents, l.result_tax_cents), (8, 24));
         let name = unsafe { std::ffi::CStr::from_ptr(seam_engine_name()) };
         assert_eq!(name.to_bytes(), b"rust");

@@ -30,7 +30,11 @@ pub fn price(rule: &Rule, subtotal: i64, coupon: &[u8]) -> Quote {
     let discount = round_half_even(subtotal * bp);
     let taxable = subtotal - discount;
     let tax = round_half_even(taxable * i64::from(rule.tax_bp));
-    Quote { final_price: taxable + tax, discount, tax }
+    Quote {
+        final_price: taxable + tax,
+        discount,
+        tax,
+    }
 }
 
 #[cfg(test)]
@@ -39,7 +43,12 @@ mod tests {
     use crate::abi::SEAM_MAX_SUBTOTAL_CENTS;
 
     fn rule(discount_bp: u32, tax_bp: u32, code: &[u8], extra_bp: u32) -> Rule {
-        Rule { discount_bp, tax_bp, code: code.to_vec(), extra_bp }
+        Rule {
+            discount_bp,
+            tax_bp,
+            code: code.to_vec(),
+            extra_bp,
+        }
     }
 
     fn cents(q: Quote) -> (i64, i64, i64) {
@@ -68,11 +77,20 @@ mod tests {
         assert_eq!(cents(price(&r, 10000, b"SAVE1")), (9201, 1500, 701));
         assert_eq!(cents(price(&r, 10000, b"SAVE10\0")), (9201, 1500, 701));
         // 10% of 10000 = 1000; tax 8.25% of 9000 = 742.5 -> 742 (even).
-        assert_eq!(cents(price(&rule(1000, 825, b"", 0), 10000, b"")), (9742, 1000, 742));
+        assert_eq!(
+            cents(price(&rule(1000, 825, b"", 0), 10000, b"")),
+            (9742, 1000, 742)
+        );
         // discount 10% of 667 = 66.7 -> 67; tax 8.25% of 600 = 49.5 -> 50 (odd q goes up).
-        assert_eq!(cents(price(&rule(1000, 825, b"", 0), 667, b"")), (650, 67, 50));
+        assert_eq!(
+            cents(price(&rule(1000, 825, b"", 0), 667, b"")),
+            (650, 67, 50)
+        );
         // discount 10% of 225 = 22.5 -> 22 (even); tax 8.25% of 203 = 16.7475 -> 17.
-        assert_eq!(cents(price(&rule(1000, 825, b"", 0), 225, b"")), (220, 22, 17));
+        assert_eq!(
+            cents(price(&rule(1000, 825, b"", 0), 225, b"")),
+            (220, 22, 17)
+        );
         // discount 10% of 235 = 23.5 -> 24 (odd q goes up).
         assert_eq!(cents(price(&rule(1000, 0, b"", 0), 235, b"")), (211, 24, 0));
     }
@@ -85,7 +103,10 @@ mod tests {
         assert_eq!(cents(price(&r, 12345, b"X")), (0, 12345, 0));
         let m = SEAM_MAX_SUBTOTAL_CENTS;
         assert_eq!(cents(price(&rule(0, 10000, b"", 0), m, b"")), (2 * m, 0, m));
-        assert_eq!(cents(price(&rule(250, 2000, b"", 0), m, b"")), (117_000_000_000, 2_500_000_000, 19_500_000_000));
+        assert_eq!(
+            cents(price(&rule(250, 2000, b"", 0), m, b"")),
+            (117_000_000_000, 2_500_000_000, 19_500_000_000)
+        );
         assert_eq!(cents(price(&rule(0, 0, b"", 0), 0, b"")), (0, 0, 0));
     }
 }

@@ -39,13 +39,20 @@ fn parse_line(line: &[u8]) -> Option<((u32, u32), Rule)> {
     let tier = number(next()?, SEAM_TIER_COUNT - 1)?;
     let discount_bp = number(next()?, SEAM_MAX_BP)?;
     let tax_bp = number(next()?, SEAM_MAX_BP)?;
-    let mut rule = Rule { discount_bp, tax_bp, code: Vec::new(), extra_bp: 0 };
+    let mut rule = Rule {
+        discount_bp,
+        tax_bp,
+        code: Vec::new(),
+        extra_bp: 0,
+    };
     if let Some(coupon) = next() {
         let colon = coupon.iter().position(|&b| b == b':')?;
         let (code, extra) = (&coupon[..colon], &coupon[colon + 1..]);
         if code.is_empty()
             || code.len() > SEAM_MAX_COUPON_LEN as usize
-            || !code.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            || !code
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         {
             return None;
         }
@@ -121,7 +128,11 @@ pub fn export(rules: &RuleSet) -> Vec<u8> {
 pub fn describe(rules: &RuleSet, region: u32) -> Vec<u8> {
     let mut s = String::new();
     for (&(_, tier), r) in rules.range((region, 0)..=(region, u32::MAX)) {
-        let _ = write!(s, "tier={tier} discount_bp={} tax_bp={}", r.discount_bp, r.tax_bp);
+        let _ = write!(
+            s,
+            "tier={tier} discount_bp={} tax_bp={}",
+            r.discount_bp, r.tax_bp
+        );
         if !r.code.is_empty() {
             let _ = write!(s, " coupon={} extra_bp={}", code_str(&r.code), r.extra_bp);
         }
@@ -139,19 +150,30 @@ mod tests {
     }
 
     fn bad(text: &[u8]) {
-        assert!(parse(text).is_err(), "accepted {:?}", String::from_utf8_lossy(text));
+        assert!(
+            parse(text).is_err(),
+            "accepted {:?}",
+            String::from_utf8_lossy(text)
+        );
     }
 
     #[test]
     fn parses_and_exports_canonically() {
         let rules = ok(b"# c\r\n7,0,5000,1000,HALF:5000\n\n1,0,01000,00825\r");
-        assert_eq!(export(&rules), b"1,0,1000,825\n7,0,5000,1000,HALF:5000\n".to_vec());
+        assert_eq!(
+            export(&rules),
+            b"1,0,1000,825\n7,0,5000,1000,HALF:5000\n".to_vec()
+        );
         assert_eq!(
             describe(&rules, 7),
             b"tier=0 discount_bp=5000 tax_bp=1000 coupon=HALF extra_bp=5000\n".to_vec()
         );
         assert!(describe(&rules, 2).is_empty());
-        assert_eq!(ok(&export(&rules)), rules, "export loads back to the same rules");
+        assert_eq!(
+            ok(&export(&rules)),
+            rules,
+            "export loads back to the same rules"
+        );
     }
 
     #[test]
@@ -159,13 +181,21 @@ mod tests {
         let rules = ok(b"3,2,0,0\n3,0,1,2,A1:3\n4,1,0,0\n2,1,0,0\n");
         assert_eq!(
             describe(&rules, 3),
-            b"tier=0 discount_bp=1 tax_bp=2 coupon=A1 extra_bp=3\ntier=2 discount_bp=0 tax_bp=0\n".to_vec()
+            b"tier=0 discount_bp=1 tax_bp=2 coupon=A1 extra_bp=3\ntier=2 discount_bp=0 tax_bp=0\n"
+                .to_vec()
         );
     }
 
     #[test]
     fn empty_and_comment_only_texts_are_empty_sets() {
-        for t in [&b""[..], b"\n", b"\r", b"\r\n\r\n", b"# only\n#", b"#\x00 NUL in a comment"] {
+        for t in [
+            &b""[..],
+            b"\n",
+            b"\r",
+            b"\r\n\r\n",
+            b"# only\n#",
+            b"#\x00 NUL in a comment",
+        ] {
             assert!(ok(t).is_empty());
         }
     }
@@ -204,7 +234,15 @@ mod tests {
         let code32 = "C".repeat(SEAM_MAX_COUPON_LEN as usize);
         ok(format!("1,0,0,0,{code32}:1").as_bytes());
         bad(format!("1,0,0,0,{code32}C:1").as_bytes());
-        for b in [&b"1,0,0,0,save:1"[..], b"1,0,0,0,:1", b"1,0,0,0,A", b"1,0,0,0,A:", b"1,0,0,0,A-B:1", b"1,0,0,0,A:1:2", b"1,0,0,0,\xc3\x84:1"] {
+        for b in [
+            &b"1,0,0,0,save:1"[..],
+            b"1,0,0,0,:1",
+            b"1,0,0,0,A",
+            b"1,0,0,0,A:",
+            b"1,0,0,0,A-B:1",
+            b"1,0,0,0,A:1:2",
+            b"1,0,0,0,\xc3\x84:1",
+        ] {
             bad(b);
         }
     }
@@ -241,8 +279,15 @@ mod tests {
         l.extend_from_slice(b"\r\r\n");
         bad(&l);
 
-        let rules = |n: u32| (0..n).map(|i| format!("{},{},0,0\n", i / 3, i % 3)).collect::<String>();
-        assert_eq!(ok(rules(SEAM_MAX_RULES).as_bytes()).len(), SEAM_MAX_RULES as usize);
+        let rules = |n: u32| {
+            (0..n)
+                .map(|i| format!("{},{},0,0\n", i / 3, i % 3))
+                .collect::<String>()
+        };
+        assert_eq!(
+            ok(rules(SEAM_MAX_RULES).as_bytes()).len(),
+            SEAM_MAX_RULES as usize
+        );
         bad(rules(SEAM_MAX_RULES + 1).as_bytes());
         // Comments do not count as rules.
         let with_comments = format!("#a\n\n{}#b\n", rules(SEAM_MAX_RULES));
@@ -254,12 +299,12 @@ mod tests {
         ok("# ünïcødé ✓ 𝄞\n1,0,0,0".as_bytes());
         for t in [
             &b"#\xff"[..],
-            b"#\xc0\xaf",             // overlong '/'
-            b"#\xe0\x80\xaf",         // overlong, 3 bytes
-            b"#\xed\xa0\x80",         // surrogate U+D800
-            b"#\xf4\x90\x80\x80",     // U+110000
-            b"#\xf0\x9d\x84",         // truncated
-            b"#\x80",                 // lone continuation
+            b"#\xc0\xaf",              // overlong '/'
+            b"#\xe0\x80\xaf",          // overlong, 3 bytes
+            b"#\xed\xa0\x80",          // surrogate U+D800
+            b"#\xf4\x90\x80\x80",      // U+110000
+            b"#\xf0\x9d\x84",          // truncated
+            b"#\x80",                  // lone continuation
             b"1,0,0,0\n#\xed\xbf\xbf", // invalid after a valid rule line
         ] {
             bad(t);

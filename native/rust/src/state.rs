@@ -22,7 +22,10 @@ unsafe impl Sync for Handle {}
 
 impl Handle {
     pub fn new() -> Self {
-        Handle { state: AtomicU32::new(0), rules: UnsafeCell::new(RuleSet::new()) }
+        Handle {
+            state: AtomicU32::new(0),
+            rules: UnsafeCell::new(RuleSet::new()),
+        }
     }
 
     pub fn read(&self) -> Option<Reader<'_>> {
@@ -31,7 +34,10 @@ impl Handle {
             if s & WRITER != 0 {
                 return None;
             }
-            match self.state.compare_exchange_weak(s, s + 1, Ordering::Acquire, Ordering::Relaxed) {
+            match self
+                .state
+                .compare_exchange_weak(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
+            {
                 Ok(_) => return Some(Reader { h: self }),
                 Err(now) => s = now,
             }
@@ -122,12 +128,18 @@ mod tests {
         let h = Handle::new();
         let a = h.read().unwrap();
         let b = h.read().unwrap();
-        assert!(h.write().is_none(), "a writer must not start while readers run");
+        assert!(
+            h.write().is_none(),
+            "a writer must not start while readers run"
+        );
         drop(a);
         assert!(h.write().is_none());
         drop(b);
         let w = h.write().unwrap();
-        assert!(h.read().is_none(), "a reader must not start while a writer runs");
+        assert!(
+            h.read().is_none(),
+            "a reader must not start while a writer runs"
+        );
         assert!(h.write().is_none());
         drop(w);
         assert!(h.read().is_some());

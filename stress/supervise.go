@@ -1,0 +1,285 @@
+package stress
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/seamfuzz/seam/internal/wal"
+)
+
+// EnvChild carries a child's LoopConfig (JSON); its presence makes the process a loop child.
+const EnvChild = "SEAM_STRESS_CHILD"
+
+// ServeIfChild runs the loops when this process is a stress child, then exits.
+func ServeIfChild(workload func() (Workload, error)) {
+	v := os.Getenv(EnvChild)
+	if v == "" {
+		return
+	}
+	os.Unsetenv(EnvChild)
+	var cfg LoopConfig
+	if err := json.Unmarshal([]byte(v), &cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "seam stress child:", err)
+		os.Exit(2)
+	}
+	w, err := workload()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "seam stress child:", err)
+		os.Exit(2)
+	}
+	if _, err := RunLoops(context.Background(), cfg, w); err != nil {
+		fmt.Fprintln(os.Stderr, "seam stress child:", err)
+		os.Exit(2)
+	}
+	os.Exit(0)
+}
+
+// Sample is one RSS reading of the child.
+type Sample struct {
+	Seconds  float64
+	Calls    int64
+	RSSBytes int64
+}
+
+// Death is a child that died (crash) or stopped making progress (hang).
+type Death struct {
+	Output   []byte
+	Hung     bool
+	ExitCode int
+	InFlight []wal.Record // the calls workers were inside
+	At       time.Duration
+}
+
+// Config is a supervised stress run.
+type Config struct {
+	Command     []string // the child command; default: this executable
+	Env         []string
+	Loop        LoopConfig // Duration is the total for the run
+	HangTimeout time.Duration
+	OnHang      func(pid int) string // e.g. isolate.GDBStack
+	Status      func(elapsed time.Duration, s Stats, rss int64)
+	OnDeath     func(d Death) // classify, replay culprits, store
+	MaxRestarts int
+}
+
+// Result sums up a supervised run.
+type Result struct {
+	Stats    Stats
+	Samples  []Sample
+	Deaths   int
+	Elapsed  time.Duration
+	Restarts int
+}
+
+// Supervise runs the loops in child processes for the whole duration, restarting after deaths.
+func Supervise(ctx context.Context, cfg Config) (Result, error) {
+	if cfg.HangTimeout == 0 {
+		cfg.HangTimeout = 10 * time.Second
+	}
+	if cfg.MaxRestarts == 0 {
+		cfg.MaxRestarts = 50
+	}
+	if len(cfg.Command) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return Result{}, err
+		}
+		cfg.Command = []string{exe}
+	}
+	dir, err := os.MkdirTemp("", "seam-stress-")
+	if err != nil {
+		return Result{}, err
+	}
+	defer os.RemoveAll(dir)
+	start := time.Now()
+	res := Result{Stats: Stats{PerOp: map[string]int64{}, ByStatus: map[int32]int64{}}}
+	for round := 0; ; round++ {
+		remaining := cfg.Loop.Duration - time.Since(start)
+		if remaining < 200*time.Millisecond || ctx.Err() != nil {
+			break
+		}
+		if cfg.Loop.Calls > 0 && res.Stats.Calls >= cfg.Loop.Calls {
+			break
+		}
+		lc := cfg.Loop
+		lc.Duration = remaining
+		if lc.Calls > 0 {
+			lc.Calls -= res.Stats.Calls
+		}
+		lc.Seed = cfg.Loop.Seed + int64(round)*1000003
+		lc.WALPath = filepath.Join(dir, fmt.Sprintf("wal-%d", round))
+		lc.StatsPath = filepath.Join(dir, fmt.Sprintf("stats-%d.json", round))
+		done, death, err := runChild(ctx, cfg, lc, start, &res)
+		if err != nil {
+			return res, err
+		}
+		if death != nil {
+			res.Deaths++
+			if cfg.OnDeath != nil {
+				cfg.OnDeath(*death)
+			}
+			if res.Restarts >= cfg.MaxRestarts {
+				break
+			}
+			res.Restarts++
+			continue
+		}
+		if done {
+			break
+		}
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+func runChild(ctx context.Context, cfg Config, lc LoopConfig, start time.Time, res *Result) (bool, *Death, error) {
+	b, _ := json.Marshal(lc)
+	cmd := exec.Command(cfg.Command[0], cfg.Command[1:]...)
+	cmd.Env = append(append(os.Environ(), cfg.Env...), EnvChild+"="+string(b))
+	out := &limitedBuffer{max: 1 << 20}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return false, nil, fmt.Errorf("start stress child: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	base := res.Stats
+	var last Stats
+	lastCalls, lastChange := int64(-1), time.Now()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	hung := false
+	var waitErr error
+	lastStatus := time.Time{}
+loop:
+	for {
+		select {
+		case waitErr = <-exited:
+			break loop
+		case <-ctx.Done():
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+			return true, nil, nil
+		case <-tick.C:
+			if s, err := readStats(lc.StatsPath); err == nil {
+				last = s
+			}
+			rss := readRSS(cmd.Process.Pid)
+			total := base.Calls + last.Calls
+			if rss > 0 {
+				res.Samples = append(res.Samples, Sample{Seconds: time.Since(start).Seconds(), Calls: total, RSSBytes: rss})
+			}
+			if last.Calls != lastCalls {
+				lastCalls, lastChange = last.Calls, time.Now()
+			} else if time.Since(lastChange) > cfg.HangTimeout {
+				hung = true
+				note := ""
+				if cfg.OnHang != nil {
+					note = cfg.OnHang(cmd.Process.Pid)
+				}
+				syscall.Kill(cmd.Process.Pid, syscall.SIGABRT)
+				select {
+				case waitErr = <-exited:
+				case <-time.After(3 * time.Second):
+					syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+					waitErr = <-exited
+				}
+				out.prepend(fmt.Sprintf("==seam== HANG: no progress for %s in stress loops\n%s", cfg.HangTimeout, note))
+				break loop
+			}
+			if cfg.Status != nil && time.Since(lastStatus) >= 2*time.Second {
+				lastStatus = time.Now()
+				cfg.Status(time.Since(start), merge(base, last), rss)
+			}
+		}
+	}
+	if s, err := readStats(lc.StatsPath); err == nil {
+		last = s
+	}
+	res.Stats = merge(base, last)
+	code := 0
+	if ee, ok := waitErr.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if waitErr == nil && !hung {
+		return last.Done, nil, nil
+	}
+	d := &Death{Output: out.Bytes(), Hung: hung, ExitCode: code, At: time.Since(start)}
+	if recs, err := wal.Read(lc.WALPath); err == nil {
+		for _, r := range recs {
+			if r.InFlight {
+				d.InFlight = append(d.InFlight, r)
+			}
+		}
+	}
+	return false, d, nil
+}
+
+func merge(a, b Stats) Stats {
+	out := Stats{Calls: a.Calls + b.Calls, PerOp: map[string]int64{}, ByStatus: map[int32]int64{}}
+	for _, s := range []Stats{a, b} {
+		for k, v := range s.PerOp {
+			out.PerOp[k] += v
+		}
+		for k, v := range s.ByStatus {
+			out.ByStatus[k] += v
+		}
+		out.Findings = append(out.Findings, s.Findings...)
+	}
+	return out
+}
+
+func readStats(path string) (Stats, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Stats{}, err
+	}
+	var s Stats
+	return s, json.Unmarshal(b, &s)
+}
+
+// readRSS is the child's resident set size from /proc (0 when gone).
+func readRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
+
+// limitedBuffer keeps the last max bytes of output (the report of whatever killed the child).
+type limitedBuffer struct {
+	max  int
+	head string
+	b    []byte
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	l.b = append(l.b, p...)
+	if len(l.b) > l.max {
+		l.b = append([]byte(nil), l.b[len(l.b)-l.max:]...)
+	}
+	return len(p), nil
+}
+
+func (l *limitedBuffer) prepend(s string) { l.head = s + l.head }
+
+func (l *limitedBuffer) Bytes() []byte { return append([]byte(l.head), l.b...) }
