@@ -78,8 +78,8 @@ type Engine struct {
 	lib  *dl.Library
 	// t lives in Go memory: it holds only C function pointers, so cgo lets calls take its
 	// address, and LeakSanitizer (which does not scan the Go heap) sees no C block to report.
-	t    *C.seam_table
-	mem  *nativemem.Allocator
+	t   *C.seam_table
+	mem *nativemem.Allocator
 }
 
 // Open loads the library at path and resolves every contract symbol. A library that lacks one
@@ -105,8 +105,10 @@ func Open(path string) (*Engine, error) {
 		}
 		C.t_set(t, C.int(i), p)
 	}
+	// ASan's redzones catch over-reads in exact malloc blocks; TSan models malloc/free reuse
+	// across threads, which recycled guard mappings would hide behind Go's (invisible) locks.
 	mode := nativemem.Guard
-	if sanrt.Loaded() == sanrt.ASan {
+	if sanrt.Loaded() != sanrt.None {
 		mode = nativemem.Exact
 	}
 	e := &Engine{Path: lib.Path, lib: lib, t: t, mem: nativemem.New(mode)}

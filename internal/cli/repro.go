@@ -45,6 +45,7 @@ func runRepro(args []string, stdout, stderr io.Writer) int {
 	jsonReq := fs.String("json", "", "a production request as JSON: {\"request_id\": ..., \"request\": {...}, \"rules\": ...}")
 	save := fs.Bool("save", false, "add the input to the corpus (source production for requests)")
 	timeout := fs.Duration("timeout", 10*time.Second, "hang timeout per input")
+	logDir := fs.String("log", "", "write each engine's full output to DIR/<engine>.log")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -77,6 +78,10 @@ func runRepro(args []string, stdout, stderr io.Writer) int {
 		f, found, out, err := reproOne(ctx, in, []string{spec}, ef.variant, *timeout)
 		if err != nil {
 			return fail(stderr, "repro", err)
+		}
+		if *logDir != "" {
+			os.MkdirAll(*logDir, 0o755)
+			os.WriteFile(filepath.Join(*logDir, strings.NewReplacer("/", "_", ":", "_").Replace(spec)+".log"), out, 0o644)
 		}
 		printVerdict(stdout, spec, f, found, out)
 		if found {

@@ -12,7 +12,7 @@ type hangParser struct{}
 
 var (
 	hangStartRe = regexp.MustCompile(`==seam== HANG: (.+)$`)
-	gdbFrameRe  = regexp.MustCompile(`^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+?) \(.*?\)(?: at (\S+?):(\d+))?(?: from (\S+))?\s*$`)
+	gdbFrameRe  = regexp.MustCompile(`^#(\d+)\s+(?:0x[0-9a-f]+ in )?((?:\(anonymous namespace\)::)?[^ (]+) \(.*?\)(?: at (\S+?):(\d+))?(?: from (\S+))?\s*$`)
 )
 
 func (hangParser) find(lines []string) (int, bool) {

@@ -155,6 +155,10 @@ func finish(r *Report, lines []string, start int) {
 var sanFrameRe = regexp.MustCompile(`^\s*#(\d+)\s+0x[0-9a-f]+\s+(?:in\s+(.+?)\s+)?(\S+?)(?::(\d+))?(?::\d+)?\s*$`)
 var sanFrameModRe = regexp.MustCompile(`^\s*#(\d+)\s+0x[0-9a-f]+\s+(?:in\s+(.+?)\s+)?\((.+?)\+0x[0-9a-f]+\)\s*$`)
 
+// ThreadSanitizer frames carry no address: "#0 func file:line (module+0x..)".
+var tsanFrameRe = regexp.MustCompile(`^\s*#(\d+)\s+(.+?)\s+(\S+?):(\d+)(?::\d+)?\s+\((.+?)\+0x[0-9a-f]+\)\s*$`)
+var tsanFrameNoFileRe = regexp.MustCompile(`^\s*#(\d+)\s+(.+?)\s+(?:<null>\s+)?\((.+?)\+0x[0-9a-f]+\)\s*$`)
+
 // sanStack parses the sanitizer-format stack starting at or after lines[i], up to the first
 // line that is not a frame. It returns the frames and the index after the stack.
 func sanStack(lines []string, i int) ([]Frame, int) {
@@ -171,9 +175,18 @@ func sanStack(lines []string, i int) ([]Frame, int) {
 			frames = append(frames, Frame{Func: m[2], Module: m[3]})
 			continue
 		}
-		if m := sanFrameRe.FindStringSubmatch(l); m != nil {
+		if m := sanFrameRe.FindStringSubmatch(l); m != nil && strings.Contains(l, " 0x") {
 			line, _ := strconv.Atoi(m[4])
 			frames = append(frames, Frame{Func: m[2], File: m[3], Line: line})
+			continue
+		}
+		if m := tsanFrameRe.FindStringSubmatch(l); m != nil {
+			line, _ := strconv.Atoi(m[4])
+			frames = append(frames, Frame{Func: m[2], File: m[3], Line: line, Module: m[5]})
+			continue
+		}
+		if m := tsanFrameNoFileRe.FindStringSubmatch(l); m != nil {
+			frames = append(frames, Frame{Func: m[2], Module: m[3]})
 			continue
 		}
 		break
@@ -203,6 +216,7 @@ func normalizeFunc(f string) string {
 	}
 	f = strings.ReplaceAll(f, "::_{{closure}}", "::{{closure}}") // legacy mangling keeps a '_'
 	f = strings.ReplaceAll(f, "::{{closure}}", "::{closure}")
+	f = strings.TrimPrefix(f, "(anonymous namespace)::")
 	if strings.HasPrefix(f, "operator") {
 		return f
 	}
@@ -262,7 +276,7 @@ var skipFuncPrefixes = []string{
 	"memcmp", "strlen", "strcmp", "strncmp", "bcmp", "__memcpy", "__memmove", "__strlen", "__memcmp", "__nanosleep", "nanosleep", "__futex", "futex",
 	"std::", "core::", "alloc::", "<std::", "<core::", "<alloc::", "__rust", "_rust_try", "rust_begin_unwind", "__rustc::", "rust_panic",
 	"_cgo_", "crosscall2", "x_cgo_", "runtime.", "runtime/cgo", "_Cfunc_", "_rt0_", "gosave", "asmcgocall",
-	"syscall.", "internal/",
+	"syscall.", "internal/", "??",
 }
 
 var skipFileSuffixes = []string{"engine/table.h", "cgo-gcc-prolog", "_cgo_export.c", "_cgo_gotypes.go"}
