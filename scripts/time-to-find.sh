@@ -23,6 +23,8 @@ cases=(
   "cpp-utf8-lenient differential mutant:cpp-utf8-lenient,rust"
   "rust-panic-escape quote mutant:rust-panic-escape"
   "rust-rounding-drift differential mutant:rust-rounding-drift,cpp"
+  "rust-utf8-lenient differential mutant:rust-utf8-lenient,cpp"
+  "rust-overflow differential mutant:rust-overflow,cpp"
   "rust-overread rules mutant:rust-overread"
   "cpp-magic rules mutant:cpp-magic"
 )

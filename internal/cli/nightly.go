@@ -115,8 +115,9 @@ func runNightly(args []string, stdout, stderr io.Writer) int {
 			}
 			return summary.Passed, fmt.Sprintf("%d entries, all clean", n), ""
 		})
-		step(fmt.Sprintf("fuzz (all targets, %s, asan)", *budget), func() (string, string, string) {
-			res, err := Fuzz(ctx, FuzzConfig{Targets: fuzz.Names(), Specs: specs, Variant: "asan", Budget: *budget, CorpusDir: *dir,
+		fuzzBudget := *budget * 2 / 3
+		step(fmt.Sprintf("fuzz (all targets, %s, asan)", fuzzBudget.Round(time.Second)), func() (string, string, string) {
+			res, err := Fuzz(ctx, FuzzConfig{Targets: fuzz.Names(), Specs: specs, Variant: "asan", Budget: fuzzBudget, CorpusDir: *dir,
 				WorkDir: filepath.Join(root, "build", "fuzz"), Timeout: 10 * time.Second, Out: stdout})
 			if err != nil {
 				return summary.Errored, err.Error(), ""
@@ -137,11 +138,54 @@ func runNightly(args []string, stdout, stderr io.Writer) int {
 			}
 			return summary.Passed, fmt.Sprintf("%d targets, no findings", len(res.Targets)), ""
 		})
-		for _, s := range []string{"stress (seam stress)", "threads (seam threads)"} {
-			step(s, func() (string, string, string) {
-				return summary.Skipped, "not available in this build of seam yet (issue 6)", ""
-			})
-		}
+		stressFor := max(*budget/6/time.Duration(len(specs)), 10*time.Second)
+		step(fmt.Sprintf("stress (asan, %s per engine)", stressFor), func() (string, string, string) {
+			res, err := Stress(ctx, StressConfig{Specs: specs, Variant: "asan", Workers: runtime.NumCPU() * 4, Duration: stressFor,
+				CorpusDir: *dir, Timeout: 10 * time.Second, MaxSlope: 1 << 20, Out: stdout})
+			if err != nil {
+				return summary.Errored, err.Error(), ""
+			}
+			run.RSS = append(run.RSS, res.RSS...)
+			for _, f := range res.Findings {
+				run.New = append(run.New, toSummary(f.Finding, f.Target, f.Engine, f.Variant, f.CorpusID, f.Reproduce, "stress"))
+			}
+			var parts []string
+			for _, spec := range specs {
+				parts = append(parts, fmt.Sprintf("%s %.0f calls/s", spec, res.Rate[spec]))
+			}
+			if len(res.Findings) > 0 {
+				return summary.Failed, fmt.Sprintf("%d findings", len(res.Findings)), strings.Join(parts, ", ")
+			}
+			return summary.Passed, strings.Join(parts, ", "), ""
+		})
+		step("threads (claim table, tsan + asan)", func() (string, string, string) {
+			rows, err := Threads(ctx, specs, 120*time.Second, io.Discard)
+			if err != nil {
+				return summary.Errored, err.Error(), ""
+			}
+			var b strings.Builder
+			printClaims(&b, rows)
+			verified, skipped := 0, 0
+			for _, r := range rows {
+				switch {
+				case r.Finding != nil:
+					run.New = append(run.New, toSummary(*r.Finding, "threads:"+r.Check, r.Engine, r.Variant, "",
+						fmt.Sprintf("seam threads -engines %s", r.Engine), "threads"))
+				case strings.HasPrefix(r.Verdict, "verified"):
+					verified++
+				default:
+					skipped++
+				}
+			}
+			fmt.Fprint(stdout, b.String())
+			if verified+skipped < len(rows) {
+				return summary.Failed, fmt.Sprintf("%d of %d claims violated", len(rows)-verified-skipped, len(rows)), b.String()
+			}
+			if skipped > 0 {
+				return summary.Skipped, fmt.Sprintf("%d claims verified, %d could not be checked here", verified, skipped), b.String()
+			}
+			return summary.Passed, fmt.Sprintf("%d claims verified", verified), b.String()
+		})
 	}
 	run.Finished = time.Now().UTC()
 	summary.Compare(&run, &state)

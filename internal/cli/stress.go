@@ -194,17 +194,21 @@ func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 	return res, nil
 }
 
+// leakBatchCalls is the size of a leak-check batch: large enough for a bug that leaks once
+// every thousand calls to leak several times.
+const leakBatchCalls = 10000
+
 // leakBatches runs a batch of each operation in an isolated child with a leak check after it:
 // a leak is pinned to the operation whose batch leaks.
 func leakBatches(ctx context.Context, spec string, cfg StressConfig, names []string) []*confirmed {
 	var out []*confirmed
 	for op := range names {
-		data := fuzz.EncodeBatch(uint32(op), 3000, uint32(op+1))
+		data := fuzz.EncodeBatch(uint32(op), leakBatchCalls, uint32(op+1))
 		f, ok, err := runOne(ctx, "stressbatch", []string{spec}, cfg.Variant, data, 60*time.Second)
 		if err != nil || !ok {
 			continue
 		}
-		f.Title = fmt.Sprintf("%s (operation %s, batch of 3000)", f.Title, names[op])
+		f.Title = fmt.Sprintf("%s (operation %s, batch of %d calls)", f.Title, names[op], leakBatchCalls)
 		out = append(out, &confirmed{FoundFinding: FoundFinding{Finding: f}, data: data})
 	}
 	return out

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# make bench: each line is one ratio from one run on this machine (absolute numbers are not
+# comparable across runs of a shared machine; ratios from the same run are). ~5 minutes.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+T=${BENCH_TIME:-20}
+SEAM=build/bin/seam
+mkdir -p build/bench
+g++ -O2 -std=c++17 -Inative/include scripts/bench/stress_loop.cpp -o build/bin/stress_loop -ldl -lpthread || exit 2
+
+execs_per_sec() { # from a go test -fuzz log: total execs / seconds of the last status line
+  grep -E '^fuzz: elapsed: [0-9]+s, execs' "$1" | tail -1 | sed -E 's/fuzz: elapsed: ([0-9]+)s, execs: ([0-9]+).*/\2 \1/' | awk '{ if ($2 > 0) printf "%.0f", $1/$2; else print 0 }'
+}
+seam_rate() { # EXECS/S column of seam fuzz's summary for a target
+  awk -v t="$2" '$1 == t { print int($4) }' "$1"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
+
+raw_fuzz() { # variant extra-go-flags log
+  (cd fuzz && SEAM_ENGINES=cpp SEAM_VARIANT=$1 timeout $((T + 60)) go test $2 -run='^$' -fuzz='^FuzzQuote$' -fuzztime=${T}s -fuzzminimizetime=0 . >"../$3" 2>&1)
+}
+
+echo "== seam bench (${T}s per measurement, target quote, engine cpp)"
+raw_fuzz release "" build/bench/raw-release.log
+raw_fuzz asan "" build/bench/raw-asan.log
+raw_fuzz asan "-asan" build/bench/raw-goasan.log
+plain=$(execs_per_sec build/bench/raw-release.log)
+native=$(execs_per_sec build/bench/raw-asan.log)
+goasan=$(execs_per_sec build/bench/raw-goasan.log)
+$SEAM fuzz -engines cpp -variant release -target quote -budget ${T}s -corpus build/bench/corpus >build/bench/seam-release.log 2>&1
+seamrate=$(seam_rate build/bench/seam-release.log quote)
+echo "sanitizers, native side only (seam default) / none:  $(ratio "$native" "$plain")  ($native vs $plain execs/s; goal >= 0.3)"
+echo "sanitizers, go test -asan (Go side too)   / none:  $(ratio "$goasan" "$plain")  ($goasan vs $plain execs/s)"
+echo "seam fuzz / raw go test -fuzz (release):            $(ratio "$seamrate" "$plain")  ($seamrate vs $plain execs/s; goal >= 0.9)"
+
+$SEAM stress -engines cpp -variant release -duration ${T}s -workers 8 >build/bench/stress.log 2>&1
+seamcalls=$(grep -E '^\[stress cpp\] [0-9]+ calls in' build/bench/stress.log | sed -E 's/.*\(([0-9]+) calls\/s\).*/\1/')
+loopcalls=$(build/bin/stress_loop build/release/libseam_cpp.so 8 "$T" | awk '{print $2}')
+echo "seam stress / plain C++ pthread loop (release):      $(ratio "$seamcalls" "$loopcalls")  ($seamcalls vs $loopcalls calls/s; goal >= 0.8)"
+echo "native coverage bridge, libFuzzer mode:              not built yet (issue 8)"
