@@ -11,7 +11,7 @@ import (
 )
 
 // Variants are the build variants scripts/build-native.sh produces.
-var Variants = []string{"debug", "release", "asan", "tsan"}
+var Variants = []string{"debug", "release", "asan", "tsan", "cov"}
 
 // BuiltinEngines are the engine names resolved inside the build tree.
 var BuiltinEngines = []string{"cpp", "rust"}

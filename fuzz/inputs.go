@@ -34,14 +34,31 @@ func rulesText(g *gen.Gen) engine.In {
 	}
 }
 
+// Regions that have rules in the seed rule sets: a request must hit a rule to reach the
+// arithmetic.
+var ruleRegions = []uint32{1, 2, 7, 9, 65535}
+
+// subtotal picks an adversarial subtotal, or one whose discount or tax lands on exactly half a
+// cent (x5 with 10%-multiple rates): where rounding rules differ.
+func subtotal(g *gen.Gen) int64 {
+	if g.Choose(3) == 0 {
+		return int64(g.Choose(1<<20))*10 + 5
+	}
+	return g.Int64(engine.MaxSubtotalCents)
+}
+
 // quoteArgs fills a request from the fuzz bytes with adversarial values for every field.
 func quoteArgs(g *gen.Gen) engine.QuoteArgs {
+	region := g.Uint32(1, engine.MaxRegionID)
+	if g.Bool() {
+		region = ruleRegions[g.Choose(len(ruleRegions))]
+	}
 	a := engine.QuoteArgs{
 		Req: engine.Request{
 			StructSize:    g.StructSize(engine.RequestSize),
 			ItemCount:     g.Uint32(1, engine.MaxItemCount),
-			SubtotalCents: g.Int64(engine.MaxSubtotalCents),
-			RegionID:      g.Uint32(1, engine.MaxRegionID),
+			SubtotalCents: subtotal(g),
+			RegionID:      region,
 			CustomerTier:  g.Enum(engine.TierCount),
 			Coupon:        engine.In(g.BytesFrom(engine.MaxCouponLen, coupons)),
 		},

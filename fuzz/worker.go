@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/seamfuzz/seam/internal/covbridge"
 	"github.com/seamfuzz/seam/internal/wal"
 )
 
@@ -34,6 +35,9 @@ func CaptureWorkerOutput() {
 		inflight = w.Slot(0)
 	}
 }
+
+// bridged: the cov variant's native edges are fed to Go's coverage after every input.
+var bridged = Variant() == "cov"
 
 // inflight is this worker's write-ahead slot (nil outside supervised fuzz workers).
 var inflight *wal.Slot
@@ -64,6 +68,10 @@ func loadSkip() map[string]bool {
 // worker, "Tracer caught signal 11"; seam fuzz sweeps the generated corpus for leaks in an
 // isolated child instead.)
 func guard(data []byte, run func() error) error {
+	if bridged {
+		covbridge.Reset()
+		defer covbridge.Feed()
+	}
 	if inflight == nil {
 		return run()
 	}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: each line is one ratio from one run on this machine (absolute numbers are not
-# comparable across runs of a shared machine; ratios from the same run are). ~5 minutes.
+# comparable across runs of a shared machine; ratios from the same run are). ~8 minutes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T=${BENCH_TIME:-20}
@@ -37,4 +37,11 @@ $SEAM stress -engines cpp -variant release -duration ${T}s -workers 8 >build/ben
 seamcalls=$(grep -E '^\[stress cpp\] [0-9]+ calls in' build/bench/stress.log | sed -E 's/.*\(([0-9]+) calls\/s\).*/\1/')
 loopcalls=$(build/bin/stress_loop build/release/libseam_cpp.so 8 "$T" | awk '{print $2}')
 echo "seam stress / plain C++ pthread loop (release):      $(ratio "$seamcalls" "$loopcalls")  ($seamcalls vs $loopcalls calls/s; goal >= 0.8)"
-echo "native coverage bridge, libFuzzer mode:              not built yet (issue 8)"
+# Time to find the 8-byte byte-by-byte magic compare in native code (mutant cpp-magic).
+MAGIC=${BENCH_MAGIC_BUDGET:-60}
+found_after() { grep -m1 '\] NEW ' "$1" | sed -E 's/.* after ([0-9.]+m?s): .*/\1/'; }
+$SEAM fuzz -engines mutant:cpp-magic -variant cov -target rules -budget ${MAGIC}s -corpus build/bench/magic-cov >build/bench/magic-cov.log 2>&1
+$SEAM fuzz -engines mutant:cpp-magic -variant asan -target rules -budget ${MAGIC}s -corpus build/bench/magic-plain >build/bench/magic-plain.log 2>&1
+bridged=$(found_after build/bench/magic-cov.log); plainm=$(found_after build/bench/magic-plain.log)
+echo "8-byte magic, bridged go test -fuzz vs plain:        found after ${bridged:-not found in ${MAGIC}s} vs ${plainm:-not found in ${MAGIC}s} (goal: bridged < 60s)"
+echo "libFuzzer mode:                                      not built yet (issue 8)"

@@ -2,7 +2,7 @@
 # Builds the native engines and seeded-bug mutants in every variant:
 #   build/<variant>/libseam_cpp.so, build/<variant>/libseam_rust.so
 #   build/<variant>/mutants/<name>.so          (native/mutants/<name>.patch applied to a copy)
-# Variants: debug release asan tsan (cov is built by scripts/build-cov.sh).
+# Variants: debug release asan tsan cov (cov = asan + edge coverage for the fuzzing bridge).
 #
 # Usage: scripts/build-native.sh [-v "debug asan"] [-m all|none|NAME,...] [-j N]
 # Incremental: an output newer than every input is left alone, so a second run with no change
@@ -13,7 +13,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
-VARIANTS="debug release asan tsan"
+VARIANTS="debug release asan tsan cov"
 MUTANTS=all
 JOBS=$(nproc 2>/dev/null || echo 2)
 while getopts "v:m:j:" opt; do
@@ -38,8 +38,8 @@ cxx_flags() {
     release) echo "$common -O2 -g" ;;
     asan) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" ;;
     tsan) echo "$common -O1 -g -fsanitize=thread" ;;
-    cov) echo "$common -O1 -g -fsanitize-coverage=trace-pc" ;;
-    *) die "unknown variant '$1' (want debug, release, asan, tsan)" ;;
+    cov) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-coverage=trace-pc" ;;
+    *) die "unknown variant '$1' (want debug, release, asan, tsan, cov)" ;;
   esac
 }
 
@@ -66,8 +66,19 @@ build_cpp() {
 build_rust() {
   local src=$1 variant=$2 out=$3 tdir=$4
   local toolchain="" flags="" profile=debug args=()
+  # Edge coverage for the fuzzing bridge through LLVM's sancov pass (stable rustc flags).
+  local cov_flags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=3 -Cllvm-args=-sanitizer-coverage-trace-pc"
   case $variant in
     release) profile=release; args+=(--release) ;;
+    cov)
+      if have_nightly; then
+        toolchain=+nightly
+        args+=(--target x86_64-unknown-linux-gnu)
+        flags="-Zsanitizer=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes $cov_flags"
+      else
+        log "rust cov: no nightly toolchain, coverage without ASan"
+        flags="$cov_flags"
+      fi ;;
     asan|tsan)
       if have_nightly; then
         toolchain=+nightly
@@ -140,7 +151,7 @@ if [ "$MUTANTS" != none ]; then
   fi
   for v in $VARIANTS; do
     # Mutants are for detectors: sanitizer variants plus debug (differential, hang, panic).
-    case $v in asan|tsan|debug) ;; *) continue ;; esac
+    case $v in asan|tsan|debug|cov) ;; *) continue ;; esac
     for n in "${names[@]}"; do jobs+=("build_mutant $n $v"); done
   done
 fi

@@ -30,7 +30,7 @@ const (
 // For returns the runtime a build variant's libraries need.
 func For(variant string) Runtime {
 	switch variant {
-	case "asan":
+	case "asan", "cov": // cov is asan plus edge coverage
 		return ASan
 	case "tsan":
 		return TSan

@@ -12,6 +12,7 @@ import (
 
 func TestFor(t *testing.T) {
 	assert.Equal(t, ASan, For("asan"))
+	assert.Equal(t, ASan, For("cov"))
 	assert.Equal(t, TSan, For("tsan"))
 	assert.Equal(t, None, For("debug"))
 	assert.Equal(t, None, For("release"))
