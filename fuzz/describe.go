@@ -19,15 +19,11 @@ var describeTarget = register(Target{
 
 func fuzzDescribe(e *engine.Engine, data []byte) error {
 	g := gen.New(data)
-	r, err := mustNew(e)
+	r, err := rulesFromFuzz(e, g)
 	if err != nil {
 		return err
 	}
 	defer r.Free()
-	text := rulesText(g)
-	if err := expectOneOf("pricing_rules_load", r.Load(text), loadAllowed(text)...); err != nil {
-		return err
-	}
 	for n := 1 + g.Choose(3); n > 0; n-- {
 		if err := checkDescribe(r, g.Uint32(1, engine.MaxRegionID), g); err != nil {
 			return err

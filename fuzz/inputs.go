@@ -73,6 +73,21 @@ func quoteArgs(g *gen.Gen) engine.QuoteArgs {
 	return a
 }
 
+// rulesFromFuzz makes a handle and loads generated rules into it (whatever the load's
+// status, the header's rules for it are checked); the caller frees it.
+func rulesFromFuzz(e *engine.Engine, g *gen.Gen) (*engine.Rules, error) {
+	r, err := mustNew(e)
+	if err != nil {
+		return nil, err
+	}
+	text := rulesText(g)
+	if err := expectOneOf("pricing_rules_load", r.Load(text), loadAllowed(text)...); err != nil {
+		r.Free()
+		return nil, err
+	}
+	return r, nil
+}
+
 func mustNew(e *engine.Engine) (*engine.Rules, error) {
 	r, st := e.NewRules()
 	if st != engine.OK {

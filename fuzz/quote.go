@@ -18,15 +18,11 @@ var quoteTarget = register(Target{
 
 func fuzzQuote(e *engine.Engine, data []byte) error {
 	g := gen.New(data)
-	r, err := mustNew(e)
+	r, err := rulesFromFuzz(e, g)
 	if err != nil {
 		return err
 	}
 	defer r.Free()
-	text := rulesText(g)
-	if err := expectOneOf("pricing_rules_load", r.Load(text), loadAllowed(text)...); err != nil {
-		return err
-	}
 	for n := 1 + g.Choose(4); n > 0; n-- {
 		if err := checkQuote(e, r, quoteArgs(g), g.Choose(32) == 0); err != nil {
 			return err

@@ -69,7 +69,7 @@ func runNightly(args []string, stdout, stderr io.Writer) int {
 		cmd.Dir = root
 		b, err := cmd.CombinedOutput()
 		if err != nil {
-			return summary.Errored, "native build failed", tailText(string(b), 20)
+			return summary.Errored, "native build failed", finding.Tail(string(b), 20)
 		}
 		skipped := []string{}
 		for _, l := range strings.Split(string(b), "\n") {
@@ -324,12 +324,4 @@ func writeReports(dir string, r summary.Run) error {
 		return os.WriteFile(filepath.Join(dir, "rss.svg"), b.Bytes(), 0o644)
 	}
 	return nil
-}
-
-func tailText(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

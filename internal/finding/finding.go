@@ -62,7 +62,7 @@ func FromOutput(out []byte, hung bool, exitCode int) Finding {
 		}
 		f.Signature = f.Type
 		f.Title = f.Type + ": the process died without a recognised report"
-		f.Excerpt = tail(string(out), 30)
+		f.Excerpt = Tail(string(out), 30)
 		return f
 	}
 	if rep.Type == "leak" {
@@ -79,7 +79,8 @@ func firstLine(s string) string {
 	return s
 }
 
-func tail(s string, n int) string {
+// Tail returns the last n lines of s.
+func Tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
