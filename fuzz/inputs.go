@@ -30,7 +30,7 @@ func rulesText(g *gen.Gen) engine.In {
 	case 1:
 		return engine.In(g.Bytes(engine.MaxRulesText))
 	default:
-		return engine.In(g.Text(ruleLines, engine.MaxRulesText))
+		return engine.In(g.Text(ruleFragments, engine.MaxRulesText))
 	}
 }
 
