@@ -15,6 +15,9 @@ type Violation struct {
 	Field  string // status, final_price_cents, text, bytes, ...
 	Reason string // rounding drift, UTF-8 validation differs, status differs, ...
 	Detail string
+	// Engine is seam_engine_name() of the engine that broke the header (contract kind only):
+	// the same broken rule in the C++ and in the Rust engine is two bugs, not one.
+	Engine string
 }
 
 func (v *Violation) Error() string {
@@ -28,7 +31,11 @@ func (v *Violation) Type() string {
 
 // Signature is the dedup key: the same broken rule found twice is one finding.
 func (v *Violation) Signature() string {
-	return fmt.Sprintf("%s | %s | %s | %s", v.Type(), v.Op, v.Field, v.Reason)
+	sig := fmt.Sprintf("%s | %s | %s | %s", v.Type(), v.Op, v.Field, v.Reason)
+	if v.Kind == "contract" && v.Engine != "" {
+		sig += " | engine " + v.Engine
+	}
+	return sig
 }
 
 func contract(op, field, reason, format string, args ...any) *Violation {
@@ -70,9 +77,19 @@ func ParseViolation(msg string) *Violation {
 			continue
 		}
 		reason := strings.TrimSuffix(strings.TrimSpace(rest[j+2:]), ")")
-		return &Violation{Kind: kind, Op: op, Field: field, Reason: reason, Detail: rest[:j]}
+		return &Violation{Kind: kind, Op: op, Field: field, Reason: reason, Detail: rest[:j], Engine: engineBefore(msg[:i])}
 	}
 	return nil
+}
+
+// engineBefore returns X from the "engine=X: " that Target.Run puts right before a violation.
+func engineBefore(prefix string) string {
+	prefix = strings.TrimSuffix(prefix, ": ")
+	i := strings.LastIndex(prefix, "engine=")
+	if i < 0 || strings.ContainsAny(prefix[i:], " :") {
+		return ""
+	}
+	return prefix[i+len("engine="):]
 }
 
 // SignViolation signs a target's non-crash finding from its message (finding.Violation).

@@ -30,15 +30,42 @@ func roundHalfEven(n int64) int64 {
 
 // Price is the header's arithmetic.
 func Price(rule Rule, subtotal int64, coupon []byte) engine.Result {
+	discount := roundHalfEven(subtotal * discountBP(rule, coupon))
+	taxable := subtotal - discount
+	tax := roundHalfEven(taxable * int64(rule.TaxBP))
+	return engine.Result{FinalPriceCents: taxable + tax, DiscountCents: discount, TaxCents: tax}
+}
+
+func discountBP(rule Rule, coupon []byte) int64 {
 	bp := int64(rule.DiscountBP)
 	if len(coupon) > 0 && rule.Code != "" && string(coupon) == rule.Code {
 		bp += int64(rule.ExtraBP)
 	}
-	bp = min(bp, int64(engine.MaxBP))
-	discount := roundHalfEven(subtotal * bp)
-	taxable := subtotal - discount
-	tax := roundHalfEven(taxable * int64(rule.TaxBP))
-	return engine.Result{FinalPriceCents: taxable + tax, DiscountCents: discount, TaxCents: tax}
+	return min(bp, int64(engine.MaxBP))
+}
+
+// RoundingEdge returns the first subtotal at or above base (within 20,000 cents) whose tax,
+// or whose discount when taxFirst is false, is exactly half a cent with an even integer part:
+// the only amounts where banker's rounding and round-half-up disagree. Random subtotals hit
+// one about once in a thousand valid quotes; the quote target steers every valid one there.
+func RoundingEdge(rule Rule, coupon []byte, base int64, taxFirst bool) (int64, bool) {
+	bp := discountBP(rule, coupon)
+	tie := func(n int64) bool { return n%10000 == 5000 && (n/10000)%2 == 0 }
+	tax := func(s int64) bool { return tie((s - roundHalfEven(s*bp)) * int64(rule.TaxBP)) }
+	discount := func(s int64) bool { return tie(s * bp) }
+	order := []func(int64) bool{tax, discount}
+	if !taxFirst {
+		order[0], order[1] = discount, tax
+	}
+	end := min(base+20000, engine.MaxSubtotalCents)
+	for _, edge := range order {
+		for s := max(base, 0); s <= end; s++ {
+			if edge(s) {
+				return s, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // QuoteInputStatus is the status the header requires for a quote's arguments alone:

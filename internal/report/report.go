@@ -284,6 +284,9 @@ var skipFileSuffixes = []string{"engine/table.h", "cgo-gcc-prolog", "_cgo_export
 var skipModules = []string{"libasan", "libtsan", "libubsan", "liblsan", "libc.so", "libc-", "libstdc++", "libgcc_s", "ld-linux", "libpthread"}
 
 func skipFrame(f Frame) bool {
+	if f.Func == "<unknown>" || f.Func == "??" && f.File == "" {
+		return true // an unwinder's placeholder says nothing about where the bug is
+	}
 	for _, p := range skipFuncPrefixes {
 		if strings.HasPrefix(f.Func, p) {
 			return true
@@ -293,6 +296,11 @@ func skipFrame(f Frame) bool {
 		if strings.HasSuffix(f.File, s) {
 			return true
 		}
+	}
+	// Inlined C++ standard library code (std::map's node allocator in a leak stack) names the
+	// container, not the bug: ClusterFuzz skips these frames too.
+	if strings.Contains(f.File, "/include/c++/") {
+		return true
 	}
 	if strings.Contains(f.File, "libsanitizer/") || strings.Contains(f.File, "compiler-rt/") || strings.HasPrefix(f.File, "/rustc/") || strings.Contains(f.File, "/go/src/runtime/") {
 		return true

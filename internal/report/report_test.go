@@ -103,3 +103,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Frames the unwinder could not name ("<unknown>" past the cgo boundary in some processes)
+// must not make one bug two signatures.
+func TestUnknownFramesAreSkipped(t *testing.T) {
+	log := func(extra string) []byte {
+		return []byte("thread '<unnamed>' (7) panicked at src/lib.rs:164:9:\nindex out of bounds: the len is 32 but the index is 32\nstack backtrace:\n" +
+			"   0: core::panicking::panic_bounds_check\n             at /rustc/abc/library/core/src/panicking.rs:271:5\n" +
+			"   1: pricing_quote\n             at ./native/rust/src/lib.rs:164:9\n" + extra +
+			"thread '<unnamed>' (7) panicked at /rustc/abc/library/core/src/panicking.rs:225:5:\npanic in a function that cannot unwind\n")
+	}
+	a, ok := Parse(log(""))
+	require.True(t, ok)
+	b, ok := Parse(log("   2: <unknown>\n"))
+	require.True(t, ok)
+	assert.Equal(t, a.Signature, b.Signature)
+}
