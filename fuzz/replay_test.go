@@ -112,7 +112,8 @@ func TestSeededBugsAreCaught(t *testing.T) {
 			proven[mutant] = true
 		})
 	}
-	// Every fuzzing mutant has a proof input in the corpus (stress mutants are proven in stress/).
+	// Every fuzzing mutant has a proof input in the corpus (stress and thread mutants are proven by
+	// internal/cli TestThreadsVerifiesClaimsAndFlagsMutants and TestStressFindsHistoryAndLeakBugs).
 	patches, _ := filepath.Glob("../native/mutants/*.patch")
 	for _, p := range patches {
 		name := strings.TrimSuffix(filepath.Base(p), ".patch")

@@ -202,6 +202,10 @@ var stressbatchTarget = register(Target{
 	Seeds: [][]byte{EncodeBatch(0, 100, 1)},
 })
 
+// MaxBatchCalls bounds one stressbatch input: enough for "fails after N calls" bugs, a second
+// or two under ASan.
+const MaxBatchCalls = 10000
+
 // EncodeBatch is a batch of count calls of one op with inputs from a seeded generator: the unit
 // of a LeakSanitizer check (a check per call would cost 10-20 ms each).
 func EncodeBatch(op uint32, count uint32, seed uint32) []byte {
@@ -213,7 +217,9 @@ func runStressBatch(e *engine.Engine, data []byte) error {
 	if !ok || len(p) < 5 {
 		return nil
 	}
-	count := int(p[0]) | int(p[1])<<8 | int(p[2])<<16
+	// Fuzzed counts reach 16M calls (minutes under ASan): a slow input, not a hang in the
+	// engine. Stress's leak batches use exactly the cap.
+	count := min(int(p[0])|int(p[1])<<8|int(p[2])<<16, MaxBatchCalls)
 	seed := uint64(p[3]) | uint64(p[4])<<8
 	w, err := NewWorkload(e, 1)
 	if err != nil {

@@ -165,7 +165,7 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 		return FuzzResult{}, err
 	}
 	st := corpus.Open(cfg.CorpusDir)
-	known, err := st.KnownSignatures()
+	known, err := st.KnownSignatures(cfg.Specs)
 	if err != nil {
 		return FuzzResult{}, fmt.Errorf("read the corpus: %w (run `seam corpus check`)", err)
 	}

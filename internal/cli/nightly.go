@@ -93,7 +93,7 @@ func runNightly(args []string, stdout, stderr io.Writer) int {
 			err := cmd.Run()
 			switch {
 			case err == nil:
-				return summary.Passed, "", strings.TrimSpace(b.String())
+				return summary.Passed, "", abiNote(b.String())
 			case cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == ExitFindings:
 				run.New = append(run.New, summary.Finding{Signature: "layout-skew | " + v, Type: "layout-skew", Title: firstLineOf(b.String()),
 					Engine: "cpp,rust", Variant: v, Target: "abi", Reproduce: "seam abi -variant " + v, Excerpt: b.String(), Source: "abi"})
@@ -324,4 +324,29 @@ func writeReports(dir string, r summary.Run) error {
 		return os.WriteFile(filepath.Join(dir, "rss.svg"), b.Bytes(), 0o644)
 	}
 	return nil
+}
+
+// abiNote condenses seam abi's per-engine "ok engine=cpp abi=1 layout=16 ..." lines into one
+// table cell.
+func abiNote(out string) string {
+	var parts []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var engine, abi, layout string
+		for _, f := range strings.Fields(l) {
+			k, v, _ := strings.Cut(f, "=")
+			switch k {
+			case "engine":
+				engine = v
+			case "abi":
+				abi = v
+			case "layout":
+				layout = v
+			}
+		}
+		if engine == "" {
+			return strings.Join(strings.Fields(out), " ")
+		}
+		parts = append(parts, fmt.Sprintf("%s: abi %s, %s layout values agree", engine, abi, layout))
+	}
+	return strings.Join(parts, "; ")
 }

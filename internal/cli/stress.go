@@ -196,7 +196,7 @@ func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 
 // leakBatchCalls is the size of a leak-check batch: large enough for a bug that leaks once
 // every thousand calls to leak several times.
-const leakBatchCalls = 10000
+const leakBatchCalls = fuzz.MaxBatchCalls
 
 // leakBatches runs a batch of each operation in an isolated child with a leak check after it:
 // a leak is pinned to the operation whose batch leaks.

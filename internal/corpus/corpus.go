@@ -239,19 +239,35 @@ func (s *Store) List(target string) ([]Entry, error) {
 	return out, nil
 }
 
-// KnownSignatures maps every signature in the corpus to its entries.
-func (s *Store) KnownSignatures() (map[string][]Entry, error) {
+// KnownSignatures maps every signature in the corpus that counts as known for a run on
+// engines to its entries. An entry found on a seeded-bug mutant is known only to runs on that
+// mutant: a mutant is a patched copy of a real engine, so the same bug appearing
+// in the real engine has the same signature and must be reported as new.
+func (s *Store) KnownSignatures(engines []string) (map[string][]Entry, error) {
 	all, err := s.List("")
 	if err != nil {
 		return nil, err
 	}
+	running := map[string]bool{}
+	for _, e := range engines {
+		running[e] = true
+	}
 	out := map[string][]Entry{}
 	for _, e := range all {
-		if e.Signature != "" {
+		if e.Signature != "" && knownTo(e, running) {
 			out[e.Signature] = append(out[e.Signature], e)
 		}
 	}
 	return out, nil
+}
+
+func knownTo(e Entry, running map[string]bool) bool {
+	for _, eng := range e.Engines {
+		if strings.HasPrefix(eng, "mutant:") && !running[eng] {
+			return false
+		}
+	}
+	return true
 }
 
 // Problem is something wrong in the corpus directory. Nothing is ever deleted for it.

@@ -137,9 +137,24 @@ func TestUpdateAndKnownSignatures(t *testing.T) {
 	e, _, err := s.Get("t", a)
 	require.NoError(t, err)
 	assert.Equal(t, []string{b}, e.MinimizedTo)
-	known, err := s.KnownSignatures()
+	known, err := s.KnownSignatures([]string{"cpp"})
 	require.NoError(t, err)
 	assert.Len(t, known["S"], 2)
+
+	// A bug found only in a seeded-bug mutant is known to runs on that mutant, not to runs on
+	// the real engines (the same bug appearing there is new).
+	_, _, err = s.Add("t", []byte("m"), Meta{Signature: "M", Source: SourceFuzz, Engines: []string{"mutant:cpp-overread"}})
+	require.NoError(t, err)
+	_, _, err = s.Add("t", []byte("p"), Meta{Signature: "P", Source: SourceFuzz, Engines: []string{"mutant:rust-overflow", "cpp"}})
+	require.NoError(t, err)
+	known, err = s.KnownSignatures([]string{"cpp", "rust"})
+	require.NoError(t, err)
+	assert.NotContains(t, known, "M")
+	assert.NotContains(t, known, "P", "a mismatch against a mutant says nothing about the real engines")
+	known, err = s.KnownSignatures([]string{"mutant:cpp-overread"})
+	require.NoError(t, err)
+	assert.Contains(t, known, "M")
+	assert.Contains(t, known, "S", "entries without mutants are known to every run")
 	var buf bytes.Buffer
 	all, _ := s.List("")
 	FormatTable(&buf, all)
