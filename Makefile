@@ -3,6 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BUDGET ?= 3m
 OUT ?= out/nightly
+CORPUS ?= corpus
 SEAM := build/bin/seam
 
 .PHONY: all native seam test test-quick nightly bench clean abi
@@ -26,9 +27,10 @@ abi: native seam
 test: native seam
 	@scripts/test.sh
 
-# The main job with a short default budget; BUDGET=8h for a real night.
+# The main job with a short default budget; BUDGET=8h for a real night. CORPUS=DIR fuzzes into
+# (and imports to) another corpus, e.g. a scratch one when pointing SEAM_ENGINES at a mutant.
 nightly: native seam
-	@$(SEAM) nightly -budget $(BUDGET) -out $(OUT)
+	@$(SEAM) nightly -budget $(BUDGET) -out $(OUT) -corpus $(CORPUS)
 
 bench: native seam
 	@scripts/bench.sh

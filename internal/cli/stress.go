@@ -135,18 +135,22 @@ func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 				if d.Hung {
 					what = "hung"
 				}
-				fmt.Fprintf(cfg.Out, "[stress %s] the loops %s at %s with %d call(s) in flight:\n", spec, what, fmtDur(d.At), len(d.InFlight))
-				for _, r := range d.InFlight {
-					fmt.Fprintf(cfg.Out, "    worker %d: %s (%d input bytes)\n", r.Slot, names[int(r.Tag)%len(names)], len(r.Data))
-				}
 				// Replay each in-flight call alone: the one that fails by itself is the culprit.
 				for _, r := range d.InFlight {
 					data := stress.EncodeCall(r.Tag, r.Data)
 					if f, ok, err := runOne(ctx, "stressop", []string{spec}, cfg.Variant, data, cfg.Timeout); err == nil && ok {
+						if seen[f.Signature] {
+							// A bug that fires on every restart gets one line per restart, not a block.
+							fmt.Fprintf(cfg.Out, "[stress %s] the loops %s at %s again: known %s (worker %d: %s)\n",
+								spec, what, fmtDur(d.At), f.Signature, r.Slot, names[int(r.Tag)%len(names)])
+							return
+						}
+						printInFlight(cfg.Out, spec, what, d, names)
 						record(FoundFinding{Finding: f}, data)
 						return
 					}
 				}
+				printInFlight(cfg.Out, spec, what, d, names)
 				// Needs concurrency or history: keep the report and the first in-flight call.
 				f := finding.FromOutput(d.Output, d.Hung, d.ExitCode)
 				var data []byte
@@ -192,6 +196,13 @@ func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 		}
 	}
 	return res, nil
+}
+
+func printInFlight(w io.Writer, spec, what string, d stress.Death, names []string) {
+	fmt.Fprintf(w, "[stress %s] the loops %s at %s with %d call(s) in flight:\n", spec, what, fmtDur(d.At), len(d.InFlight))
+	for _, r := range d.InFlight {
+		fmt.Fprintf(w, "    worker %d: %s (%d input bytes)\n", r.Slot, names[int(r.Tag)%len(names)], len(r.Data))
+	}
 }
 
 // leakBatchCalls is the size of a leak-check batch: large enough for a bug that leaks once
