@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: each line is one ratio from one run on this machine (absolute numbers are not
-# comparable across runs of a shared machine; ratios from the same run are). ~8 minutes.
+# comparable across runs of a shared machine; ratios from the same run are). ~11 minutes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T=${BENCH_TIME:-20}
@@ -44,4 +44,36 @@ $SEAM fuzz -engines mutant:cpp-magic -variant cov -target rules -budget ${MAGIC}
 $SEAM fuzz -engines mutant:cpp-magic -variant asan -target rules -budget ${MAGIC}s -corpus build/bench/magic-plain >build/bench/magic-plain.log 2>&1
 bridged=$(found_after build/bench/magic-cov.log); plainm=$(found_after build/bench/magic-plain.log)
 echo "8-byte magic, bridged go test -fuzz vs plain:        found after ${bridged:-not found in ${MAGIC}s} vs ${plainm:-not found in ${MAGIC}s} (goal: bridged < 60s)"
-echo "libFuzzer mode:                                      not built yet (issue 8)"
+
+# libFuzzer mode: seam's Go target as a libFuzzer binary vs a C-only libFuzzer harness making the
+# same calls on the same library (build/fuzzer/libseam_cpp.so), same libFuzzer flags, same wall
+# clock. "rules" is like for like (raw bytes into pricing_rules_load + export round trip; the Go
+# side adds cgo, exact-size copies and the spec model's status check); "quote" compares seam's
+# generator + spec model with a plain byte decoder.
+if scripts/install-clang.sh >build/bench/install-clang.log 2>&1 && SEAM_MUTANTS=cpp-magic scripts/build-native.sh fuzzer >/dev/null; then
+  lf_c() { # NAME -> execs/s of the C harness scripts/bench/libfuzzer_NAME.c over T seconds
+    clang-19 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Inative/include \
+      "scripts/bench/libfuzzer_$1.c" -o "build/bin/libfuzzer_$1" -ldl || return
+    rm -rf "build/bench/lf-c-$1" && mkdir -p "build/bench/lf-c-$1"
+    local s e; s=$(date +%s.%N)
+    SEAM_LIB=build/fuzzer/libseam_cpp.so "build/bin/libfuzzer_$1" -fork=1 -ignore_crashes=1 -max_total_time="$T" \
+      -dict=fuzz/rules.dict "build/bench/lf-c-$1" >"build/bench/lf-c-$1.log" 2>&1
+    e=$(date +%s.%N)
+    grep -E '^#[0-9]+:' "build/bench/lf-c-$1.log" | tail -1 | sed -E 's/^#([0-9]+):.*/\1/' | awk -v s="$s" -v e="$e" '{ printf "%.0f", $1/(e-s) }'
+  }
+  lf_go() { # TARGET -> execs/s of seam fuzz -mode libfuzzer (engine cpp) over T seconds
+    rm -rf "build/bench/lf-go-$1" "build/fuzz/libfuzzer/$1" # from an empty corpus, like the C harness
+    $SEAM fuzz -mode libfuzzer -engines cpp -target "$1" -budget "${T}s" -corpus "build/bench/lf-go-$1" >"build/bench/lf-go-$1.log" 2>&1
+    seam_rate "build/bench/lf-go-$1.log" "$1"
+  }
+  lfgo=$(lf_go rules); lfc=$(lf_c rules)
+  echo "libFuzzer mode, Go target / C-only harness (rules):  $(ratio "$lfgo" "$lfc")  ($lfgo vs $lfc execs/s; goal >= 0.6)"
+  lfgoq=$(lf_go quote); lfcq=$(lf_c quote)
+  echo "libFuzzer mode, Go target / C-only harness (quote):  $(ratio "$lfgoq" "$lfcq")  ($lfgoq vs $lfcq execs/s; seam's generator and spec model vs a byte decoder)"
+  rm -rf build/bench/magic-lf build/fuzz/libfuzzer/rules
+  $SEAM fuzz -mode libfuzzer -engines mutant:cpp-magic -target rules -budget ${MAGIC}s -corpus build/bench/magic-lf >build/bench/magic-lf.log 2>&1
+  lfm=$(found_after build/bench/magic-lf.log)
+  echo "8-byte magic, libFuzzer mode:                        found after ${lfm:-not found in ${MAGIC}s}"
+else
+  echo "libFuzzer mode:                                      skipped: $(tail -1 build/bench/install-clang.log)"
+fi

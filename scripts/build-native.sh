@@ -3,8 +3,11 @@
 #   build/<variant>/libseam_cpp.so, build/<variant>/libseam_rust.so
 #   build/<variant>/mutants/<name>.so          (native/mutants/<name>.patch applied to a copy)
 # Variants: debug release asan tsan cov (cov = asan + edge coverage for the fuzzing bridge).
+# On request only: fuzzer (clang-19, ASan + UBSan + libFuzzer's inline 8-bit counters, pc-table
+# and compare tracing; for `seam fuzz -mode libfuzzer`). Its mutants are built only when asked:
+# `-m NAME,...`/`-m all` or SEAM_MUTANTS=NAME,...|all.
 #
-# Usage: scripts/build-native.sh [-v "debug asan"] [-m all|none|NAME,...] [-j N]
+# Usage: scripts/build-native.sh [-v "debug asan"] [-m all|none|NAME,...] [-j N] [VARIANT...]
 # Incremental: an output newer than every input is left alone, so a second run with no change
 # rebuilds nothing. A variant that cannot be built here (no nightly Rust for Rust asan/tsan) is
 # built from the debug profile instead and says so in one line — never a silent pass.
@@ -15,15 +18,21 @@ cd "$ROOT"
 
 VARIANTS="debug release asan tsan cov"
 MUTANTS=all
+MUTANTS_ASKED=""
 JOBS=$(nproc 2>/dev/null || echo 2)
 while getopts "v:m:j:" opt; do
   case $opt in
     v) VARIANTS=$OPTARG ;;
-    m) MUTANTS=$OPTARG ;;
+    m) MUTANTS=$OPTARG; MUTANTS_ASKED=1 ;;
     j) JOBS=$OPTARG ;;
-    *) echo "usage: $0 [-v VARIANTS] [-m all|none|NAME,...] [-j N]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-v VARIANTS] [-m all|none|NAME,...] [-j N] [VARIANT...]" >&2; exit 2 ;;
   esac
 done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] && VARIANTS="$*"
+# The fuzzer variant's mutants: only those asked for (a fresh `make native` stays short).
+FUZZER_MUTANTS=${SEAM_MUTANTS:-none}
+[ -n "$MUTANTS_ASKED" ] && [ -z "${SEAM_MUTANTS:-}" ] && FUZZER_MUTANTS=$MUTANTS
 
 log() { printf 'native: %s\n' "$*"; }
 die() { printf 'native: error: %s\n' "$*" >&2; exit 2; }
@@ -39,11 +48,17 @@ cxx_flags() {
     asan) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" ;;
     tsan) echo "$common -O1 -g -fsanitize=thread" ;;
     cov) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-coverage=trace-pc" ;;
-    *) die "unknown variant '$1' (want debug, release, asan, tsan, cov)" ;;
+    fuzzer) echo "$common -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" ;;
+    *) die "unknown variant '$1' (want debug, release, asan, tsan, cov, fuzzer)" ;;
   esac
 }
 
 have_nightly() { rustup run nightly rustc --version >/dev/null 2>&1; }
+# The fuzzer variant's compiler: clang++-19 (scripts/install-clang.sh), or SEAM_FUZZER_CXX (the
+# ClusterFuzzLite build passes its own clang).
+FUZZER_CXX=${SEAM_FUZZER_CXX:-clang++-19}
+have_clang() { command -v "$FUZZER_CXX" >/dev/null 2>&1; }
+cxx_of() { if [ "$1" = fuzzer ]; then echo "$FUZZER_CXX"; else echo g++; fi; }
 
 # newer OUT INPUT... : true when OUT exists and is newer than every input file.
 up_to_date() {
@@ -57,8 +72,8 @@ build_cpp() {
   local src=$1 variant=$2 out=$3 extra=${4:-}
   mkdir -p "$(dirname "$out")"
   # shellcheck disable=SC2046,SC2086
-  g++ $(cxx_flags "$variant") $extra -I"$src/native/include" "$src"/native/cpp/*.cpp -o "$out.tmp" ||
-    { echo "native: error: g++ build of $out failed" >&2; return 1; }
+  $(cxx_of "$variant") $(cxx_flags "$variant") $extra -I"$src/native/include" "$src"/native/cpp/*.cpp -o "$out.tmp" ||
+    { echo "native: error: $(cxx_of "$variant") build of $out failed" >&2; return 1; }
   mv -f "$out.tmp" "$out"
 }
 
@@ -68,6 +83,8 @@ build_rust() {
   local toolchain="" flags="" profile=debug args=()
   # Edge coverage for the fuzzing bridge through LLVM's sancov pass (stable rustc flags).
   local cov_flags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=3 -Cllvm-args=-sanitizer-coverage-trace-pc"
+  # What clang's -fsanitize=fuzzer-no-link gives C++: counters and compares libFuzzer reads.
+  local fuzzer_flags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=3 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares"
   case $variant in
     release) profile=release; args+=(--release) ;;
     cov)
@@ -78,6 +95,15 @@ build_rust() {
       else
         log "rust cov: no nightly toolchain, coverage without ASan"
         flags="$cov_flags"
+      fi ;;
+    fuzzer)
+      if have_nightly; then
+        toolchain=+nightly
+        args+=(--target x86_64-unknown-linux-gnu)
+        flags="-Zsanitizer=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes $fuzzer_flags"
+      else
+        log "rust fuzzer: no nightly toolchain, libFuzzer coverage without ASan"
+        flags="$fuzzer_flags"
       fi ;;
     asan|tsan)
       if have_nightly; then
@@ -105,6 +131,8 @@ mutant_wants() { # NAME VARIANT
     asan|debug) return 0 ;;
     tsan) case $1 in *race*|*busy*|*two-threads*) return 0 ;; esac ;;
     cov) case $1 in *magic*) return 0 ;; esac ;;
+    # Everything a fuzz target can find (not the thread, stress-count and ABI mutants).
+    fuzzer) case $1 in *race*|*busy*|*two-threads*|*every-n*|*fail-after*|*layout*) return 1 ;; *) return 0 ;; esac ;;
   esac
   return 1
 }
@@ -144,10 +172,16 @@ build_mutant() { # NAME VARIANT
   fi
 }
 
-export -f mutant_wants log die cxx_flags have_nightly up_to_date build_cpp build_rust mutant_engine build_engine build_mutant
-export ROOT
+export -f mutant_wants log die cxx_flags have_nightly have_clang cxx_of up_to_date build_cpp build_rust mutant_engine build_engine build_mutant
+export ROOT FUZZER_CXX
 
 jobs=()
+rc=0
+if [[ " $VARIANTS " == *" fuzzer "* ]] && ! have_clang; then
+  log "fuzzer: $FUZZER_CXX not installed, skipping the fuzzer variant (run scripts/install-clang.sh)"
+  VARIANTS=$(echo " $VARIANTS " | sed 's/ fuzzer / /')
+  rc=2
+fi
 for v in $VARIANTS; do
   cxx_flags "$v" >/dev/null
   jobs+=("build_engine cpp $v" "build_engine rust $v")
@@ -167,10 +201,18 @@ if [ "$MUTANTS" != none ]; then
     done
   done
 fi
+if [[ " $VARIANTS " == *" fuzzer "* ]] && [ "$FUZZER_MUTANTS" != none ]; then
+  names=()
+  if [ "$FUZZER_MUTANTS" = all ]; then
+    for p in native/mutants/*.patch; do n=$(basename "$p" .patch); mutant_wants "$n" fuzzer && names+=("$n"); done
+  else
+    IFS=, read -r -a names <<<"$FUZZER_MUTANTS"
+  fi
+  for n in "${names[@]}"; do jobs+=("build_mutant $n fuzzer"); done
+fi
 
 # C++ builds run in parallel; Rust builds go one at a time because cargo serialises on its
 # target directory anyway and interleaved cargo output is unreadable.
-rc=0
 printf '%s\n' "${jobs[@]}" | grep -v 'rust' | xargs -r -P "$JOBS" -I{} bash -c '{}' || rc=2
 printf '%s\n' "${jobs[@]}" | grep 'rust' | xargs -r -P 1 -I{} bash -c '{}' || rc=2
 for v in $VARIANTS; do

@@ -2,7 +2,8 @@
 # Time to find each seeded bug with `seam fuzz` from an empty corpus (the regression corpus is
 # not used: -corpus points at a fresh directory). Prints one line per mutant.
 #   scripts/time-to-find.sh [BUDGET [MUTANT...]]   default 60s per mutant, every mutant
-# Each mutant fuzzes into its own corpus, build/time-to-find/corpus/<mutant>/<target>/ (so one
+#   MODE=libfuzzer scripts/time-to-find.sh ...      the same with seam fuzz -mode libfuzzer
+# Each mutant fuzzes into its own corpus, build/time-to-find/<mode>/corpus/<mutant>/<target>/ (so one
 # mutant's finding is never "known" to the next); copy entries into corpus/ to keep them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,8 @@ BUDGET=${1:-60s}
 shift || true
 only=" $* "
 SEAM=build/bin/seam
-OUT=build/time-to-find
+MODE=${MODE:-gotest}
+OUT=build/time-to-find/$MODE
 mkdir -p "$OUT"
 # mutant  target  engines (the differential/spec model needs a reference for some)
 cases=(
@@ -37,7 +39,7 @@ for c in "${cases[@]}"; do
   [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue
   rm -rf "$OUT/corpus/$name"
   log="$OUT/$name.log"
-  $SEAM fuzz -engines "$engines" -variant asan -target "$target" -budget "$BUDGET" -corpus "$OUT/corpus/$name" >"$log" 2>&1
+  $SEAM fuzz -mode "$MODE" -engines "$engines" -variant asan -target "$target" -budget "$BUDGET" -corpus "$OUT/corpus/$name" >"$log" 2>&1
   line=$(grep -m1 '\] NEW ' "$log")
   if [ -n "$line" ]; then
     after=$(sed -E 's/.* after ([0-9.]+[a-z]+s?): .*/\1/' <<<"$line")

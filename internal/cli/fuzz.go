@@ -14,6 +14,7 @@ import (
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/corpus"
 	"github.com/seamfuzz/seam/internal/finding"
+	"github.com/seamfuzz/seam/internal/libfuzzer"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/supervisor"
 )
@@ -33,7 +34,17 @@ type FuzzConfig struct {
 	Timeout   time.Duration
 	Parallel  int
 	Out       io.Writer // status lines and findings
+	// Mode is ModeGoTest (default: go test -fuzz under the supervisor) or ModeLibFuzzer (each
+	// target built as a libFuzzer binary, internal/libfuzzer). Findings go through the same
+	// confirmation, signatures and corpus either way.
+	Mode string
 }
+
+// Fuzzing modes.
+const (
+	ModeGoTest    = "gotest"
+	ModeLibFuzzer = "libfuzzer"
+)
 
 // maxKnownStreak ends a target's fuzzing after this many consecutive known crashers.
 const maxKnownStreak = 25
@@ -89,8 +100,12 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
 	timeout := fs.Duration("timeout", 10*time.Second, "hang timeout when confirming a crasher")
 	parallel := fs.Int("parallel", 0, "fuzz workers per target (default GOMAXPROCS)")
+	mode := fs.String("mode", ModeGoTest, "gotest (go test -fuzz) or libfuzzer (each target as a libFuzzer binary, clang-19; -parallel is ignored)")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
+	}
+	if *mode != ModeGoTest && *mode != ModeLibFuzzer {
+		return fail(stderr, "fuzz", usageError{fmt.Sprintf("unknown -mode %q (want gotest or libfuzzer)", *mode)})
 	}
 	if *budget <= 0 {
 		return fail(stderr, "fuzz", usageError{"-budget must be positive"})
@@ -109,7 +124,7 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	setReportRoot()
 	res, err := Fuzz(context.Background(), FuzzConfig{
 		Targets: targets, Specs: ef.specs(), Variant: ef.variant, Budget: *budget, CorpusDir: *dir,
-		WorkDir: filepath.Join(root, "build", "fuzz"), Timeout: *timeout, Parallel: *parallel, Out: stdout,
+		WorkDir: filepath.Join(root, "build", "fuzz"), Timeout: *timeout, Parallel: *parallel, Out: stdout, Mode: *mode,
 	})
 	if err != nil {
 		return fail(stderr, "fuzz", err)
@@ -161,7 +176,12 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return FuzzResult{}, err
 	}
-	if err := buildFuzzBinary(root, bin); err != nil {
+	var lfBins map[string]string
+	if cfg.Mode == ModeLibFuzzer {
+		if lfBins, err = buildLibFuzzer(ctx, cfg, root); err != nil {
+			return FuzzResult{}, err
+		}
+	} else if err := buildFuzzBinary(root, bin); err != nil {
 		return FuzzResult{}, err
 	}
 	st := corpus.Open(cfg.CorpusDir)
@@ -228,25 +248,34 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 			return false
 		}
 		var lastStatus time.Time
-		sres, err := supervisor.Run(ctx, supervisor.Config{
-			TestBinary: bin, FuzzFunc: t.FuzzFunc, Budget: share, WorkDir: work,
-			CacheDir: filepath.Join(cfg.WorkDir, "cache"), LogDir: filepath.Join(work, "logs"), Parallel: cfg.Parallel,
-			Env: []string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_VARIANT=" + cfg.Variant, "SEAM_ROOT=" + root,
-				"SEAM_CORPUS=" + cfg.CorpusDir},
-			Restarts: 1000,
-			SkipEnv:  fuzz.EnvSkipFile,
-			Status: func(s supervisor.Status) {
-				if s.Baseline || time.Since(lastStatus) < 3*time.Second {
-					return
-				}
-				lastStatus = time.Now()
-				fmt.Fprintf(cfg.Out, "[%s %s/%s] %.0f execs/s, %d execs, corpus %d, findings %d new / %d known\n",
-					name, fmtDur(s.Elapsed), fmtDur(share), s.ExecsPerSec, s.Execs, s.CorpusTotal, newHere, knownHere)
-			},
-			Crasher: onCrasher,
-		})
-		for _, f := range leakSweep(ctx, cfg, t, filepath.Join(cfg.WorkDir, "cache", t.FuzzFunc)) {
-			record(f)
+		var sres supervisor.Result
+		var err error
+		if cfg.Mode == ModeLibFuzzer {
+			isKnown := func(sig string) bool { return seen[sig] || len(known[sig]) > 0 }
+			counts := func() (int, int) { return newHere, knownHere }
+			sres, err = fuzzLibFuzzer(ctx, cfg, root, lfBins[name], t, share, filepath.Join(cfg.WorkDir, "libfuzzer", name), isKnown, record, counts)
+		} else {
+			sres, err = supervisor.Run(ctx, supervisor.Config{
+				TestBinary: bin, FuzzFunc: t.FuzzFunc, Budget: share, WorkDir: work,
+				CacheDir: filepath.Join(cfg.WorkDir, "cache"), LogDir: filepath.Join(work, "logs"), Parallel: cfg.Parallel,
+				Env: []string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_VARIANT=" + cfg.Variant, "SEAM_ROOT=" + root,
+					"SEAM_CORPUS=" + cfg.CorpusDir},
+				Restarts: 1000,
+				SkipEnv:  fuzz.EnvSkipFile,
+				Status: func(s supervisor.Status) {
+					if s.Baseline || time.Since(lastStatus) < 3*time.Second {
+						return
+					}
+					lastStatus = time.Now()
+					fmt.Fprintf(cfg.Out, "[%s %s/%s] %.0f execs/s, %d execs, corpus %d, findings %d new / %d known\n",
+						name, fmtDur(s.Elapsed), fmtDur(share), s.ExecsPerSec, s.Execs, s.CorpusTotal, newHere, knownHere)
+				},
+				Crasher: onCrasher,
+			})
+			// Leaks: the go test mode sweeps its corpus; libFuzzer mode has libFuzzer's own -detect_leaks.
+			for _, f := range leakSweep(ctx, cfg, t, filepath.Join(cfg.WorkDir, "cache", t.FuzzFunc)) {
+				record(f)
+			}
 		}
 		stats.Execs, stats.ExecsPerSec, stats.Corpus, stats.Restarts = sres.Execs, sres.ExecsPerSec, sres.CorpusTotal, sres.Restarts
 		stats.Elapsed = time.Since(start)
@@ -257,6 +286,81 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 		res.Targets = append(res.Targets, stats)
 	}
 	return res, nil
+}
+
+// buildLibFuzzer gets libFuzzer mode ready: clang-19 (installed by scripts/install-clang.sh
+// when missing), the fuzzer variant of the engines and mutants, and one binary per target.
+func buildLibFuzzer(ctx context.Context, cfg FuzzConfig, root string) (map[string]string, error) {
+	if err := libfuzzer.EnsureClang(ctx, root, cfg.Out); err != nil {
+		return nil, err
+	}
+	if libfuzzer.NeedsRust(cfg.Specs) && !libfuzzer.HaveNightly() {
+		return nil, libfuzzer.ErrNoNightly
+	}
+	if err := libfuzzer.BuildNative(ctx, root, cfg.Specs, cfg.Out); err != nil {
+		return nil, err
+	}
+	bins := map[string]string{}
+	for _, name := range cfg.Targets {
+		bin, built, err := libfuzzer.Build(ctx, root, name)
+		if err != nil {
+			return nil, err
+		}
+		if built {
+			fmt.Fprintf(cfg.Out, "[%s] built libFuzzer binary %s\n", name, bin)
+		}
+		bins[name] = bin
+	}
+	return bins, nil
+}
+
+// fuzzLibFuzzer runs one target in libFuzzer mode. Each distinct crash artifact goes through
+// confirmCrasher and record like a go test -fuzz crasher; one with a new signature is first
+// shrunk by libFuzzer's minimizer (kept when the smaller input has the same signature).
+func fuzzLibFuzzer(ctx context.Context, cfg FuzzConfig, root, bin string, t fuzz.Target, share time.Duration, work string,
+	isKnown func(string) bool, record func(*confirmed) supervisor.Stop, counts func() (int, int)) (supervisor.Result, error) {
+	seeds := append([][]byte(nil), t.Seeds...)
+	st := corpus.Open(cfg.CorpusDir)
+	entries, _ := st.List(t.Name)
+	for _, e := range entries {
+		if _, data, err := st.Get(t.Name, e.ID); err == nil {
+			seeds = append(seeds, data)
+		}
+	}
+	confirm := func(ctx context.Context, c *libfuzzer.Crash, data []byte) *confirmed {
+		msg, _ := libfuzzer.FindingMessage(c.Log)
+		return confirmCrasher(ctx, cfg, t, supervisor.Crasher{Data: data, GoFailure: msg, WorkerLog: c.Log, Hung: c.Kind == "timeout"})
+	}
+	res, err := libfuzzer.Run(ctx, libfuzzer.Config{
+		Binary: bin, WorkDir: work, Budget: share, Timeout: cfg.Timeout, Dict: filepath.Join(root, "fuzz", "rules.dict"), Seeds: seeds,
+		Env:       []string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_ROOT=" + root, "SEAM_TARGET=" + t.Name},
+		Violation: fuzz.SignViolation,
+		Status: func(p libfuzzer.Progress) {
+			newHere, knownHere := counts()
+			fmt.Fprintf(cfg.Out, "[%s %s/%s] %.0f execs/s, %d execs, corpus %d, findings %d new / %d known\n",
+				t.Name, fmtDur(p.Elapsed), fmtDur(share), p.ExecsPerSec, p.Execs, p.Corpus, newHere, knownHere)
+		},
+		Crash: func(ctx context.Context, c *libfuzzer.Crash) bool {
+			f := confirm(ctx, c, c.Data)
+			if f == nil {
+				return false
+			}
+			if !c.Reproduced && f.Note != "" {
+				// No report anywhere: libFuzzer's job log, the only one, is gone.
+				fmt.Fprintf(cfg.Out, "[%s] %s did not reproduce alone, in libFuzzer or in isolation: not saved\n", t.Name, filepath.Base(c.Path))
+				return false
+			}
+			if !isKnown(f.Signature) && f.Note == "" {
+				if small, err := c.Minimize(ctx, 20000); err == nil && len(small) < len(f.data) {
+					if g := confirm(ctx, c, small); g != nil && g.Signature == f.Signature && g.Note == "" {
+						f = g
+					}
+				}
+			}
+			return bool(record(f))
+		},
+	})
+	return supervisor.Result{Execs: res.Execs, Elapsed: res.Elapsed, ExecsPerSec: res.ExecsPerSec, CorpusTotal: res.Corpus, Crashers: res.Artifacts}, err
 }
 
 type confirmed struct {
