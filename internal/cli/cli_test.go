@@ -37,6 +37,9 @@ func TestUsageErrorsExit2WithOneLine(t *testing.T) {
 		{"repro", "-json", `{"request_id": "x", "request": {"subtotal": 5}}`},
 		{"repro", "-json", `{"request_id": `},
 		{"fuzz", "-target", "nosuchtarget"},
+		{"fuzz", "-mode", "bogus"},
+		{"nightly", "-targets", "nosuchtarget"},
+		{"stress", "-duration", "soon"},
 		{"corpus", "min"},
 		{"triage", "/no/such/log"},
 	} {
