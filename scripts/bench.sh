@@ -40,8 +40,10 @@ echo "seam stress / plain C++ pthread loop (release):      $(ratio "$seamcalls" 
 # Time to find the 8-byte byte-by-byte magic compare in native code (mutant cpp-magic).
 MAGIC=${BENCH_MAGIC_BUDGET:-60}
 found_after() { grep -m1 '\] NEW ' "$1" | sed -E 's/.* after ([0-9.]+m?s): .*/\1/'; }
-$SEAM fuzz -engines mutant:cpp-magic -variant cov -target rules -budget ${MAGIC}s -corpus build/bench/magic-cov >build/bench/magic-cov.log 2>&1
-$SEAM fuzz -engines mutant:cpp-magic -variant asan -target rules -budget ${MAGIC}s -corpus build/bench/magic-plain >build/bench/magic-plain.log 2>&1
+# From nothing: empty corpus and no fuzzer state from earlier runs.
+rm -rf build/bench/magic-cov build/bench/magic-plain build/bench/state-magic-cov build/bench/state-magic-plain
+$SEAM fuzz -engines mutant:cpp-magic -variant cov -target rules -budget ${MAGIC}s -corpus build/bench/magic-cov -state build/bench/state-magic-cov >build/bench/magic-cov.log 2>&1
+$SEAM fuzz -engines mutant:cpp-magic -variant asan -target rules -budget ${MAGIC}s -corpus build/bench/magic-plain -state build/bench/state-magic-plain >build/bench/magic-plain.log 2>&1
 bridged=$(found_after build/bench/magic-cov.log); plainm=$(found_after build/bench/magic-plain.log)
 echo "8-byte magic, bridged go test -fuzz vs plain:        found after ${bridged:-not found in ${MAGIC}s} vs ${plainm:-not found in ${MAGIC}s} (goal: bridged < 60s)"
 
@@ -62,16 +64,16 @@ if scripts/install-clang.sh >build/bench/install-clang.log 2>&1 && SEAM_MUTANTS=
     grep -E '^#[0-9]+:' "build/bench/lf-c-$1.log" | tail -1 | sed -E 's/^#([0-9]+):.*/\1/' | awk -v s="$s" -v e="$e" '{ printf "%.0f", $1/(e-s) }'
   }
   lf_go() { # TARGET -> execs/s of seam fuzz -mode libfuzzer (engine cpp) over T seconds
-    rm -rf "build/bench/lf-go-$1" "build/fuzz/libfuzzer/$1" # from an empty corpus, like the C harness
-    $SEAM fuzz -mode libfuzzer -engines cpp -target "$1" -budget "${T}s" -corpus "build/bench/lf-go-$1" >"build/bench/lf-go-$1.log" 2>&1
+    rm -rf "build/bench/lf-go-$1" "build/bench/state-lf-$1" # from an empty corpus, like the C harness
+    $SEAM fuzz -mode libfuzzer -engines cpp -target "$1" -budget "${T}s" -corpus "build/bench/lf-go-$1" -state "build/bench/state-lf-$1" >"build/bench/lf-go-$1.log" 2>&1
     seam_rate "build/bench/lf-go-$1.log" "$1"
   }
   lfgo=$(lf_go rules); lfc=$(lf_c rules)
   echo "libFuzzer mode, Go target / C-only harness (rules):  $(ratio "$lfgo" "$lfc")  ($lfgo vs $lfc execs/s; goal >= 0.6)"
   lfgoq=$(lf_go quote); lfcq=$(lf_c quote)
   echo "libFuzzer mode, Go target / C-only harness (quote):  $(ratio "$lfgoq" "$lfcq")  ($lfgoq vs $lfcq execs/s; seam's generator and spec model vs a byte decoder)"
-  rm -rf build/bench/magic-lf build/fuzz/libfuzzer/rules
-  $SEAM fuzz -mode libfuzzer -engines mutant:cpp-magic -target rules -budget ${MAGIC}s -corpus build/bench/magic-lf >build/bench/magic-lf.log 2>&1
+  rm -rf build/bench/magic-lf build/bench/state-magic-lf
+  $SEAM fuzz -mode libfuzzer -engines mutant:cpp-magic -target rules -budget ${MAGIC}s -corpus build/bench/magic-lf -state build/bench/state-magic-lf >build/bench/magic-lf.log 2>&1
   lfm=$(found_after build/bench/magic-lf.log)
   echo "8-byte magic, libFuzzer mode:                        found after ${lfm:-not found in ${MAGIC}s}"
 else

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Time to find each seeded bug with `seam fuzz` from an empty corpus (the regression corpus is
-# not used: -corpus points at a fresh directory). Prints one line per mutant.
+# Time to find each seeded bug with `seam fuzz` from nothing: an empty corpus (-corpus, not the
+# regression corpus) and no fuzzer state from earlier runs (-state). Prints one line per mutant.
 #   scripts/time-to-find.sh [BUDGET [MUTANT...]]   default 60s per mutant, every mutant
 #   MODE=libfuzzer scripts/time-to-find.sh ...      the same with seam fuzz -mode libfuzzer
 # Each mutant fuzzes into its own corpus, build/time-to-find/<mode>/corpus/<mutant>/<target>/ (so one
@@ -37,9 +37,9 @@ printf '%-22s %-13s %-10s %s\n' MUTANT TARGET FOUND-AFTER SIGNATURE
 for c in "${cases[@]}"; do
   read -r name target engines <<<"$c"
   [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue
-  rm -rf "$OUT/corpus/$name"
+  rm -rf "$OUT/corpus/$name" "$OUT/state/$name"
   log="$OUT/$name.log"
-  $SEAM fuzz -mode "$MODE" -engines "$engines" -variant asan -target "$target" -budget "$BUDGET" -corpus "$OUT/corpus/$name" >"$log" 2>&1
+  $SEAM fuzz -mode "$MODE" -engines "$engines" -variant asan -target "$target" -budget "$BUDGET" -corpus "$OUT/corpus/$name" -state "$OUT/state/$name" >"$log" 2>&1
   line=$(grep -m1 '\] NEW ' "$log")
   if [ -n "$line" ]; then
     after=$(sed -E 's/.* after ([0-9.]+[a-z]+s?): .*/\1/' <<<"$line")

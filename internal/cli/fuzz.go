@@ -30,7 +30,11 @@ type FuzzConfig struct {
 	Variant   string
 	Budget    time.Duration // total, split evenly over the targets
 	CorpusDir string
-	WorkDir   string // build/fuzz: test binary, Go's generated corpus, worker logs
+	WorkDir   string // build/fuzz: test binary, worker logs
+	// StateDir holds what the fuzzers learned, kept between runs (as CI caches it): go test
+	// -fuzz's generated corpus in StateDir/cache, libFuzzer's work corpus in
+	// StateDir/libfuzzer/<target>. Default WorkDir; a fresh directory measures from scratch.
+	StateDir string
 	Timeout   time.Duration
 	Parallel  int
 	Out       io.Writer // status lines and findings
@@ -100,6 +104,7 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
 	timeout := fs.Duration("timeout", 10*time.Second, "hang timeout when confirming a crasher")
 	parallel := fs.Int("parallel", 0, "fuzz workers per target (default GOMAXPROCS)")
+	state := fs.String("state", "", "fuzzer state kept between runs (generated corpora; default build/fuzz); a fresh directory starts from nothing but -corpus")
 	mode := fs.String("mode", ModeGoTest, "gotest (go test -fuzz) or libfuzzer (each target as a libFuzzer binary, clang-19; -parallel is ignored)")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
@@ -124,7 +129,7 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	setReportRoot()
 	res, err := Fuzz(context.Background(), FuzzConfig{
 		Targets: targets, Specs: ef.specs(), Variant: ef.variant, Budget: *budget, CorpusDir: *dir,
-		WorkDir: filepath.Join(root, "build", "fuzz"), Timeout: *timeout, Parallel: *parallel, Out: stdout, Mode: *mode,
+		WorkDir: filepath.Join(root, "build", "fuzz"), StateDir: *state, Timeout: *timeout, Parallel: *parallel, Out: stdout, Mode: *mode,
 	})
 	if err != nil {
 		return fail(stderr, "fuzz", err)
@@ -171,6 +176,9 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	root, err := engine.Root()
 	if err != nil {
 		return FuzzResult{}, err
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = cfg.WorkDir
 	}
 	bin := filepath.Join(cfg.WorkDir, "fuzz.test")
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
@@ -253,11 +261,11 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 		if cfg.Mode == ModeLibFuzzer {
 			isKnown := func(sig string) bool { return seen[sig] || len(known[sig]) > 0 }
 			counts := func() (int, int) { return newHere, knownHere }
-			sres, err = fuzzLibFuzzer(ctx, cfg, root, lfBins[name], t, share, filepath.Join(cfg.WorkDir, "libfuzzer", name), isKnown, record, counts)
+			sres, err = fuzzLibFuzzer(ctx, cfg, root, lfBins[name], t, share, filepath.Join(cfg.StateDir, "libfuzzer", name), isKnown, record, counts)
 		} else {
 			sres, err = supervisor.Run(ctx, supervisor.Config{
 				TestBinary: bin, FuzzFunc: t.FuzzFunc, Budget: share, WorkDir: work,
-				CacheDir: filepath.Join(cfg.WorkDir, "cache"), LogDir: filepath.Join(work, "logs"), Parallel: cfg.Parallel,
+				CacheDir: filepath.Join(cfg.StateDir, "cache"), LogDir: filepath.Join(work, "logs"), Parallel: cfg.Parallel,
 				Env: []string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_VARIANT=" + cfg.Variant, "SEAM_ROOT=" + root,
 					"SEAM_CORPUS=" + cfg.CorpusDir},
 				Restarts: 1000,
@@ -273,7 +281,7 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 				Crasher: onCrasher,
 			})
 			// Leaks: the go test mode sweeps its corpus; libFuzzer mode has libFuzzer's own -detect_leaks.
-			for _, f := range leakSweep(ctx, cfg, t, filepath.Join(cfg.WorkDir, "cache", t.FuzzFunc)) {
+			for _, f := range leakSweep(ctx, cfg, t, filepath.Join(cfg.StateDir, "cache", t.FuzzFunc)) {
 				record(f)
 			}
 		}

@@ -2056,5 +2056,6149 @@ func mark(s int) {
 		sink[1022]++
 	case 1023:
 		sink[1023]++
+	case 1024:
+		sink[1024]++
+	case 1025:
+		sink[1025]++
+	case 1026:
+		sink[1026]++
+	case 1027:
+		sink[1027]++
+	case 1028:
+		sink[1028]++
+	case 1029:
+		sink[1029]++
+	case 1030:
+		sink[1030]++
+	case 1031:
+		sink[1031]++
+	case 1032:
+		sink[1032]++
+	case 1033:
+		sink[1033]++
+	case 1034:
+		sink[1034]++
+	case 1035:
+		sink[1035]++
+	case 1036:
+		sink[1036]++
+	case 1037:
+		sink[1037]++
+	case 1038:
+		sink[1038]++
+	case 1039:
+		sink[1039]++
+	case 1040:
+		sink[1040]++
+	case 1041:
+		sink[1041]++
+	case 1042:
+		sink[1042]++
+	case 1043:
+		sink[1043]++
+	case 1044:
+		sink[1044]++
+	case 1045:
+		sink[1045]++
+	case 1046:
+		sink[1046]++
+	case 1047:
+		sink[1047]++
+	case 1048:
+		sink[1048]++
+	case 1049:
+		sink[1049]++
+	case 1050:
+		sink[1050]++
+	case 1051:
+		sink[1051]++
+	case 1052:
+		sink[1052]++
+	case 1053:
+		sink[1053]++
+	case 1054:
+		sink[1054]++
+	case 1055:
+		sink[1055]++
+	case 1056:
+		sink[1056]++
+	case 1057:
+		sink[1057]++
+	case 1058:
+		sink[1058]++
+	case 1059:
+		sink[1059]++
+	case 1060:
+		sink[1060]++
+	case 1061:
+		sink[1061]++
+	case 1062:
+		sink[1062]++
+	case 1063:
+		sink[1063]++
+	case 1064:
+		sink[1064]++
+	case 1065:
+		sink[1065]++
+	case 1066:
+		sink[1066]++
+	case 1067:
+		sink[1067]++
+	case 1068:
+		sink[1068]++
+	case 1069:
+		sink[1069]++
+	case 1070:
+		sink[1070]++
+	case 1071:
+		sink[1071]++
+	case 1072:
+		sink[1072]++
+	case 1073:
+		sink[1073]++
+	case 1074:
+		sink[1074]++
+	case 1075:
+		sink[1075]++
+	case 1076:
+		sink[1076]++
+	case 1077:
+		sink[1077]++
+	case 1078:
+		sink[1078]++
+	case 1079:
+		sink[1079]++
+	case 1080:
+		sink[1080]++
+	case 1081:
+		sink[1081]++
+	case 1082:
+		sink[1082]++
+	case 1083:
+		sink[1083]++
+	case 1084:
+		sink[1084]++
+	case 1085:
+		sink[1085]++
+	case 1086:
+		sink[1086]++
+	case 1087:
+		sink[1087]++
+	case 1088:
+		sink[1088]++
+	case 1089:
+		sink[1089]++
+	case 1090:
+		sink[1090]++
+	case 1091:
+		sink[1091]++
+	case 1092:
+		sink[1092]++
+	case 1093:
+		sink[1093]++
+	case 1094:
+		sink[1094]++
+	case 1095:
+		sink[1095]++
+	case 1096:
+		sink[1096]++
+	case 1097:
+		sink[1097]++
+	case 1098:
+		sink[1098]++
+	case 1099:
+		sink[1099]++
+	case 1100:
+		sink[1100]++
+	case 1101:
+		sink[1101]++
+	case 1102:
+		sink[1102]++
+	case 1103:
+		sink[1103]++
+	case 1104:
+		sink[1104]++
+	case 1105:
+		sink[1105]++
+	case 1106:
+		sink[1106]++
+	case 1107:
+		sink[1107]++
+	case 1108:
+		sink[1108]++
+	case 1109:
+		sink[1109]++
+	case 1110:
+		sink[1110]++
+	case 1111:
+		sink[1111]++
+	case 1112:
+		sink[1112]++
+	case 1113:
+		sink[1113]++
+	case 1114:
+		sink[1114]++
+	case 1115:
+		sink[1115]++
+	case 1116:
+		sink[1116]++
+	case 1117:
+		sink[1117]++
+	case 1118:
+		sink[1118]++
+	case 1119:
+		sink[1119]++
+	case 1120:
+		sink[1120]++
+	case 1121:
+		sink[1121]++
+	case 1122:
+		sink[1122]++
+	case 1123:
+		sink[1123]++
+	case 1124:
+		sink[1124]++
+	case 1125:
+		sink[1125]++
+	case 1126:
+		sink[1126]++
+	case 1127:
+		sink[1127]++
+	case 1128:
+		sink[1128]++
+	case 1129:
+		sink[1129]++
+	case 1130:
+		sink[1130]++
+	case 1131:
+		sink[1131]++
+	case 1132:
+		sink[1132]++
+	case 1133:
+		sink[1133]++
+	case 1134:
+		sink[1134]++
+	case 1135:
+		sink[1135]++
+	case 1136:
+		sink[1136]++
+	case 1137:
+		sink[1137]++
+	case 1138:
+		sink[1138]++
+	case 1139:
+		sink[1139]++
+	case 1140:
+		sink[1140]++
+	case 1141:
+		sink[1141]++
+	case 1142:
+		sink[1142]++
+	case 1143:
+		sink[1143]++
+	case 1144:
+		sink[1144]++
+	case 1145:
+		sink[1145]++
+	case 1146:
+		sink[1146]++
+	case 1147:
+		sink[1147]++
+	case 1148:
+		sink[1148]++
+	case 1149:
+		sink[1149]++
+	case 1150:
+		sink[1150]++
+	case 1151:
+		sink[1151]++
+	case 1152:
+		sink[1152]++
+	case 1153:
+		sink[1153]++
+	case 1154:
+		sink[1154]++
+	case 1155:
+		sink[1155]++
+	case 1156:
+		sink[1156]++
+	case 1157:
+		sink[1157]++
+	case 1158:
+		sink[1158]++
+	case 1159:
+		sink[1159]++
+	case 1160:
+		sink[1160]++
+	case 1161:
+		sink[1161]++
+	case 1162:
+		sink[1162]++
+	case 1163:
+		sink[1163]++
+	case 1164:
+		sink[1164]++
+	case 1165:
+		sink[1165]++
+	case 1166:
+		sink[1166]++
+	case 1167:
+		sink[1167]++
+	case 1168:
+		sink[1168]++
+	case 1169:
+		sink[1169]++
+	case 1170:
+		sink[1170]++
+	case 1171:
+		sink[1171]++
+	case 1172:
+		sink[1172]++
+	case 1173:
+		sink[1173]++
+	case 1174:
+		sink[1174]++
+	case 1175:
+		sink[1175]++
+	case 1176:
+		sink[1176]++
+	case 1177:
+		sink[1177]++
+	case 1178:
+		sink[1178]++
+	case 1179:
+		sink[1179]++
+	case 1180:
+		sink[1180]++
+	case 1181:
+		sink[1181]++
+	case 1182:
+		sink[1182]++
+	case 1183:
+		sink[1183]++
+	case 1184:
+		sink[1184]++
+	case 1185:
+		sink[1185]++
+	case 1186:
+		sink[1186]++
+	case 1187:
+		sink[1187]++
+	case 1188:
+		sink[1188]++
+	case 1189:
+		sink[1189]++
+	case 1190:
+		sink[1190]++
+	case 1191:
+		sink[1191]++
+	case 1192:
+		sink[1192]++
+	case 1193:
+		sink[1193]++
+	case 1194:
+		sink[1194]++
+	case 1195:
+		sink[1195]++
+	case 1196:
+		sink[1196]++
+	case 1197:
+		sink[1197]++
+	case 1198:
+		sink[1198]++
+	case 1199:
+		sink[1199]++
+	case 1200:
+		sink[1200]++
+	case 1201:
+		sink[1201]++
+	case 1202:
+		sink[1202]++
+	case 1203:
+		sink[1203]++
+	case 1204:
+		sink[1204]++
+	case 1205:
+		sink[1205]++
+	case 1206:
+		sink[1206]++
+	case 1207:
+		sink[1207]++
+	case 1208:
+		sink[1208]++
+	case 1209:
+		sink[1209]++
+	case 1210:
+		sink[1210]++
+	case 1211:
+		sink[1211]++
+	case 1212:
+		sink[1212]++
+	case 1213:
+		sink[1213]++
+	case 1214:
+		sink[1214]++
+	case 1215:
+		sink[1215]++
+	case 1216:
+		sink[1216]++
+	case 1217:
+		sink[1217]++
+	case 1218:
+		sink[1218]++
+	case 1219:
+		sink[1219]++
+	case 1220:
+		sink[1220]++
+	case 1221:
+		sink[1221]++
+	case 1222:
+		sink[1222]++
+	case 1223:
+		sink[1223]++
+	case 1224:
+		sink[1224]++
+	case 1225:
+		sink[1225]++
+	case 1226:
+		sink[1226]++
+	case 1227:
+		sink[1227]++
+	case 1228:
+		sink[1228]++
+	case 1229:
+		sink[1229]++
+	case 1230:
+		sink[1230]++
+	case 1231:
+		sink[1231]++
+	case 1232:
+		sink[1232]++
+	case 1233:
+		sink[1233]++
+	case 1234:
+		sink[1234]++
+	case 1235:
+		sink[1235]++
+	case 1236:
+		sink[1236]++
+	case 1237:
+		sink[1237]++
+	case 1238:
+		sink[1238]++
+	case 1239:
+		sink[1239]++
+	case 1240:
+		sink[1240]++
+	case 1241:
+		sink[1241]++
+	case 1242:
+		sink[1242]++
+	case 1243:
+		sink[1243]++
+	case 1244:
+		sink[1244]++
+	case 1245:
+		sink[1245]++
+	case 1246:
+		sink[1246]++
+	case 1247:
+		sink[1247]++
+	case 1248:
+		sink[1248]++
+	case 1249:
+		sink[1249]++
+	case 1250:
+		sink[1250]++
+	case 1251:
+		sink[1251]++
+	case 1252:
+		sink[1252]++
+	case 1253:
+		sink[1253]++
+	case 1254:
+		sink[1254]++
+	case 1255:
+		sink[1255]++
+	case 1256:
+		sink[1256]++
+	case 1257:
+		sink[1257]++
+	case 1258:
+		sink[1258]++
+	case 1259:
+		sink[1259]++
+	case 1260:
+		sink[1260]++
+	case 1261:
+		sink[1261]++
+	case 1262:
+		sink[1262]++
+	case 1263:
+		sink[1263]++
+	case 1264:
+		sink[1264]++
+	case 1265:
+		sink[1265]++
+	case 1266:
+		sink[1266]++
+	case 1267:
+		sink[1267]++
+	case 1268:
+		sink[1268]++
+	case 1269:
+		sink[1269]++
+	case 1270:
+		sink[1270]++
+	case 1271:
+		sink[1271]++
+	case 1272:
+		sink[1272]++
+	case 1273:
+		sink[1273]++
+	case 1274:
+		sink[1274]++
+	case 1275:
+		sink[1275]++
+	case 1276:
+		sink[1276]++
+	case 1277:
+		sink[1277]++
+	case 1278:
+		sink[1278]++
+	case 1279:
+		sink[1279]++
+	case 1280:
+		sink[1280]++
+	case 1281:
+		sink[1281]++
+	case 1282:
+		sink[1282]++
+	case 1283:
+		sink[1283]++
+	case 1284:
+		sink[1284]++
+	case 1285:
+		sink[1285]++
+	case 1286:
+		sink[1286]++
+	case 1287:
+		sink[1287]++
+	case 1288:
+		sink[1288]++
+	case 1289:
+		sink[1289]++
+	case 1290:
+		sink[1290]++
+	case 1291:
+		sink[1291]++
+	case 1292:
+		sink[1292]++
+	case 1293:
+		sink[1293]++
+	case 1294:
+		sink[1294]++
+	case 1295:
+		sink[1295]++
+	case 1296:
+		sink[1296]++
+	case 1297:
+		sink[1297]++
+	case 1298:
+		sink[1298]++
+	case 1299:
+		sink[1299]++
+	case 1300:
+		sink[1300]++
+	case 1301:
+		sink[1301]++
+	case 1302:
+		sink[1302]++
+	case 1303:
+		sink[1303]++
+	case 1304:
+		sink[1304]++
+	case 1305:
+		sink[1305]++
+	case 1306:
+		sink[1306]++
+	case 1307:
+		sink[1307]++
+	case 1308:
+		sink[1308]++
+	case 1309:
+		sink[1309]++
+	case 1310:
+		sink[1310]++
+	case 1311:
+		sink[1311]++
+	case 1312:
+		sink[1312]++
+	case 1313:
+		sink[1313]++
+	case 1314:
+		sink[1314]++
+	case 1315:
+		sink[1315]++
+	case 1316:
+		sink[1316]++
+	case 1317:
+		sink[1317]++
+	case 1318:
+		sink[1318]++
+	case 1319:
+		sink[1319]++
+	case 1320:
+		sink[1320]++
+	case 1321:
+		sink[1321]++
+	case 1322:
+		sink[1322]++
+	case 1323:
+		sink[1323]++
+	case 1324:
+		sink[1324]++
+	case 1325:
+		sink[1325]++
+	case 1326:
+		sink[1326]++
+	case 1327:
+		sink[1327]++
+	case 1328:
+		sink[1328]++
+	case 1329:
+		sink[1329]++
+	case 1330:
+		sink[1330]++
+	case 1331:
+		sink[1331]++
+	case 1332:
+		sink[1332]++
+	case 1333:
+		sink[1333]++
+	case 1334:
+		sink[1334]++
+	case 1335:
+		sink[1335]++
+	case 1336:
+		sink[1336]++
+	case 1337:
+		sink[1337]++
+	case 1338:
+		sink[1338]++
+	case 1339:
+		sink[1339]++
+	case 1340:
+		sink[1340]++
+	case 1341:
+		sink[1341]++
+	case 1342:
+		sink[1342]++
+	case 1343:
+		sink[1343]++
+	case 1344:
+		sink[1344]++
+	case 1345:
+		sink[1345]++
+	case 1346:
+		sink[1346]++
+	case 1347:
+		sink[1347]++
+	case 1348:
+		sink[1348]++
+	case 1349:
+		sink[1349]++
+	case 1350:
+		sink[1350]++
+	case 1351:
+		sink[1351]++
+	case 1352:
+		sink[1352]++
+	case 1353:
+		sink[1353]++
+	case 1354:
+		sink[1354]++
+	case 1355:
+		sink[1355]++
+	case 1356:
+		sink[1356]++
+	case 1357:
+		sink[1357]++
+	case 1358:
+		sink[1358]++
+	case 1359:
+		sink[1359]++
+	case 1360:
+		sink[1360]++
+	case 1361:
+		sink[1361]++
+	case 1362:
+		sink[1362]++
+	case 1363:
+		sink[1363]++
+	case 1364:
+		sink[1364]++
+	case 1365:
+		sink[1365]++
+	case 1366:
+		sink[1366]++
+	case 1367:
+		sink[1367]++
+	case 1368:
+		sink[1368]++
+	case 1369:
+		sink[1369]++
+	case 1370:
+		sink[1370]++
+	case 1371:
+		sink[1371]++
+	case 1372:
+		sink[1372]++
+	case 1373:
+		sink[1373]++
+	case 1374:
+		sink[1374]++
+	case 1375:
+		sink[1375]++
+	case 1376:
+		sink[1376]++
+	case 1377:
+		sink[1377]++
+	case 1378:
+		sink[1378]++
+	case 1379:
+		sink[1379]++
+	case 1380:
+		sink[1380]++
+	case 1381:
+		sink[1381]++
+	case 1382:
+		sink[1382]++
+	case 1383:
+		sink[1383]++
+	case 1384:
+		sink[1384]++
+	case 1385:
+		sink[1385]++
+	case 1386:
+		sink[1386]++
+	case 1387:
+		sink[1387]++
+	case 1388:
+		sink[1388]++
+	case 1389:
+		sink[1389]++
+	case 1390:
+		sink[1390]++
+	case 1391:
+		sink[1391]++
+	case 1392:
+		sink[1392]++
+	case 1393:
+		sink[1393]++
+	case 1394:
+		sink[1394]++
+	case 1395:
+		sink[1395]++
+	case 1396:
+		sink[1396]++
+	case 1397:
+		sink[1397]++
+	case 1398:
+		sink[1398]++
+	case 1399:
+		sink[1399]++
+	case 1400:
+		sink[1400]++
+	case 1401:
+		sink[1401]++
+	case 1402:
+		sink[1402]++
+	case 1403:
+		sink[1403]++
+	case 1404:
+		sink[1404]++
+	case 1405:
+		sink[1405]++
+	case 1406:
+		sink[1406]++
+	case 1407:
+		sink[1407]++
+	case 1408:
+		sink[1408]++
+	case 1409:
+		sink[1409]++
+	case 1410:
+		sink[1410]++
+	case 1411:
+		sink[1411]++
+	case 1412:
+		sink[1412]++
+	case 1413:
+		sink[1413]++
+	case 1414:
+		sink[1414]++
+	case 1415:
+		sink[1415]++
+	case 1416:
+		sink[1416]++
+	case 1417:
+		sink[1417]++
+	case 1418:
+		sink[1418]++
+	case 1419:
+		sink[1419]++
+	case 1420:
+		sink[1420]++
+	case 1421:
+		sink[1421]++
+	case 1422:
+		sink[1422]++
+	case 1423:
+		sink[1423]++
+	case 1424:
+		sink[1424]++
+	case 1425:
+		sink[1425]++
+	case 1426:
+		sink[1426]++
+	case 1427:
+		sink[1427]++
+	case 1428:
+		sink[1428]++
+	case 1429:
+		sink[1429]++
+	case 1430:
+		sink[1430]++
+	case 1431:
+		sink[1431]++
+	case 1432:
+		sink[1432]++
+	case 1433:
+		sink[1433]++
+	case 1434:
+		sink[1434]++
+	case 1435:
+		sink[1435]++
+	case 1436:
+		sink[1436]++
+	case 1437:
+		sink[1437]++
+	case 1438:
+		sink[1438]++
+	case 1439:
+		sink[1439]++
+	case 1440:
+		sink[1440]++
+	case 1441:
+		sink[1441]++
+	case 1442:
+		sink[1442]++
+	case 1443:
+		sink[1443]++
+	case 1444:
+		sink[1444]++
+	case 1445:
+		sink[1445]++
+	case 1446:
+		sink[1446]++
+	case 1447:
+		sink[1447]++
+	case 1448:
+		sink[1448]++
+	case 1449:
+		sink[1449]++
+	case 1450:
+		sink[1450]++
+	case 1451:
+		sink[1451]++
+	case 1452:
+		sink[1452]++
+	case 1453:
+		sink[1453]++
+	case 1454:
+		sink[1454]++
+	case 1455:
+		sink[1455]++
+	case 1456:
+		sink[1456]++
+	case 1457:
+		sink[1457]++
+	case 1458:
+		sink[1458]++
+	case 1459:
+		sink[1459]++
+	case 1460:
+		sink[1460]++
+	case 1461:
+		sink[1461]++
+	case 1462:
+		sink[1462]++
+	case 1463:
+		sink[1463]++
+	case 1464:
+		sink[1464]++
+	case 1465:
+		sink[1465]++
+	case 1466:
+		sink[1466]++
+	case 1467:
+		sink[1467]++
+	case 1468:
+		sink[1468]++
+	case 1469:
+		sink[1469]++
+	case 1470:
+		sink[1470]++
+	case 1471:
+		sink[1471]++
+	case 1472:
+		sink[1472]++
+	case 1473:
+		sink[1473]++
+	case 1474:
+		sink[1474]++
+	case 1475:
+		sink[1475]++
+	case 1476:
+		sink[1476]++
+	case 1477:
+		sink[1477]++
+	case 1478:
+		sink[1478]++
+	case 1479:
+		sink[1479]++
+	case 1480:
+		sink[1480]++
+	case 1481:
+		sink[1481]++
+	case 1482:
+		sink[1482]++
+	case 1483:
+		sink[1483]++
+	case 1484:
+		sink[1484]++
+	case 1485:
+		sink[1485]++
+	case 1486:
+		sink[1486]++
+	case 1487:
+		sink[1487]++
+	case 1488:
+		sink[1488]++
+	case 1489:
+		sink[1489]++
+	case 1490:
+		sink[1490]++
+	case 1491:
+		sink[1491]++
+	case 1492:
+		sink[1492]++
+	case 1493:
+		sink[1493]++
+	case 1494:
+		sink[1494]++
+	case 1495:
+		sink[1495]++
+	case 1496:
+		sink[1496]++
+	case 1497:
+		sink[1497]++
+	case 1498:
+		sink[1498]++
+	case 1499:
+		sink[1499]++
+	case 1500:
+		sink[1500]++
+	case 1501:
+		sink[1501]++
+	case 1502:
+		sink[1502]++
+	case 1503:
+		sink[1503]++
+	case 1504:
+		sink[1504]++
+	case 1505:
+		sink[1505]++
+	case 1506:
+		sink[1506]++
+	case 1507:
+		sink[1507]++
+	case 1508:
+		sink[1508]++
+	case 1509:
+		sink[1509]++
+	case 1510:
+		sink[1510]++
+	case 1511:
+		sink[1511]++
+	case 1512:
+		sink[1512]++
+	case 1513:
+		sink[1513]++
+	case 1514:
+		sink[1514]++
+	case 1515:
+		sink[1515]++
+	case 1516:
+		sink[1516]++
+	case 1517:
+		sink[1517]++
+	case 1518:
+		sink[1518]++
+	case 1519:
+		sink[1519]++
+	case 1520:
+		sink[1520]++
+	case 1521:
+		sink[1521]++
+	case 1522:
+		sink[1522]++
+	case 1523:
+		sink[1523]++
+	case 1524:
+		sink[1524]++
+	case 1525:
+		sink[1525]++
+	case 1526:
+		sink[1526]++
+	case 1527:
+		sink[1527]++
+	case 1528:
+		sink[1528]++
+	case 1529:
+		sink[1529]++
+	case 1530:
+		sink[1530]++
+	case 1531:
+		sink[1531]++
+	case 1532:
+		sink[1532]++
+	case 1533:
+		sink[1533]++
+	case 1534:
+		sink[1534]++
+	case 1535:
+		sink[1535]++
+	case 1536:
+		sink[1536]++
+	case 1537:
+		sink[1537]++
+	case 1538:
+		sink[1538]++
+	case 1539:
+		sink[1539]++
+	case 1540:
+		sink[1540]++
+	case 1541:
+		sink[1541]++
+	case 1542:
+		sink[1542]++
+	case 1543:
+		sink[1543]++
+	case 1544:
+		sink[1544]++
+	case 1545:
+		sink[1545]++
+	case 1546:
+		sink[1546]++
+	case 1547:
+		sink[1547]++
+	case 1548:
+		sink[1548]++
+	case 1549:
+		sink[1549]++
+	case 1550:
+		sink[1550]++
+	case 1551:
+		sink[1551]++
+	case 1552:
+		sink[1552]++
+	case 1553:
+		sink[1553]++
+	case 1554:
+		sink[1554]++
+	case 1555:
+		sink[1555]++
+	case 1556:
+		sink[1556]++
+	case 1557:
+		sink[1557]++
+	case 1558:
+		sink[1558]++
+	case 1559:
+		sink[1559]++
+	case 1560:
+		sink[1560]++
+	case 1561:
+		sink[1561]++
+	case 1562:
+		sink[1562]++
+	case 1563:
+		sink[1563]++
+	case 1564:
+		sink[1564]++
+	case 1565:
+		sink[1565]++
+	case 1566:
+		sink[1566]++
+	case 1567:
+		sink[1567]++
+	case 1568:
+		sink[1568]++
+	case 1569:
+		sink[1569]++
+	case 1570:
+		sink[1570]++
+	case 1571:
+		sink[1571]++
+	case 1572:
+		sink[1572]++
+	case 1573:
+		sink[1573]++
+	case 1574:
+		sink[1574]++
+	case 1575:
+		sink[1575]++
+	case 1576:
+		sink[1576]++
+	case 1577:
+		sink[1577]++
+	case 1578:
+		sink[1578]++
+	case 1579:
+		sink[1579]++
+	case 1580:
+		sink[1580]++
+	case 1581:
+		sink[1581]++
+	case 1582:
+		sink[1582]++
+	case 1583:
+		sink[1583]++
+	case 1584:
+		sink[1584]++
+	case 1585:
+		sink[1585]++
+	case 1586:
+		sink[1586]++
+	case 1587:
+		sink[1587]++
+	case 1588:
+		sink[1588]++
+	case 1589:
+		sink[1589]++
+	case 1590:
+		sink[1590]++
+	case 1591:
+		sink[1591]++
+	case 1592:
+		sink[1592]++
+	case 1593:
+		sink[1593]++
+	case 1594:
+		sink[1594]++
+	case 1595:
+		sink[1595]++
+	case 1596:
+		sink[1596]++
+	case 1597:
+		sink[1597]++
+	case 1598:
+		sink[1598]++
+	case 1599:
+		sink[1599]++
+	case 1600:
+		sink[1600]++
+	case 1601:
+		sink[1601]++
+	case 1602:
+		sink[1602]++
+	case 1603:
+		sink[1603]++
+	case 1604:
+		sink[1604]++
+	case 1605:
+		sink[1605]++
+	case 1606:
+		sink[1606]++
+	case 1607:
+		sink[1607]++
+	case 1608:
+		sink[1608]++
+	case 1609:
+		sink[1609]++
+	case 1610:
+		sink[1610]++
+	case 1611:
+		sink[1611]++
+	case 1612:
+		sink[1612]++
+	case 1613:
+		sink[1613]++
+	case 1614:
+		sink[1614]++
+	case 1615:
+		sink[1615]++
+	case 1616:
+		sink[1616]++
+	case 1617:
+		sink[1617]++
+	case 1618:
+		sink[1618]++
+	case 1619:
+		sink[1619]++
+	case 1620:
+		sink[1620]++
+	case 1621:
+		sink[1621]++
+	case 1622:
+		sink[1622]++
+	case 1623:
+		sink[1623]++
+	case 1624:
+		sink[1624]++
+	case 1625:
+		sink[1625]++
+	case 1626:
+		sink[1626]++
+	case 1627:
+		sink[1627]++
+	case 1628:
+		sink[1628]++
+	case 1629:
+		sink[1629]++
+	case 1630:
+		sink[1630]++
+	case 1631:
+		sink[1631]++
+	case 1632:
+		sink[1632]++
+	case 1633:
+		sink[1633]++
+	case 1634:
+		sink[1634]++
+	case 1635:
+		sink[1635]++
+	case 1636:
+		sink[1636]++
+	case 1637:
+		sink[1637]++
+	case 1638:
+		sink[1638]++
+	case 1639:
+		sink[1639]++
+	case 1640:
+		sink[1640]++
+	case 1641:
+		sink[1641]++
+	case 1642:
+		sink[1642]++
+	case 1643:
+		sink[1643]++
+	case 1644:
+		sink[1644]++
+	case 1645:
+		sink[1645]++
+	case 1646:
+		sink[1646]++
+	case 1647:
+		sink[1647]++
+	case 1648:
+		sink[1648]++
+	case 1649:
+		sink[1649]++
+	case 1650:
+		sink[1650]++
+	case 1651:
+		sink[1651]++
+	case 1652:
+		sink[1652]++
+	case 1653:
+		sink[1653]++
+	case 1654:
+		sink[1654]++
+	case 1655:
+		sink[1655]++
+	case 1656:
+		sink[1656]++
+	case 1657:
+		sink[1657]++
+	case 1658:
+		sink[1658]++
+	case 1659:
+		sink[1659]++
+	case 1660:
+		sink[1660]++
+	case 1661:
+		sink[1661]++
+	case 1662:
+		sink[1662]++
+	case 1663:
+		sink[1663]++
+	case 1664:
+		sink[1664]++
+	case 1665:
+		sink[1665]++
+	case 1666:
+		sink[1666]++
+	case 1667:
+		sink[1667]++
+	case 1668:
+		sink[1668]++
+	case 1669:
+		sink[1669]++
+	case 1670:
+		sink[1670]++
+	case 1671:
+		sink[1671]++
+	case 1672:
+		sink[1672]++
+	case 1673:
+		sink[1673]++
+	case 1674:
+		sink[1674]++
+	case 1675:
+		sink[1675]++
+	case 1676:
+		sink[1676]++
+	case 1677:
+		sink[1677]++
+	case 1678:
+		sink[1678]++
+	case 1679:
+		sink[1679]++
+	case 1680:
+		sink[1680]++
+	case 1681:
+		sink[1681]++
+	case 1682:
+		sink[1682]++
+	case 1683:
+		sink[1683]++
+	case 1684:
+		sink[1684]++
+	case 1685:
+		sink[1685]++
+	case 1686:
+		sink[1686]++
+	case 1687:
+		sink[1687]++
+	case 1688:
+		sink[1688]++
+	case 1689:
+		sink[1689]++
+	case 1690:
+		sink[1690]++
+	case 1691:
+		sink[1691]++
+	case 1692:
+		sink[1692]++
+	case 1693:
+		sink[1693]++
+	case 1694:
+		sink[1694]++
+	case 1695:
+		sink[1695]++
+	case 1696:
+		sink[1696]++
+	case 1697:
+		sink[1697]++
+	case 1698:
+		sink[1698]++
+	case 1699:
+		sink[1699]++
+	case 1700:
+		sink[1700]++
+	case 1701:
+		sink[1701]++
+	case 1702:
+		sink[1702]++
+	case 1703:
+		sink[1703]++
+	case 1704:
+		sink[1704]++
+	case 1705:
+		sink[1705]++
+	case 1706:
+		sink[1706]++
+	case 1707:
+		sink[1707]++
+	case 1708:
+		sink[1708]++
+	case 1709:
+		sink[1709]++
+	case 1710:
+		sink[1710]++
+	case 1711:
+		sink[1711]++
+	case 1712:
+		sink[1712]++
+	case 1713:
+		sink[1713]++
+	case 1714:
+		sink[1714]++
+	case 1715:
+		sink[1715]++
+	case 1716:
+		sink[1716]++
+	case 1717:
+		sink[1717]++
+	case 1718:
+		sink[1718]++
+	case 1719:
+		sink[1719]++
+	case 1720:
+		sink[1720]++
+	case 1721:
+		sink[1721]++
+	case 1722:
+		sink[1722]++
+	case 1723:
+		sink[1723]++
+	case 1724:
+		sink[1724]++
+	case 1725:
+		sink[1725]++
+	case 1726:
+		sink[1726]++
+	case 1727:
+		sink[1727]++
+	case 1728:
+		sink[1728]++
+	case 1729:
+		sink[1729]++
+	case 1730:
+		sink[1730]++
+	case 1731:
+		sink[1731]++
+	case 1732:
+		sink[1732]++
+	case 1733:
+		sink[1733]++
+	case 1734:
+		sink[1734]++
+	case 1735:
+		sink[1735]++
+	case 1736:
+		sink[1736]++
+	case 1737:
+		sink[1737]++
+	case 1738:
+		sink[1738]++
+	case 1739:
+		sink[1739]++
+	case 1740:
+		sink[1740]++
+	case 1741:
+		sink[1741]++
+	case 1742:
+		sink[1742]++
+	case 1743:
+		sink[1743]++
+	case 1744:
+		sink[1744]++
+	case 1745:
+		sink[1745]++
+	case 1746:
+		sink[1746]++
+	case 1747:
+		sink[1747]++
+	case 1748:
+		sink[1748]++
+	case 1749:
+		sink[1749]++
+	case 1750:
+		sink[1750]++
+	case 1751:
+		sink[1751]++
+	case 1752:
+		sink[1752]++
+	case 1753:
+		sink[1753]++
+	case 1754:
+		sink[1754]++
+	case 1755:
+		sink[1755]++
+	case 1756:
+		sink[1756]++
+	case 1757:
+		sink[1757]++
+	case 1758:
+		sink[1758]++
+	case 1759:
+		sink[1759]++
+	case 1760:
+		sink[1760]++
+	case 1761:
+		sink[1761]++
+	case 1762:
+		sink[1762]++
+	case 1763:
+		sink[1763]++
+	case 1764:
+		sink[1764]++
+	case 1765:
+		sink[1765]++
+	case 1766:
+		sink[1766]++
+	case 1767:
+		sink[1767]++
+	case 1768:
+		sink[1768]++
+	case 1769:
+		sink[1769]++
+	case 1770:
+		sink[1770]++
+	case 1771:
+		sink[1771]++
+	case 1772:
+		sink[1772]++
+	case 1773:
+		sink[1773]++
+	case 1774:
+		sink[1774]++
+	case 1775:
+		sink[1775]++
+	case 1776:
+		sink[1776]++
+	case 1777:
+		sink[1777]++
+	case 1778:
+		sink[1778]++
+	case 1779:
+		sink[1779]++
+	case 1780:
+		sink[1780]++
+	case 1781:
+		sink[1781]++
+	case 1782:
+		sink[1782]++
+	case 1783:
+		sink[1783]++
+	case 1784:
+		sink[1784]++
+	case 1785:
+		sink[1785]++
+	case 1786:
+		sink[1786]++
+	case 1787:
+		sink[1787]++
+	case 1788:
+		sink[1788]++
+	case 1789:
+		sink[1789]++
+	case 1790:
+		sink[1790]++
+	case 1791:
+		sink[1791]++
+	case 1792:
+		sink[1792]++
+	case 1793:
+		sink[1793]++
+	case 1794:
+		sink[1794]++
+	case 1795:
+		sink[1795]++
+	case 1796:
+		sink[1796]++
+	case 1797:
+		sink[1797]++
+	case 1798:
+		sink[1798]++
+	case 1799:
+		sink[1799]++
+	case 1800:
+		sink[1800]++
+	case 1801:
+		sink[1801]++
+	case 1802:
+		sink[1802]++
+	case 1803:
+		sink[1803]++
+	case 1804:
+		sink[1804]++
+	case 1805:
+		sink[1805]++
+	case 1806:
+		sink[1806]++
+	case 1807:
+		sink[1807]++
+	case 1808:
+		sink[1808]++
+	case 1809:
+		sink[1809]++
+	case 1810:
+		sink[1810]++
+	case 1811:
+		sink[1811]++
+	case 1812:
+		sink[1812]++
+	case 1813:
+		sink[1813]++
+	case 1814:
+		sink[1814]++
+	case 1815:
+		sink[1815]++
+	case 1816:
+		sink[1816]++
+	case 1817:
+		sink[1817]++
+	case 1818:
+		sink[1818]++
+	case 1819:
+		sink[1819]++
+	case 1820:
+		sink[1820]++
+	case 1821:
+		sink[1821]++
+	case 1822:
+		sink[1822]++
+	case 1823:
+		sink[1823]++
+	case 1824:
+		sink[1824]++
+	case 1825:
+		sink[1825]++
+	case 1826:
+		sink[1826]++
+	case 1827:
+		sink[1827]++
+	case 1828:
+		sink[1828]++
+	case 1829:
+		sink[1829]++
+	case 1830:
+		sink[1830]++
+	case 1831:
+		sink[1831]++
+	case 1832:
+		sink[1832]++
+	case 1833:
+		sink[1833]++
+	case 1834:
+		sink[1834]++
+	case 1835:
+		sink[1835]++
+	case 1836:
+		sink[1836]++
+	case 1837:
+		sink[1837]++
+	case 1838:
+		sink[1838]++
+	case 1839:
+		sink[1839]++
+	case 1840:
+		sink[1840]++
+	case 1841:
+		sink[1841]++
+	case 1842:
+		sink[1842]++
+	case 1843:
+		sink[1843]++
+	case 1844:
+		sink[1844]++
+	case 1845:
+		sink[1845]++
+	case 1846:
+		sink[1846]++
+	case 1847:
+		sink[1847]++
+	case 1848:
+		sink[1848]++
+	case 1849:
+		sink[1849]++
+	case 1850:
+		sink[1850]++
+	case 1851:
+		sink[1851]++
+	case 1852:
+		sink[1852]++
+	case 1853:
+		sink[1853]++
+	case 1854:
+		sink[1854]++
+	case 1855:
+		sink[1855]++
+	case 1856:
+		sink[1856]++
+	case 1857:
+		sink[1857]++
+	case 1858:
+		sink[1858]++
+	case 1859:
+		sink[1859]++
+	case 1860:
+		sink[1860]++
+	case 1861:
+		sink[1861]++
+	case 1862:
+		sink[1862]++
+	case 1863:
+		sink[1863]++
+	case 1864:
+		sink[1864]++
+	case 1865:
+		sink[1865]++
+	case 1866:
+		sink[1866]++
+	case 1867:
+		sink[1867]++
+	case 1868:
+		sink[1868]++
+	case 1869:
+		sink[1869]++
+	case 1870:
+		sink[1870]++
+	case 1871:
+		sink[1871]++
+	case 1872:
+		sink[1872]++
+	case 1873:
+		sink[1873]++
+	case 1874:
+		sink[1874]++
+	case 1875:
+		sink[1875]++
+	case 1876:
+		sink[1876]++
+	case 1877:
+		sink[1877]++
+	case 1878:
+		sink[1878]++
+	case 1879:
+		sink[1879]++
+	case 1880:
+		sink[1880]++
+	case 1881:
+		sink[1881]++
+	case 1882:
+		sink[1882]++
+	case 1883:
+		sink[1883]++
+	case 1884:
+		sink[1884]++
+	case 1885:
+		sink[1885]++
+	case 1886:
+		sink[1886]++
+	case 1887:
+		sink[1887]++
+	case 1888:
+		sink[1888]++
+	case 1889:
+		sink[1889]++
+	case 1890:
+		sink[1890]++
+	case 1891:
+		sink[1891]++
+	case 1892:
+		sink[1892]++
+	case 1893:
+		sink[1893]++
+	case 1894:
+		sink[1894]++
+	case 1895:
+		sink[1895]++
+	case 1896:
+		sink[1896]++
+	case 1897:
+		sink[1897]++
+	case 1898:
+		sink[1898]++
+	case 1899:
+		sink[1899]++
+	case 1900:
+		sink[1900]++
+	case 1901:
+		sink[1901]++
+	case 1902:
+		sink[1902]++
+	case 1903:
+		sink[1903]++
+	case 1904:
+		sink[1904]++
+	case 1905:
+		sink[1905]++
+	case 1906:
+		sink[1906]++
+	case 1907:
+		sink[1907]++
+	case 1908:
+		sink[1908]++
+	case 1909:
+		sink[1909]++
+	case 1910:
+		sink[1910]++
+	case 1911:
+		sink[1911]++
+	case 1912:
+		sink[1912]++
+	case 1913:
+		sink[1913]++
+	case 1914:
+		sink[1914]++
+	case 1915:
+		sink[1915]++
+	case 1916:
+		sink[1916]++
+	case 1917:
+		sink[1917]++
+	case 1918:
+		sink[1918]++
+	case 1919:
+		sink[1919]++
+	case 1920:
+		sink[1920]++
+	case 1921:
+		sink[1921]++
+	case 1922:
+		sink[1922]++
+	case 1923:
+		sink[1923]++
+	case 1924:
+		sink[1924]++
+	case 1925:
+		sink[1925]++
+	case 1926:
+		sink[1926]++
+	case 1927:
+		sink[1927]++
+	case 1928:
+		sink[1928]++
+	case 1929:
+		sink[1929]++
+	case 1930:
+		sink[1930]++
+	case 1931:
+		sink[1931]++
+	case 1932:
+		sink[1932]++
+	case 1933:
+		sink[1933]++
+	case 1934:
+		sink[1934]++
+	case 1935:
+		sink[1935]++
+	case 1936:
+		sink[1936]++
+	case 1937:
+		sink[1937]++
+	case 1938:
+		sink[1938]++
+	case 1939:
+		sink[1939]++
+	case 1940:
+		sink[1940]++
+	case 1941:
+		sink[1941]++
+	case 1942:
+		sink[1942]++
+	case 1943:
+		sink[1943]++
+	case 1944:
+		sink[1944]++
+	case 1945:
+		sink[1945]++
+	case 1946:
+		sink[1946]++
+	case 1947:
+		sink[1947]++
+	case 1948:
+		sink[1948]++
+	case 1949:
+		sink[1949]++
+	case 1950:
+		sink[1950]++
+	case 1951:
+		sink[1951]++
+	case 1952:
+		sink[1952]++
+	case 1953:
+		sink[1953]++
+	case 1954:
+		sink[1954]++
+	case 1955:
+		sink[1955]++
+	case 1956:
+		sink[1956]++
+	case 1957:
+		sink[1957]++
+	case 1958:
+		sink[1958]++
+	case 1959:
+		sink[1959]++
+	case 1960:
+		sink[1960]++
+	case 1961:
+		sink[1961]++
+	case 1962:
+		sink[1962]++
+	case 1963:
+		sink[1963]++
+	case 1964:
+		sink[1964]++
+	case 1965:
+		sink[1965]++
+	case 1966:
+		sink[1966]++
+	case 1967:
+		sink[1967]++
+	case 1968:
+		sink[1968]++
+	case 1969:
+		sink[1969]++
+	case 1970:
+		sink[1970]++
+	case 1971:
+		sink[1971]++
+	case 1972:
+		sink[1972]++
+	case 1973:
+		sink[1973]++
+	case 1974:
+		sink[1974]++
+	case 1975:
+		sink[1975]++
+	case 1976:
+		sink[1976]++
+	case 1977:
+		sink[1977]++
+	case 1978:
+		sink[1978]++
+	case 1979:
+		sink[1979]++
+	case 1980:
+		sink[1980]++
+	case 1981:
+		sink[1981]++
+	case 1982:
+		sink[1982]++
+	case 1983:
+		sink[1983]++
+	case 1984:
+		sink[1984]++
+	case 1985:
+		sink[1985]++
+	case 1986:
+		sink[1986]++
+	case 1987:
+		sink[1987]++
+	case 1988:
+		sink[1988]++
+	case 1989:
+		sink[1989]++
+	case 1990:
+		sink[1990]++
+	case 1991:
+		sink[1991]++
+	case 1992:
+		sink[1992]++
+	case 1993:
+		sink[1993]++
+	case 1994:
+		sink[1994]++
+	case 1995:
+		sink[1995]++
+	case 1996:
+		sink[1996]++
+	case 1997:
+		sink[1997]++
+	case 1998:
+		sink[1998]++
+	case 1999:
+		sink[1999]++
+	case 2000:
+		sink[2000]++
+	case 2001:
+		sink[2001]++
+	case 2002:
+		sink[2002]++
+	case 2003:
+		sink[2003]++
+	case 2004:
+		sink[2004]++
+	case 2005:
+		sink[2005]++
+	case 2006:
+		sink[2006]++
+	case 2007:
+		sink[2007]++
+	case 2008:
+		sink[2008]++
+	case 2009:
+		sink[2009]++
+	case 2010:
+		sink[2010]++
+	case 2011:
+		sink[2011]++
+	case 2012:
+		sink[2012]++
+	case 2013:
+		sink[2013]++
+	case 2014:
+		sink[2014]++
+	case 2015:
+		sink[2015]++
+	case 2016:
+		sink[2016]++
+	case 2017:
+		sink[2017]++
+	case 2018:
+		sink[2018]++
+	case 2019:
+		sink[2019]++
+	case 2020:
+		sink[2020]++
+	case 2021:
+		sink[2021]++
+	case 2022:
+		sink[2022]++
+	case 2023:
+		sink[2023]++
+	case 2024:
+		sink[2024]++
+	case 2025:
+		sink[2025]++
+	case 2026:
+		sink[2026]++
+	case 2027:
+		sink[2027]++
+	case 2028:
+		sink[2028]++
+	case 2029:
+		sink[2029]++
+	case 2030:
+		sink[2030]++
+	case 2031:
+		sink[2031]++
+	case 2032:
+		sink[2032]++
+	case 2033:
+		sink[2033]++
+	case 2034:
+		sink[2034]++
+	case 2035:
+		sink[2035]++
+	case 2036:
+		sink[2036]++
+	case 2037:
+		sink[2037]++
+	case 2038:
+		sink[2038]++
+	case 2039:
+		sink[2039]++
+	case 2040:
+		sink[2040]++
+	case 2041:
+		sink[2041]++
+	case 2042:
+		sink[2042]++
+	case 2043:
+		sink[2043]++
+	case 2044:
+		sink[2044]++
+	case 2045:
+		sink[2045]++
+	case 2046:
+		sink[2046]++
+	case 2047:
+		sink[2047]++
+	case 2048:
+		sink[2048]++
+	case 2049:
+		sink[2049]++
+	case 2050:
+		sink[2050]++
+	case 2051:
+		sink[2051]++
+	case 2052:
+		sink[2052]++
+	case 2053:
+		sink[2053]++
+	case 2054:
+		sink[2054]++
+	case 2055:
+		sink[2055]++
+	case 2056:
+		sink[2056]++
+	case 2057:
+		sink[2057]++
+	case 2058:
+		sink[2058]++
+	case 2059:
+		sink[2059]++
+	case 2060:
+		sink[2060]++
+	case 2061:
+		sink[2061]++
+	case 2062:
+		sink[2062]++
+	case 2063:
+		sink[2063]++
+	case 2064:
+		sink[2064]++
+	case 2065:
+		sink[2065]++
+	case 2066:
+		sink[2066]++
+	case 2067:
+		sink[2067]++
+	case 2068:
+		sink[2068]++
+	case 2069:
+		sink[2069]++
+	case 2070:
+		sink[2070]++
+	case 2071:
+		sink[2071]++
+	case 2072:
+		sink[2072]++
+	case 2073:
+		sink[2073]++
+	case 2074:
+		sink[2074]++
+	case 2075:
+		sink[2075]++
+	case 2076:
+		sink[2076]++
+	case 2077:
+		sink[2077]++
+	case 2078:
+		sink[2078]++
+	case 2079:
+		sink[2079]++
+	case 2080:
+		sink[2080]++
+	case 2081:
+		sink[2081]++
+	case 2082:
+		sink[2082]++
+	case 2083:
+		sink[2083]++
+	case 2084:
+		sink[2084]++
+	case 2085:
+		sink[2085]++
+	case 2086:
+		sink[2086]++
+	case 2087:
+		sink[2087]++
+	case 2088:
+		sink[2088]++
+	case 2089:
+		sink[2089]++
+	case 2090:
+		sink[2090]++
+	case 2091:
+		sink[2091]++
+	case 2092:
+		sink[2092]++
+	case 2093:
+		sink[2093]++
+	case 2094:
+		sink[2094]++
+	case 2095:
+		sink[2095]++
+	case 2096:
+		sink[2096]++
+	case 2097:
+		sink[2097]++
+	case 2098:
+		sink[2098]++
+	case 2099:
+		sink[2099]++
+	case 2100:
+		sink[2100]++
+	case 2101:
+		sink[2101]++
+	case 2102:
+		sink[2102]++
+	case 2103:
+		sink[2103]++
+	case 2104:
+		sink[2104]++
+	case 2105:
+		sink[2105]++
+	case 2106:
+		sink[2106]++
+	case 2107:
+		sink[2107]++
+	case 2108:
+		sink[2108]++
+	case 2109:
+		sink[2109]++
+	case 2110:
+		sink[2110]++
+	case 2111:
+		sink[2111]++
+	case 2112:
+		sink[2112]++
+	case 2113:
+		sink[2113]++
+	case 2114:
+		sink[2114]++
+	case 2115:
+		sink[2115]++
+	case 2116:
+		sink[2116]++
+	case 2117:
+		sink[2117]++
+	case 2118:
+		sink[2118]++
+	case 2119:
+		sink[2119]++
+	case 2120:
+		sink[2120]++
+	case 2121:
+		sink[2121]++
+	case 2122:
+		sink[2122]++
+	case 2123:
+		sink[2123]++
+	case 2124:
+		sink[2124]++
+	case 2125:
+		sink[2125]++
+	case 2126:
+		sink[2126]++
+	case 2127:
+		sink[2127]++
+	case 2128:
+		sink[2128]++
+	case 2129:
+		sink[2129]++
+	case 2130:
+		sink[2130]++
+	case 2131:
+		sink[2131]++
+	case 2132:
+		sink[2132]++
+	case 2133:
+		sink[2133]++
+	case 2134:
+		sink[2134]++
+	case 2135:
+		sink[2135]++
+	case 2136:
+		sink[2136]++
+	case 2137:
+		sink[2137]++
+	case 2138:
+		sink[2138]++
+	case 2139:
+		sink[2139]++
+	case 2140:
+		sink[2140]++
+	case 2141:
+		sink[2141]++
+	case 2142:
+		sink[2142]++
+	case 2143:
+		sink[2143]++
+	case 2144:
+		sink[2144]++
+	case 2145:
+		sink[2145]++
+	case 2146:
+		sink[2146]++
+	case 2147:
+		sink[2147]++
+	case 2148:
+		sink[2148]++
+	case 2149:
+		sink[2149]++
+	case 2150:
+		sink[2150]++
+	case 2151:
+		sink[2151]++
+	case 2152:
+		sink[2152]++
+	case 2153:
+		sink[2153]++
+	case 2154:
+		sink[2154]++
+	case 2155:
+		sink[2155]++
+	case 2156:
+		sink[2156]++
+	case 2157:
+		sink[2157]++
+	case 2158:
+		sink[2158]++
+	case 2159:
+		sink[2159]++
+	case 2160:
+		sink[2160]++
+	case 2161:
+		sink[2161]++
+	case 2162:
+		sink[2162]++
+	case 2163:
+		sink[2163]++
+	case 2164:
+		sink[2164]++
+	case 2165:
+		sink[2165]++
+	case 2166:
+		sink[2166]++
+	case 2167:
+		sink[2167]++
+	case 2168:
+		sink[2168]++
+	case 2169:
+		sink[2169]++
+	case 2170:
+		sink[2170]++
+	case 2171:
+		sink[2171]++
+	case 2172:
+		sink[2172]++
+	case 2173:
+		sink[2173]++
+	case 2174:
+		sink[2174]++
+	case 2175:
+		sink[2175]++
+	case 2176:
+		sink[2176]++
+	case 2177:
+		sink[2177]++
+	case 2178:
+		sink[2178]++
+	case 2179:
+		sink[2179]++
+	case 2180:
+		sink[2180]++
+	case 2181:
+		sink[2181]++
+	case 2182:
+		sink[2182]++
+	case 2183:
+		sink[2183]++
+	case 2184:
+		sink[2184]++
+	case 2185:
+		sink[2185]++
+	case 2186:
+		sink[2186]++
+	case 2187:
+		sink[2187]++
+	case 2188:
+		sink[2188]++
+	case 2189:
+		sink[2189]++
+	case 2190:
+		sink[2190]++
+	case 2191:
+		sink[2191]++
+	case 2192:
+		sink[2192]++
+	case 2193:
+		sink[2193]++
+	case 2194:
+		sink[2194]++
+	case 2195:
+		sink[2195]++
+	case 2196:
+		sink[2196]++
+	case 2197:
+		sink[2197]++
+	case 2198:
+		sink[2198]++
+	case 2199:
+		sink[2199]++
+	case 2200:
+		sink[2200]++
+	case 2201:
+		sink[2201]++
+	case 2202:
+		sink[2202]++
+	case 2203:
+		sink[2203]++
+	case 2204:
+		sink[2204]++
+	case 2205:
+		sink[2205]++
+	case 2206:
+		sink[2206]++
+	case 2207:
+		sink[2207]++
+	case 2208:
+		sink[2208]++
+	case 2209:
+		sink[2209]++
+	case 2210:
+		sink[2210]++
+	case 2211:
+		sink[2211]++
+	case 2212:
+		sink[2212]++
+	case 2213:
+		sink[2213]++
+	case 2214:
+		sink[2214]++
+	case 2215:
+		sink[2215]++
+	case 2216:
+		sink[2216]++
+	case 2217:
+		sink[2217]++
+	case 2218:
+		sink[2218]++
+	case 2219:
+		sink[2219]++
+	case 2220:
+		sink[2220]++
+	case 2221:
+		sink[2221]++
+	case 2222:
+		sink[2222]++
+	case 2223:
+		sink[2223]++
+	case 2224:
+		sink[2224]++
+	case 2225:
+		sink[2225]++
+	case 2226:
+		sink[2226]++
+	case 2227:
+		sink[2227]++
+	case 2228:
+		sink[2228]++
+	case 2229:
+		sink[2229]++
+	case 2230:
+		sink[2230]++
+	case 2231:
+		sink[2231]++
+	case 2232:
+		sink[2232]++
+	case 2233:
+		sink[2233]++
+	case 2234:
+		sink[2234]++
+	case 2235:
+		sink[2235]++
+	case 2236:
+		sink[2236]++
+	case 2237:
+		sink[2237]++
+	case 2238:
+		sink[2238]++
+	case 2239:
+		sink[2239]++
+	case 2240:
+		sink[2240]++
+	case 2241:
+		sink[2241]++
+	case 2242:
+		sink[2242]++
+	case 2243:
+		sink[2243]++
+	case 2244:
+		sink[2244]++
+	case 2245:
+		sink[2245]++
+	case 2246:
+		sink[2246]++
+	case 2247:
+		sink[2247]++
+	case 2248:
+		sink[2248]++
+	case 2249:
+		sink[2249]++
+	case 2250:
+		sink[2250]++
+	case 2251:
+		sink[2251]++
+	case 2252:
+		sink[2252]++
+	case 2253:
+		sink[2253]++
+	case 2254:
+		sink[2254]++
+	case 2255:
+		sink[2255]++
+	case 2256:
+		sink[2256]++
+	case 2257:
+		sink[2257]++
+	case 2258:
+		sink[2258]++
+	case 2259:
+		sink[2259]++
+	case 2260:
+		sink[2260]++
+	case 2261:
+		sink[2261]++
+	case 2262:
+		sink[2262]++
+	case 2263:
+		sink[2263]++
+	case 2264:
+		sink[2264]++
+	case 2265:
+		sink[2265]++
+	case 2266:
+		sink[2266]++
+	case 2267:
+		sink[2267]++
+	case 2268:
+		sink[2268]++
+	case 2269:
+		sink[2269]++
+	case 2270:
+		sink[2270]++
+	case 2271:
+		sink[2271]++
+	case 2272:
+		sink[2272]++
+	case 2273:
+		sink[2273]++
+	case 2274:
+		sink[2274]++
+	case 2275:
+		sink[2275]++
+	case 2276:
+		sink[2276]++
+	case 2277:
+		sink[2277]++
+	case 2278:
+		sink[2278]++
+	case 2279:
+		sink[2279]++
+	case 2280:
+		sink[2280]++
+	case 2281:
+		sink[2281]++
+	case 2282:
+		sink[2282]++
+	case 2283:
+		sink[2283]++
+	case 2284:
+		sink[2284]++
+	case 2285:
+		sink[2285]++
+	case 2286:
+		sink[2286]++
+	case 2287:
+		sink[2287]++
+	case 2288:
+		sink[2288]++
+	case 2289:
+		sink[2289]++
+	case 2290:
+		sink[2290]++
+	case 2291:
+		sink[2291]++
+	case 2292:
+		sink[2292]++
+	case 2293:
+		sink[2293]++
+	case 2294:
+		sink[2294]++
+	case 2295:
+		sink[2295]++
+	case 2296:
+		sink[2296]++
+	case 2297:
+		sink[2297]++
+	case 2298:
+		sink[2298]++
+	case 2299:
+		sink[2299]++
+	case 2300:
+		sink[2300]++
+	case 2301:
+		sink[2301]++
+	case 2302:
+		sink[2302]++
+	case 2303:
+		sink[2303]++
+	case 2304:
+		sink[2304]++
+	case 2305:
+		sink[2305]++
+	case 2306:
+		sink[2306]++
+	case 2307:
+		sink[2307]++
+	case 2308:
+		sink[2308]++
+	case 2309:
+		sink[2309]++
+	case 2310:
+		sink[2310]++
+	case 2311:
+		sink[2311]++
+	case 2312:
+		sink[2312]++
+	case 2313:
+		sink[2313]++
+	case 2314:
+		sink[2314]++
+	case 2315:
+		sink[2315]++
+	case 2316:
+		sink[2316]++
+	case 2317:
+		sink[2317]++
+	case 2318:
+		sink[2318]++
+	case 2319:
+		sink[2319]++
+	case 2320:
+		sink[2320]++
+	case 2321:
+		sink[2321]++
+	case 2322:
+		sink[2322]++
+	case 2323:
+		sink[2323]++
+	case 2324:
+		sink[2324]++
+	case 2325:
+		sink[2325]++
+	case 2326:
+		sink[2326]++
+	case 2327:
+		sink[2327]++
+	case 2328:
+		sink[2328]++
+	case 2329:
+		sink[2329]++
+	case 2330:
+		sink[2330]++
+	case 2331:
+		sink[2331]++
+	case 2332:
+		sink[2332]++
+	case 2333:
+		sink[2333]++
+	case 2334:
+		sink[2334]++
+	case 2335:
+		sink[2335]++
+	case 2336:
+		sink[2336]++
+	case 2337:
+		sink[2337]++
+	case 2338:
+		sink[2338]++
+	case 2339:
+		sink[2339]++
+	case 2340:
+		sink[2340]++
+	case 2341:
+		sink[2341]++
+	case 2342:
+		sink[2342]++
+	case 2343:
+		sink[2343]++
+	case 2344:
+		sink[2344]++
+	case 2345:
+		sink[2345]++
+	case 2346:
+		sink[2346]++
+	case 2347:
+		sink[2347]++
+	case 2348:
+		sink[2348]++
+	case 2349:
+		sink[2349]++
+	case 2350:
+		sink[2350]++
+	case 2351:
+		sink[2351]++
+	case 2352:
+		sink[2352]++
+	case 2353:
+		sink[2353]++
+	case 2354:
+		sink[2354]++
+	case 2355:
+		sink[2355]++
+	case 2356:
+		sink[2356]++
+	case 2357:
+		sink[2357]++
+	case 2358:
+		sink[2358]++
+	case 2359:
+		sink[2359]++
+	case 2360:
+		sink[2360]++
+	case 2361:
+		sink[2361]++
+	case 2362:
+		sink[2362]++
+	case 2363:
+		sink[2363]++
+	case 2364:
+		sink[2364]++
+	case 2365:
+		sink[2365]++
+	case 2366:
+		sink[2366]++
+	case 2367:
+		sink[2367]++
+	case 2368:
+		sink[2368]++
+	case 2369:
+		sink[2369]++
+	case 2370:
+		sink[2370]++
+	case 2371:
+		sink[2371]++
+	case 2372:
+		sink[2372]++
+	case 2373:
+		sink[2373]++
+	case 2374:
+		sink[2374]++
+	case 2375:
+		sink[2375]++
+	case 2376:
+		sink[2376]++
+	case 2377:
+		sink[2377]++
+	case 2378:
+		sink[2378]++
+	case 2379:
+		sink[2379]++
+	case 2380:
+		sink[2380]++
+	case 2381:
+		sink[2381]++
+	case 2382:
+		sink[2382]++
+	case 2383:
+		sink[2383]++
+	case 2384:
+		sink[2384]++
+	case 2385:
+		sink[2385]++
+	case 2386:
+		sink[2386]++
+	case 2387:
+		sink[2387]++
+	case 2388:
+		sink[2388]++
+	case 2389:
+		sink[2389]++
+	case 2390:
+		sink[2390]++
+	case 2391:
+		sink[2391]++
+	case 2392:
+		sink[2392]++
+	case 2393:
+		sink[2393]++
+	case 2394:
+		sink[2394]++
+	case 2395:
+		sink[2395]++
+	case 2396:
+		sink[2396]++
+	case 2397:
+		sink[2397]++
+	case 2398:
+		sink[2398]++
+	case 2399:
+		sink[2399]++
+	case 2400:
+		sink[2400]++
+	case 2401:
+		sink[2401]++
+	case 2402:
+		sink[2402]++
+	case 2403:
+		sink[2403]++
+	case 2404:
+		sink[2404]++
+	case 2405:
+		sink[2405]++
+	case 2406:
+		sink[2406]++
+	case 2407:
+		sink[2407]++
+	case 2408:
+		sink[2408]++
+	case 2409:
+		sink[2409]++
+	case 2410:
+		sink[2410]++
+	case 2411:
+		sink[2411]++
+	case 2412:
+		sink[2412]++
+	case 2413:
+		sink[2413]++
+	case 2414:
+		sink[2414]++
+	case 2415:
+		sink[2415]++
+	case 2416:
+		sink[2416]++
+	case 2417:
+		sink[2417]++
+	case 2418:
+		sink[2418]++
+	case 2419:
+		sink[2419]++
+	case 2420:
+		sink[2420]++
+	case 2421:
+		sink[2421]++
+	case 2422:
+		sink[2422]++
+	case 2423:
+		sink[2423]++
+	case 2424:
+		sink[2424]++
+	case 2425:
+		sink[2425]++
+	case 2426:
+		sink[2426]++
+	case 2427:
+		sink[2427]++
+	case 2428:
+		sink[2428]++
+	case 2429:
+		sink[2429]++
+	case 2430:
+		sink[2430]++
+	case 2431:
+		sink[2431]++
+	case 2432:
+		sink[2432]++
+	case 2433:
+		sink[2433]++
+	case 2434:
+		sink[2434]++
+	case 2435:
+		sink[2435]++
+	case 2436:
+		sink[2436]++
+	case 2437:
+		sink[2437]++
+	case 2438:
+		sink[2438]++
+	case 2439:
+		sink[2439]++
+	case 2440:
+		sink[2440]++
+	case 2441:
+		sink[2441]++
+	case 2442:
+		sink[2442]++
+	case 2443:
+		sink[2443]++
+	case 2444:
+		sink[2444]++
+	case 2445:
+		sink[2445]++
+	case 2446:
+		sink[2446]++
+	case 2447:
+		sink[2447]++
+	case 2448:
+		sink[2448]++
+	case 2449:
+		sink[2449]++
+	case 2450:
+		sink[2450]++
+	case 2451:
+		sink[2451]++
+	case 2452:
+		sink[2452]++
+	case 2453:
+		sink[2453]++
+	case 2454:
+		sink[2454]++
+	case 2455:
+		sink[2455]++
+	case 2456:
+		sink[2456]++
+	case 2457:
+		sink[2457]++
+	case 2458:
+		sink[2458]++
+	case 2459:
+		sink[2459]++
+	case 2460:
+		sink[2460]++
+	case 2461:
+		sink[2461]++
+	case 2462:
+		sink[2462]++
+	case 2463:
+		sink[2463]++
+	case 2464:
+		sink[2464]++
+	case 2465:
+		sink[2465]++
+	case 2466:
+		sink[2466]++
+	case 2467:
+		sink[2467]++
+	case 2468:
+		sink[2468]++
+	case 2469:
+		sink[2469]++
+	case 2470:
+		sink[2470]++
+	case 2471:
+		sink[2471]++
+	case 2472:
+		sink[2472]++
+	case 2473:
+		sink[2473]++
+	case 2474:
+		sink[2474]++
+	case 2475:
+		sink[2475]++
+	case 2476:
+		sink[2476]++
+	case 2477:
+		sink[2477]++
+	case 2478:
+		sink[2478]++
+	case 2479:
+		sink[2479]++
+	case 2480:
+		sink[2480]++
+	case 2481:
+		sink[2481]++
+	case 2482:
+		sink[2482]++
+	case 2483:
+		sink[2483]++
+	case 2484:
+		sink[2484]++
+	case 2485:
+		sink[2485]++
+	case 2486:
+		sink[2486]++
+	case 2487:
+		sink[2487]++
+	case 2488:
+		sink[2488]++
+	case 2489:
+		sink[2489]++
+	case 2490:
+		sink[2490]++
+	case 2491:
+		sink[2491]++
+	case 2492:
+		sink[2492]++
+	case 2493:
+		sink[2493]++
+	case 2494:
+		sink[2494]++
+	case 2495:
+		sink[2495]++
+	case 2496:
+		sink[2496]++
+	case 2497:
+		sink[2497]++
+	case 2498:
+		sink[2498]++
+	case 2499:
+		sink[2499]++
+	case 2500:
+		sink[2500]++
+	case 2501:
+		sink[2501]++
+	case 2502:
+		sink[2502]++
+	case 2503:
+		sink[2503]++
+	case 2504:
+		sink[2504]++
+	case 2505:
+		sink[2505]++
+	case 2506:
+		sink[2506]++
+	case 2507:
+		sink[2507]++
+	case 2508:
+		sink[2508]++
+	case 2509:
+		sink[2509]++
+	case 2510:
+		sink[2510]++
+	case 2511:
+		sink[2511]++
+	case 2512:
+		sink[2512]++
+	case 2513:
+		sink[2513]++
+	case 2514:
+		sink[2514]++
+	case 2515:
+		sink[2515]++
+	case 2516:
+		sink[2516]++
+	case 2517:
+		sink[2517]++
+	case 2518:
+		sink[2518]++
+	case 2519:
+		sink[2519]++
+	case 2520:
+		sink[2520]++
+	case 2521:
+		sink[2521]++
+	case 2522:
+		sink[2522]++
+	case 2523:
+		sink[2523]++
+	case 2524:
+		sink[2524]++
+	case 2525:
+		sink[2525]++
+	case 2526:
+		sink[2526]++
+	case 2527:
+		sink[2527]++
+	case 2528:
+		sink[2528]++
+	case 2529:
+		sink[2529]++
+	case 2530:
+		sink[2530]++
+	case 2531:
+		sink[2531]++
+	case 2532:
+		sink[2532]++
+	case 2533:
+		sink[2533]++
+	case 2534:
+		sink[2534]++
+	case 2535:
+		sink[2535]++
+	case 2536:
+		sink[2536]++
+	case 2537:
+		sink[2537]++
+	case 2538:
+		sink[2538]++
+	case 2539:
+		sink[2539]++
+	case 2540:
+		sink[2540]++
+	case 2541:
+		sink[2541]++
+	case 2542:
+		sink[2542]++
+	case 2543:
+		sink[2543]++
+	case 2544:
+		sink[2544]++
+	case 2545:
+		sink[2545]++
+	case 2546:
+		sink[2546]++
+	case 2547:
+		sink[2547]++
+	case 2548:
+		sink[2548]++
+	case 2549:
+		sink[2549]++
+	case 2550:
+		sink[2550]++
+	case 2551:
+		sink[2551]++
+	case 2552:
+		sink[2552]++
+	case 2553:
+		sink[2553]++
+	case 2554:
+		sink[2554]++
+	case 2555:
+		sink[2555]++
+	case 2556:
+		sink[2556]++
+	case 2557:
+		sink[2557]++
+	case 2558:
+		sink[2558]++
+	case 2559:
+		sink[2559]++
+	case 2560:
+		sink[2560]++
+	case 2561:
+		sink[2561]++
+	case 2562:
+		sink[2562]++
+	case 2563:
+		sink[2563]++
+	case 2564:
+		sink[2564]++
+	case 2565:
+		sink[2565]++
+	case 2566:
+		sink[2566]++
+	case 2567:
+		sink[2567]++
+	case 2568:
+		sink[2568]++
+	case 2569:
+		sink[2569]++
+	case 2570:
+		sink[2570]++
+	case 2571:
+		sink[2571]++
+	case 2572:
+		sink[2572]++
+	case 2573:
+		sink[2573]++
+	case 2574:
+		sink[2574]++
+	case 2575:
+		sink[2575]++
+	case 2576:
+		sink[2576]++
+	case 2577:
+		sink[2577]++
+	case 2578:
+		sink[2578]++
+	case 2579:
+		sink[2579]++
+	case 2580:
+		sink[2580]++
+	case 2581:
+		sink[2581]++
+	case 2582:
+		sink[2582]++
+	case 2583:
+		sink[2583]++
+	case 2584:
+		sink[2584]++
+	case 2585:
+		sink[2585]++
+	case 2586:
+		sink[2586]++
+	case 2587:
+		sink[2587]++
+	case 2588:
+		sink[2588]++
+	case 2589:
+		sink[2589]++
+	case 2590:
+		sink[2590]++
+	case 2591:
+		sink[2591]++
+	case 2592:
+		sink[2592]++
+	case 2593:
+		sink[2593]++
+	case 2594:
+		sink[2594]++
+	case 2595:
+		sink[2595]++
+	case 2596:
+		sink[2596]++
+	case 2597:
+		sink[2597]++
+	case 2598:
+		sink[2598]++
+	case 2599:
+		sink[2599]++
+	case 2600:
+		sink[2600]++
+	case 2601:
+		sink[2601]++
+	case 2602:
+		sink[2602]++
+	case 2603:
+		sink[2603]++
+	case 2604:
+		sink[2604]++
+	case 2605:
+		sink[2605]++
+	case 2606:
+		sink[2606]++
+	case 2607:
+		sink[2607]++
+	case 2608:
+		sink[2608]++
+	case 2609:
+		sink[2609]++
+	case 2610:
+		sink[2610]++
+	case 2611:
+		sink[2611]++
+	case 2612:
+		sink[2612]++
+	case 2613:
+		sink[2613]++
+	case 2614:
+		sink[2614]++
+	case 2615:
+		sink[2615]++
+	case 2616:
+		sink[2616]++
+	case 2617:
+		sink[2617]++
+	case 2618:
+		sink[2618]++
+	case 2619:
+		sink[2619]++
+	case 2620:
+		sink[2620]++
+	case 2621:
+		sink[2621]++
+	case 2622:
+		sink[2622]++
+	case 2623:
+		sink[2623]++
+	case 2624:
+		sink[2624]++
+	case 2625:
+		sink[2625]++
+	case 2626:
+		sink[2626]++
+	case 2627:
+		sink[2627]++
+	case 2628:
+		sink[2628]++
+	case 2629:
+		sink[2629]++
+	case 2630:
+		sink[2630]++
+	case 2631:
+		sink[2631]++
+	case 2632:
+		sink[2632]++
+	case 2633:
+		sink[2633]++
+	case 2634:
+		sink[2634]++
+	case 2635:
+		sink[2635]++
+	case 2636:
+		sink[2636]++
+	case 2637:
+		sink[2637]++
+	case 2638:
+		sink[2638]++
+	case 2639:
+		sink[2639]++
+	case 2640:
+		sink[2640]++
+	case 2641:
+		sink[2641]++
+	case 2642:
+		sink[2642]++
+	case 2643:
+		sink[2643]++
+	case 2644:
+		sink[2644]++
+	case 2645:
+		sink[2645]++
+	case 2646:
+		sink[2646]++
+	case 2647:
+		sink[2647]++
+	case 2648:
+		sink[2648]++
+	case 2649:
+		sink[2649]++
+	case 2650:
+		sink[2650]++
+	case 2651:
+		sink[2651]++
+	case 2652:
+		sink[2652]++
+	case 2653:
+		sink[2653]++
+	case 2654:
+		sink[2654]++
+	case 2655:
+		sink[2655]++
+	case 2656:
+		sink[2656]++
+	case 2657:
+		sink[2657]++
+	case 2658:
+		sink[2658]++
+	case 2659:
+		sink[2659]++
+	case 2660:
+		sink[2660]++
+	case 2661:
+		sink[2661]++
+	case 2662:
+		sink[2662]++
+	case 2663:
+		sink[2663]++
+	case 2664:
+		sink[2664]++
+	case 2665:
+		sink[2665]++
+	case 2666:
+		sink[2666]++
+	case 2667:
+		sink[2667]++
+	case 2668:
+		sink[2668]++
+	case 2669:
+		sink[2669]++
+	case 2670:
+		sink[2670]++
+	case 2671:
+		sink[2671]++
+	case 2672:
+		sink[2672]++
+	case 2673:
+		sink[2673]++
+	case 2674:
+		sink[2674]++
+	case 2675:
+		sink[2675]++
+	case 2676:
+		sink[2676]++
+	case 2677:
+		sink[2677]++
+	case 2678:
+		sink[2678]++
+	case 2679:
+		sink[2679]++
+	case 2680:
+		sink[2680]++
+	case 2681:
+		sink[2681]++
+	case 2682:
+		sink[2682]++
+	case 2683:
+		sink[2683]++
+	case 2684:
+		sink[2684]++
+	case 2685:
+		sink[2685]++
+	case 2686:
+		sink[2686]++
+	case 2687:
+		sink[2687]++
+	case 2688:
+		sink[2688]++
+	case 2689:
+		sink[2689]++
+	case 2690:
+		sink[2690]++
+	case 2691:
+		sink[2691]++
+	case 2692:
+		sink[2692]++
+	case 2693:
+		sink[2693]++
+	case 2694:
+		sink[2694]++
+	case 2695:
+		sink[2695]++
+	case 2696:
+		sink[2696]++
+	case 2697:
+		sink[2697]++
+	case 2698:
+		sink[2698]++
+	case 2699:
+		sink[2699]++
+	case 2700:
+		sink[2700]++
+	case 2701:
+		sink[2701]++
+	case 2702:
+		sink[2702]++
+	case 2703:
+		sink[2703]++
+	case 2704:
+		sink[2704]++
+	case 2705:
+		sink[2705]++
+	case 2706:
+		sink[2706]++
+	case 2707:
+		sink[2707]++
+	case 2708:
+		sink[2708]++
+	case 2709:
+		sink[2709]++
+	case 2710:
+		sink[2710]++
+	case 2711:
+		sink[2711]++
+	case 2712:
+		sink[2712]++
+	case 2713:
+		sink[2713]++
+	case 2714:
+		sink[2714]++
+	case 2715:
+		sink[2715]++
+	case 2716:
+		sink[2716]++
+	case 2717:
+		sink[2717]++
+	case 2718:
+		sink[2718]++
+	case 2719:
+		sink[2719]++
+	case 2720:
+		sink[2720]++
+	case 2721:
+		sink[2721]++
+	case 2722:
+		sink[2722]++
+	case 2723:
+		sink[2723]++
+	case 2724:
+		sink[2724]++
+	case 2725:
+		sink[2725]++
+	case 2726:
+		sink[2726]++
+	case 2727:
+		sink[2727]++
+	case 2728:
+		sink[2728]++
+	case 2729:
+		sink[2729]++
+	case 2730:
+		sink[2730]++
+	case 2731:
+		sink[2731]++
+	case 2732:
+		sink[2732]++
+	case 2733:
+		sink[2733]++
+	case 2734:
+		sink[2734]++
+	case 2735:
+		sink[2735]++
+	case 2736:
+		sink[2736]++
+	case 2737:
+		sink[2737]++
+	case 2738:
+		sink[2738]++
+	case 2739:
+		sink[2739]++
+	case 2740:
+		sink[2740]++
+	case 2741:
+		sink[2741]++
+	case 2742:
+		sink[2742]++
+	case 2743:
+		sink[2743]++
+	case 2744:
+		sink[2744]++
+	case 2745:
+		sink[2745]++
+	case 2746:
+		sink[2746]++
+	case 2747:
+		sink[2747]++
+	case 2748:
+		sink[2748]++
+	case 2749:
+		sink[2749]++
+	case 2750:
+		sink[2750]++
+	case 2751:
+		sink[2751]++
+	case 2752:
+		sink[2752]++
+	case 2753:
+		sink[2753]++
+	case 2754:
+		sink[2754]++
+	case 2755:
+		sink[2755]++
+	case 2756:
+		sink[2756]++
+	case 2757:
+		sink[2757]++
+	case 2758:
+		sink[2758]++
+	case 2759:
+		sink[2759]++
+	case 2760:
+		sink[2760]++
+	case 2761:
+		sink[2761]++
+	case 2762:
+		sink[2762]++
+	case 2763:
+		sink[2763]++
+	case 2764:
+		sink[2764]++
+	case 2765:
+		sink[2765]++
+	case 2766:
+		sink[2766]++
+	case 2767:
+		sink[2767]++
+	case 2768:
+		sink[2768]++
+	case 2769:
+		sink[2769]++
+	case 2770:
+		sink[2770]++
+	case 2771:
+		sink[2771]++
+	case 2772:
+		sink[2772]++
+	case 2773:
+		sink[2773]++
+	case 2774:
+		sink[2774]++
+	case 2775:
+		sink[2775]++
+	case 2776:
+		sink[2776]++
+	case 2777:
+		sink[2777]++
+	case 2778:
+		sink[2778]++
+	case 2779:
+		sink[2779]++
+	case 2780:
+		sink[2780]++
+	case 2781:
+		sink[2781]++
+	case 2782:
+		sink[2782]++
+	case 2783:
+		sink[2783]++
+	case 2784:
+		sink[2784]++
+	case 2785:
+		sink[2785]++
+	case 2786:
+		sink[2786]++
+	case 2787:
+		sink[2787]++
+	case 2788:
+		sink[2788]++
+	case 2789:
+		sink[2789]++
+	case 2790:
+		sink[2790]++
+	case 2791:
+		sink[2791]++
+	case 2792:
+		sink[2792]++
+	case 2793:
+		sink[2793]++
+	case 2794:
+		sink[2794]++
+	case 2795:
+		sink[2795]++
+	case 2796:
+		sink[2796]++
+	case 2797:
+		sink[2797]++
+	case 2798:
+		sink[2798]++
+	case 2799:
+		sink[2799]++
+	case 2800:
+		sink[2800]++
+	case 2801:
+		sink[2801]++
+	case 2802:
+		sink[2802]++
+	case 2803:
+		sink[2803]++
+	case 2804:
+		sink[2804]++
+	case 2805:
+		sink[2805]++
+	case 2806:
+		sink[2806]++
+	case 2807:
+		sink[2807]++
+	case 2808:
+		sink[2808]++
+	case 2809:
+		sink[2809]++
+	case 2810:
+		sink[2810]++
+	case 2811:
+		sink[2811]++
+	case 2812:
+		sink[2812]++
+	case 2813:
+		sink[2813]++
+	case 2814:
+		sink[2814]++
+	case 2815:
+		sink[2815]++
+	case 2816:
+		sink[2816]++
+	case 2817:
+		sink[2817]++
+	case 2818:
+		sink[2818]++
+	case 2819:
+		sink[2819]++
+	case 2820:
+		sink[2820]++
+	case 2821:
+		sink[2821]++
+	case 2822:
+		sink[2822]++
+	case 2823:
+		sink[2823]++
+	case 2824:
+		sink[2824]++
+	case 2825:
+		sink[2825]++
+	case 2826:
+		sink[2826]++
+	case 2827:
+		sink[2827]++
+	case 2828:
+		sink[2828]++
+	case 2829:
+		sink[2829]++
+	case 2830:
+		sink[2830]++
+	case 2831:
+		sink[2831]++
+	case 2832:
+		sink[2832]++
+	case 2833:
+		sink[2833]++
+	case 2834:
+		sink[2834]++
+	case 2835:
+		sink[2835]++
+	case 2836:
+		sink[2836]++
+	case 2837:
+		sink[2837]++
+	case 2838:
+		sink[2838]++
+	case 2839:
+		sink[2839]++
+	case 2840:
+		sink[2840]++
+	case 2841:
+		sink[2841]++
+	case 2842:
+		sink[2842]++
+	case 2843:
+		sink[2843]++
+	case 2844:
+		sink[2844]++
+	case 2845:
+		sink[2845]++
+	case 2846:
+		sink[2846]++
+	case 2847:
+		sink[2847]++
+	case 2848:
+		sink[2848]++
+	case 2849:
+		sink[2849]++
+	case 2850:
+		sink[2850]++
+	case 2851:
+		sink[2851]++
+	case 2852:
+		sink[2852]++
+	case 2853:
+		sink[2853]++
+	case 2854:
+		sink[2854]++
+	case 2855:
+		sink[2855]++
+	case 2856:
+		sink[2856]++
+	case 2857:
+		sink[2857]++
+	case 2858:
+		sink[2858]++
+	case 2859:
+		sink[2859]++
+	case 2860:
+		sink[2860]++
+	case 2861:
+		sink[2861]++
+	case 2862:
+		sink[2862]++
+	case 2863:
+		sink[2863]++
+	case 2864:
+		sink[2864]++
+	case 2865:
+		sink[2865]++
+	case 2866:
+		sink[2866]++
+	case 2867:
+		sink[2867]++
+	case 2868:
+		sink[2868]++
+	case 2869:
+		sink[2869]++
+	case 2870:
+		sink[2870]++
+	case 2871:
+		sink[2871]++
+	case 2872:
+		sink[2872]++
+	case 2873:
+		sink[2873]++
+	case 2874:
+		sink[2874]++
+	case 2875:
+		sink[2875]++
+	case 2876:
+		sink[2876]++
+	case 2877:
+		sink[2877]++
+	case 2878:
+		sink[2878]++
+	case 2879:
+		sink[2879]++
+	case 2880:
+		sink[2880]++
+	case 2881:
+		sink[2881]++
+	case 2882:
+		sink[2882]++
+	case 2883:
+		sink[2883]++
+	case 2884:
+		sink[2884]++
+	case 2885:
+		sink[2885]++
+	case 2886:
+		sink[2886]++
+	case 2887:
+		sink[2887]++
+	case 2888:
+		sink[2888]++
+	case 2889:
+		sink[2889]++
+	case 2890:
+		sink[2890]++
+	case 2891:
+		sink[2891]++
+	case 2892:
+		sink[2892]++
+	case 2893:
+		sink[2893]++
+	case 2894:
+		sink[2894]++
+	case 2895:
+		sink[2895]++
+	case 2896:
+		sink[2896]++
+	case 2897:
+		sink[2897]++
+	case 2898:
+		sink[2898]++
+	case 2899:
+		sink[2899]++
+	case 2900:
+		sink[2900]++
+	case 2901:
+		sink[2901]++
+	case 2902:
+		sink[2902]++
+	case 2903:
+		sink[2903]++
+	case 2904:
+		sink[2904]++
+	case 2905:
+		sink[2905]++
+	case 2906:
+		sink[2906]++
+	case 2907:
+		sink[2907]++
+	case 2908:
+		sink[2908]++
+	case 2909:
+		sink[2909]++
+	case 2910:
+		sink[2910]++
+	case 2911:
+		sink[2911]++
+	case 2912:
+		sink[2912]++
+	case 2913:
+		sink[2913]++
+	case 2914:
+		sink[2914]++
+	case 2915:
+		sink[2915]++
+	case 2916:
+		sink[2916]++
+	case 2917:
+		sink[2917]++
+	case 2918:
+		sink[2918]++
+	case 2919:
+		sink[2919]++
+	case 2920:
+		sink[2920]++
+	case 2921:
+		sink[2921]++
+	case 2922:
+		sink[2922]++
+	case 2923:
+		sink[2923]++
+	case 2924:
+		sink[2924]++
+	case 2925:
+		sink[2925]++
+	case 2926:
+		sink[2926]++
+	case 2927:
+		sink[2927]++
+	case 2928:
+		sink[2928]++
+	case 2929:
+		sink[2929]++
+	case 2930:
+		sink[2930]++
+	case 2931:
+		sink[2931]++
+	case 2932:
+		sink[2932]++
+	case 2933:
+		sink[2933]++
+	case 2934:
+		sink[2934]++
+	case 2935:
+		sink[2935]++
+	case 2936:
+		sink[2936]++
+	case 2937:
+		sink[2937]++
+	case 2938:
+		sink[2938]++
+	case 2939:
+		sink[2939]++
+	case 2940:
+		sink[2940]++
+	case 2941:
+		sink[2941]++
+	case 2942:
+		sink[2942]++
+	case 2943:
+		sink[2943]++
+	case 2944:
+		sink[2944]++
+	case 2945:
+		sink[2945]++
+	case 2946:
+		sink[2946]++
+	case 2947:
+		sink[2947]++
+	case 2948:
+		sink[2948]++
+	case 2949:
+		sink[2949]++
+	case 2950:
+		sink[2950]++
+	case 2951:
+		sink[2951]++
+	case 2952:
+		sink[2952]++
+	case 2953:
+		sink[2953]++
+	case 2954:
+		sink[2954]++
+	case 2955:
+		sink[2955]++
+	case 2956:
+		sink[2956]++
+	case 2957:
+		sink[2957]++
+	case 2958:
+		sink[2958]++
+	case 2959:
+		sink[2959]++
+	case 2960:
+		sink[2960]++
+	case 2961:
+		sink[2961]++
+	case 2962:
+		sink[2962]++
+	case 2963:
+		sink[2963]++
+	case 2964:
+		sink[2964]++
+	case 2965:
+		sink[2965]++
+	case 2966:
+		sink[2966]++
+	case 2967:
+		sink[2967]++
+	case 2968:
+		sink[2968]++
+	case 2969:
+		sink[2969]++
+	case 2970:
+		sink[2970]++
+	case 2971:
+		sink[2971]++
+	case 2972:
+		sink[2972]++
+	case 2973:
+		sink[2973]++
+	case 2974:
+		sink[2974]++
+	case 2975:
+		sink[2975]++
+	case 2976:
+		sink[2976]++
+	case 2977:
+		sink[2977]++
+	case 2978:
+		sink[2978]++
+	case 2979:
+		sink[2979]++
+	case 2980:
+		sink[2980]++
+	case 2981:
+		sink[2981]++
+	case 2982:
+		sink[2982]++
+	case 2983:
+		sink[2983]++
+	case 2984:
+		sink[2984]++
+	case 2985:
+		sink[2985]++
+	case 2986:
+		sink[2986]++
+	case 2987:
+		sink[2987]++
+	case 2988:
+		sink[2988]++
+	case 2989:
+		sink[2989]++
+	case 2990:
+		sink[2990]++
+	case 2991:
+		sink[2991]++
+	case 2992:
+		sink[2992]++
+	case 2993:
+		sink[2993]++
+	case 2994:
+		sink[2994]++
+	case 2995:
+		sink[2995]++
+	case 2996:
+		sink[2996]++
+	case 2997:
+		sink[2997]++
+	case 2998:
+		sink[2998]++
+	case 2999:
+		sink[2999]++
+	case 3000:
+		sink[3000]++
+	case 3001:
+		sink[3001]++
+	case 3002:
+		sink[3002]++
+	case 3003:
+		sink[3003]++
+	case 3004:
+		sink[3004]++
+	case 3005:
+		sink[3005]++
+	case 3006:
+		sink[3006]++
+	case 3007:
+		sink[3007]++
+	case 3008:
+		sink[3008]++
+	case 3009:
+		sink[3009]++
+	case 3010:
+		sink[3010]++
+	case 3011:
+		sink[3011]++
+	case 3012:
+		sink[3012]++
+	case 3013:
+		sink[3013]++
+	case 3014:
+		sink[3014]++
+	case 3015:
+		sink[3015]++
+	case 3016:
+		sink[3016]++
+	case 3017:
+		sink[3017]++
+	case 3018:
+		sink[3018]++
+	case 3019:
+		sink[3019]++
+	case 3020:
+		sink[3020]++
+	case 3021:
+		sink[3021]++
+	case 3022:
+		sink[3022]++
+	case 3023:
+		sink[3023]++
+	case 3024:
+		sink[3024]++
+	case 3025:
+		sink[3025]++
+	case 3026:
+		sink[3026]++
+	case 3027:
+		sink[3027]++
+	case 3028:
+		sink[3028]++
+	case 3029:
+		sink[3029]++
+	case 3030:
+		sink[3030]++
+	case 3031:
+		sink[3031]++
+	case 3032:
+		sink[3032]++
+	case 3033:
+		sink[3033]++
+	case 3034:
+		sink[3034]++
+	case 3035:
+		sink[3035]++
+	case 3036:
+		sink[3036]++
+	case 3037:
+		sink[3037]++
+	case 3038:
+		sink[3038]++
+	case 3039:
+		sink[3039]++
+	case 3040:
+		sink[3040]++
+	case 3041:
+		sink[3041]++
+	case 3042:
+		sink[3042]++
+	case 3043:
+		sink[3043]++
+	case 3044:
+		sink[3044]++
+	case 3045:
+		sink[3045]++
+	case 3046:
+		sink[3046]++
+	case 3047:
+		sink[3047]++
+	case 3048:
+		sink[3048]++
+	case 3049:
+		sink[3049]++
+	case 3050:
+		sink[3050]++
+	case 3051:
+		sink[3051]++
+	case 3052:
+		sink[3052]++
+	case 3053:
+		sink[3053]++
+	case 3054:
+		sink[3054]++
+	case 3055:
+		sink[3055]++
+	case 3056:
+		sink[3056]++
+	case 3057:
+		sink[3057]++
+	case 3058:
+		sink[3058]++
+	case 3059:
+		sink[3059]++
+	case 3060:
+		sink[3060]++
+	case 3061:
+		sink[3061]++
+	case 3062:
+		sink[3062]++
+	case 3063:
+		sink[3063]++
+	case 3064:
+		sink[3064]++
+	case 3065:
+		sink[3065]++
+	case 3066:
+		sink[3066]++
+	case 3067:
+		sink[3067]++
+	case 3068:
+		sink[3068]++
+	case 3069:
+		sink[3069]++
+	case 3070:
+		sink[3070]++
+	case 3071:
+		sink[3071]++
+	case 3072:
+		sink[3072]++
+	case 3073:
+		sink[3073]++
+	case 3074:
+		sink[3074]++
+	case 3075:
+		sink[3075]++
+	case 3076:
+		sink[3076]++
+	case 3077:
+		sink[3077]++
+	case 3078:
+		sink[3078]++
+	case 3079:
+		sink[3079]++
+	case 3080:
+		sink[3080]++
+	case 3081:
+		sink[3081]++
+	case 3082:
+		sink[3082]++
+	case 3083:
+		sink[3083]++
+	case 3084:
+		sink[3084]++
+	case 3085:
+		sink[3085]++
+	case 3086:
+		sink[3086]++
+	case 3087:
+		sink[3087]++
+	case 3088:
+		sink[3088]++
+	case 3089:
+		sink[3089]++
+	case 3090:
+		sink[3090]++
+	case 3091:
+		sink[3091]++
+	case 3092:
+		sink[3092]++
+	case 3093:
+		sink[3093]++
+	case 3094:
+		sink[3094]++
+	case 3095:
+		sink[3095]++
+	case 3096:
+		sink[3096]++
+	case 3097:
+		sink[3097]++
+	case 3098:
+		sink[3098]++
+	case 3099:
+		sink[3099]++
+	case 3100:
+		sink[3100]++
+	case 3101:
+		sink[3101]++
+	case 3102:
+		sink[3102]++
+	case 3103:
+		sink[3103]++
+	case 3104:
+		sink[3104]++
+	case 3105:
+		sink[3105]++
+	case 3106:
+		sink[3106]++
+	case 3107:
+		sink[3107]++
+	case 3108:
+		sink[3108]++
+	case 3109:
+		sink[3109]++
+	case 3110:
+		sink[3110]++
+	case 3111:
+		sink[3111]++
+	case 3112:
+		sink[3112]++
+	case 3113:
+		sink[3113]++
+	case 3114:
+		sink[3114]++
+	case 3115:
+		sink[3115]++
+	case 3116:
+		sink[3116]++
+	case 3117:
+		sink[3117]++
+	case 3118:
+		sink[3118]++
+	case 3119:
+		sink[3119]++
+	case 3120:
+		sink[3120]++
+	case 3121:
+		sink[3121]++
+	case 3122:
+		sink[3122]++
+	case 3123:
+		sink[3123]++
+	case 3124:
+		sink[3124]++
+	case 3125:
+		sink[3125]++
+	case 3126:
+		sink[3126]++
+	case 3127:
+		sink[3127]++
+	case 3128:
+		sink[3128]++
+	case 3129:
+		sink[3129]++
+	case 3130:
+		sink[3130]++
+	case 3131:
+		sink[3131]++
+	case 3132:
+		sink[3132]++
+	case 3133:
+		sink[3133]++
+	case 3134:
+		sink[3134]++
+	case 3135:
+		sink[3135]++
+	case 3136:
+		sink[3136]++
+	case 3137:
+		sink[3137]++
+	case 3138:
+		sink[3138]++
+	case 3139:
+		sink[3139]++
+	case 3140:
+		sink[3140]++
+	case 3141:
+		sink[3141]++
+	case 3142:
+		sink[3142]++
+	case 3143:
+		sink[3143]++
+	case 3144:
+		sink[3144]++
+	case 3145:
+		sink[3145]++
+	case 3146:
+		sink[3146]++
+	case 3147:
+		sink[3147]++
+	case 3148:
+		sink[3148]++
+	case 3149:
+		sink[3149]++
+	case 3150:
+		sink[3150]++
+	case 3151:
+		sink[3151]++
+	case 3152:
+		sink[3152]++
+	case 3153:
+		sink[3153]++
+	case 3154:
+		sink[3154]++
+	case 3155:
+		sink[3155]++
+	case 3156:
+		sink[3156]++
+	case 3157:
+		sink[3157]++
+	case 3158:
+		sink[3158]++
+	case 3159:
+		sink[3159]++
+	case 3160:
+		sink[3160]++
+	case 3161:
+		sink[3161]++
+	case 3162:
+		sink[3162]++
+	case 3163:
+		sink[3163]++
+	case 3164:
+		sink[3164]++
+	case 3165:
+		sink[3165]++
+	case 3166:
+		sink[3166]++
+	case 3167:
+		sink[3167]++
+	case 3168:
+		sink[3168]++
+	case 3169:
+		sink[3169]++
+	case 3170:
+		sink[3170]++
+	case 3171:
+		sink[3171]++
+	case 3172:
+		sink[3172]++
+	case 3173:
+		sink[3173]++
+	case 3174:
+		sink[3174]++
+	case 3175:
+		sink[3175]++
+	case 3176:
+		sink[3176]++
+	case 3177:
+		sink[3177]++
+	case 3178:
+		sink[3178]++
+	case 3179:
+		sink[3179]++
+	case 3180:
+		sink[3180]++
+	case 3181:
+		sink[3181]++
+	case 3182:
+		sink[3182]++
+	case 3183:
+		sink[3183]++
+	case 3184:
+		sink[3184]++
+	case 3185:
+		sink[3185]++
+	case 3186:
+		sink[3186]++
+	case 3187:
+		sink[3187]++
+	case 3188:
+		sink[3188]++
+	case 3189:
+		sink[3189]++
+	case 3190:
+		sink[3190]++
+	case 3191:
+		sink[3191]++
+	case 3192:
+		sink[3192]++
+	case 3193:
+		sink[3193]++
+	case 3194:
+		sink[3194]++
+	case 3195:
+		sink[3195]++
+	case 3196:
+		sink[3196]++
+	case 3197:
+		sink[3197]++
+	case 3198:
+		sink[3198]++
+	case 3199:
+		sink[3199]++
+	case 3200:
+		sink[3200]++
+	case 3201:
+		sink[3201]++
+	case 3202:
+		sink[3202]++
+	case 3203:
+		sink[3203]++
+	case 3204:
+		sink[3204]++
+	case 3205:
+		sink[3205]++
+	case 3206:
+		sink[3206]++
+	case 3207:
+		sink[3207]++
+	case 3208:
+		sink[3208]++
+	case 3209:
+		sink[3209]++
+	case 3210:
+		sink[3210]++
+	case 3211:
+		sink[3211]++
+	case 3212:
+		sink[3212]++
+	case 3213:
+		sink[3213]++
+	case 3214:
+		sink[3214]++
+	case 3215:
+		sink[3215]++
+	case 3216:
+		sink[3216]++
+	case 3217:
+		sink[3217]++
+	case 3218:
+		sink[3218]++
+	case 3219:
+		sink[3219]++
+	case 3220:
+		sink[3220]++
+	case 3221:
+		sink[3221]++
+	case 3222:
+		sink[3222]++
+	case 3223:
+		sink[3223]++
+	case 3224:
+		sink[3224]++
+	case 3225:
+		sink[3225]++
+	case 3226:
+		sink[3226]++
+	case 3227:
+		sink[3227]++
+	case 3228:
+		sink[3228]++
+	case 3229:
+		sink[3229]++
+	case 3230:
+		sink[3230]++
+	case 3231:
+		sink[3231]++
+	case 3232:
+		sink[3232]++
+	case 3233:
+		sink[3233]++
+	case 3234:
+		sink[3234]++
+	case 3235:
+		sink[3235]++
+	case 3236:
+		sink[3236]++
+	case 3237:
+		sink[3237]++
+	case 3238:
+		sink[3238]++
+	case 3239:
+		sink[3239]++
+	case 3240:
+		sink[3240]++
+	case 3241:
+		sink[3241]++
+	case 3242:
+		sink[3242]++
+	case 3243:
+		sink[3243]++
+	case 3244:
+		sink[3244]++
+	case 3245:
+		sink[3245]++
+	case 3246:
+		sink[3246]++
+	case 3247:
+		sink[3247]++
+	case 3248:
+		sink[3248]++
+	case 3249:
+		sink[3249]++
+	case 3250:
+		sink[3250]++
+	case 3251:
+		sink[3251]++
+	case 3252:
+		sink[3252]++
+	case 3253:
+		sink[3253]++
+	case 3254:
+		sink[3254]++
+	case 3255:
+		sink[3255]++
+	case 3256:
+		sink[3256]++
+	case 3257:
+		sink[3257]++
+	case 3258:
+		sink[3258]++
+	case 3259:
+		sink[3259]++
+	case 3260:
+		sink[3260]++
+	case 3261:
+		sink[3261]++
+	case 3262:
+		sink[3262]++
+	case 3263:
+		sink[3263]++
+	case 3264:
+		sink[3264]++
+	case 3265:
+		sink[3265]++
+	case 3266:
+		sink[3266]++
+	case 3267:
+		sink[3267]++
+	case 3268:
+		sink[3268]++
+	case 3269:
+		sink[3269]++
+	case 3270:
+		sink[3270]++
+	case 3271:
+		sink[3271]++
+	case 3272:
+		sink[3272]++
+	case 3273:
+		sink[3273]++
+	case 3274:
+		sink[3274]++
+	case 3275:
+		sink[3275]++
+	case 3276:
+		sink[3276]++
+	case 3277:
+		sink[3277]++
+	case 3278:
+		sink[3278]++
+	case 3279:
+		sink[3279]++
+	case 3280:
+		sink[3280]++
+	case 3281:
+		sink[3281]++
+	case 3282:
+		sink[3282]++
+	case 3283:
+		sink[3283]++
+	case 3284:
+		sink[3284]++
+	case 3285:
+		sink[3285]++
+	case 3286:
+		sink[3286]++
+	case 3287:
+		sink[3287]++
+	case 3288:
+		sink[3288]++
+	case 3289:
+		sink[3289]++
+	case 3290:
+		sink[3290]++
+	case 3291:
+		sink[3291]++
+	case 3292:
+		sink[3292]++
+	case 3293:
+		sink[3293]++
+	case 3294:
+		sink[3294]++
+	case 3295:
+		sink[3295]++
+	case 3296:
+		sink[3296]++
+	case 3297:
+		sink[3297]++
+	case 3298:
+		sink[3298]++
+	case 3299:
+		sink[3299]++
+	case 3300:
+		sink[3300]++
+	case 3301:
+		sink[3301]++
+	case 3302:
+		sink[3302]++
+	case 3303:
+		sink[3303]++
+	case 3304:
+		sink[3304]++
+	case 3305:
+		sink[3305]++
+	case 3306:
+		sink[3306]++
+	case 3307:
+		sink[3307]++
+	case 3308:
+		sink[3308]++
+	case 3309:
+		sink[3309]++
+	case 3310:
+		sink[3310]++
+	case 3311:
+		sink[3311]++
+	case 3312:
+		sink[3312]++
+	case 3313:
+		sink[3313]++
+	case 3314:
+		sink[3314]++
+	case 3315:
+		sink[3315]++
+	case 3316:
+		sink[3316]++
+	case 3317:
+		sink[3317]++
+	case 3318:
+		sink[3318]++
+	case 3319:
+		sink[3319]++
+	case 3320:
+		sink[3320]++
+	case 3321:
+		sink[3321]++
+	case 3322:
+		sink[3322]++
+	case 3323:
+		sink[3323]++
+	case 3324:
+		sink[3324]++
+	case 3325:
+		sink[3325]++
+	case 3326:
+		sink[3326]++
+	case 3327:
+		sink[3327]++
+	case 3328:
+		sink[3328]++
+	case 3329:
+		sink[3329]++
+	case 3330:
+		sink[3330]++
+	case 3331:
+		sink[3331]++
+	case 3332:
+		sink[3332]++
+	case 3333:
+		sink[3333]++
+	case 3334:
+		sink[3334]++
+	case 3335:
+		sink[3335]++
+	case 3336:
+		sink[3336]++
+	case 3337:
+		sink[3337]++
+	case 3338:
+		sink[3338]++
+	case 3339:
+		sink[3339]++
+	case 3340:
+		sink[3340]++
+	case 3341:
+		sink[3341]++
+	case 3342:
+		sink[3342]++
+	case 3343:
+		sink[3343]++
+	case 3344:
+		sink[3344]++
+	case 3345:
+		sink[3345]++
+	case 3346:
+		sink[3346]++
+	case 3347:
+		sink[3347]++
+	case 3348:
+		sink[3348]++
+	case 3349:
+		sink[3349]++
+	case 3350:
+		sink[3350]++
+	case 3351:
+		sink[3351]++
+	case 3352:
+		sink[3352]++
+	case 3353:
+		sink[3353]++
+	case 3354:
+		sink[3354]++
+	case 3355:
+		sink[3355]++
+	case 3356:
+		sink[3356]++
+	case 3357:
+		sink[3357]++
+	case 3358:
+		sink[3358]++
+	case 3359:
+		sink[3359]++
+	case 3360:
+		sink[3360]++
+	case 3361:
+		sink[3361]++
+	case 3362:
+		sink[3362]++
+	case 3363:
+		sink[3363]++
+	case 3364:
+		sink[3364]++
+	case 3365:
+		sink[3365]++
+	case 3366:
+		sink[3366]++
+	case 3367:
+		sink[3367]++
+	case 3368:
+		sink[3368]++
+	case 3369:
+		sink[3369]++
+	case 3370:
+		sink[3370]++
+	case 3371:
+		sink[3371]++
+	case 3372:
+		sink[3372]++
+	case 3373:
+		sink[3373]++
+	case 3374:
+		sink[3374]++
+	case 3375:
+		sink[3375]++
+	case 3376:
+		sink[3376]++
+	case 3377:
+		sink[3377]++
+	case 3378:
+		sink[3378]++
+	case 3379:
+		sink[3379]++
+	case 3380:
+		sink[3380]++
+	case 3381:
+		sink[3381]++
+	case 3382:
+		sink[3382]++
+	case 3383:
+		sink[3383]++
+	case 3384:
+		sink[3384]++
+	case 3385:
+		sink[3385]++
+	case 3386:
+		sink[3386]++
+	case 3387:
+		sink[3387]++
+	case 3388:
+		sink[3388]++
+	case 3389:
+		sink[3389]++
+	case 3390:
+		sink[3390]++
+	case 3391:
+		sink[3391]++
+	case 3392:
+		sink[3392]++
+	case 3393:
+		sink[3393]++
+	case 3394:
+		sink[3394]++
+	case 3395:
+		sink[3395]++
+	case 3396:
+		sink[3396]++
+	case 3397:
+		sink[3397]++
+	case 3398:
+		sink[3398]++
+	case 3399:
+		sink[3399]++
+	case 3400:
+		sink[3400]++
+	case 3401:
+		sink[3401]++
+	case 3402:
+		sink[3402]++
+	case 3403:
+		sink[3403]++
+	case 3404:
+		sink[3404]++
+	case 3405:
+		sink[3405]++
+	case 3406:
+		sink[3406]++
+	case 3407:
+		sink[3407]++
+	case 3408:
+		sink[3408]++
+	case 3409:
+		sink[3409]++
+	case 3410:
+		sink[3410]++
+	case 3411:
+		sink[3411]++
+	case 3412:
+		sink[3412]++
+	case 3413:
+		sink[3413]++
+	case 3414:
+		sink[3414]++
+	case 3415:
+		sink[3415]++
+	case 3416:
+		sink[3416]++
+	case 3417:
+		sink[3417]++
+	case 3418:
+		sink[3418]++
+	case 3419:
+		sink[3419]++
+	case 3420:
+		sink[3420]++
+	case 3421:
+		sink[3421]++
+	case 3422:
+		sink[3422]++
+	case 3423:
+		sink[3423]++
+	case 3424:
+		sink[3424]++
+	case 3425:
+		sink[3425]++
+	case 3426:
+		sink[3426]++
+	case 3427:
+		sink[3427]++
+	case 3428:
+		sink[3428]++
+	case 3429:
+		sink[3429]++
+	case 3430:
+		sink[3430]++
+	case 3431:
+		sink[3431]++
+	case 3432:
+		sink[3432]++
+	case 3433:
+		sink[3433]++
+	case 3434:
+		sink[3434]++
+	case 3435:
+		sink[3435]++
+	case 3436:
+		sink[3436]++
+	case 3437:
+		sink[3437]++
+	case 3438:
+		sink[3438]++
+	case 3439:
+		sink[3439]++
+	case 3440:
+		sink[3440]++
+	case 3441:
+		sink[3441]++
+	case 3442:
+		sink[3442]++
+	case 3443:
+		sink[3443]++
+	case 3444:
+		sink[3444]++
+	case 3445:
+		sink[3445]++
+	case 3446:
+		sink[3446]++
+	case 3447:
+		sink[3447]++
+	case 3448:
+		sink[3448]++
+	case 3449:
+		sink[3449]++
+	case 3450:
+		sink[3450]++
+	case 3451:
+		sink[3451]++
+	case 3452:
+		sink[3452]++
+	case 3453:
+		sink[3453]++
+	case 3454:
+		sink[3454]++
+	case 3455:
+		sink[3455]++
+	case 3456:
+		sink[3456]++
+	case 3457:
+		sink[3457]++
+	case 3458:
+		sink[3458]++
+	case 3459:
+		sink[3459]++
+	case 3460:
+		sink[3460]++
+	case 3461:
+		sink[3461]++
+	case 3462:
+		sink[3462]++
+	case 3463:
+		sink[3463]++
+	case 3464:
+		sink[3464]++
+	case 3465:
+		sink[3465]++
+	case 3466:
+		sink[3466]++
+	case 3467:
+		sink[3467]++
+	case 3468:
+		sink[3468]++
+	case 3469:
+		sink[3469]++
+	case 3470:
+		sink[3470]++
+	case 3471:
+		sink[3471]++
+	case 3472:
+		sink[3472]++
+	case 3473:
+		sink[3473]++
+	case 3474:
+		sink[3474]++
+	case 3475:
+		sink[3475]++
+	case 3476:
+		sink[3476]++
+	case 3477:
+		sink[3477]++
+	case 3478:
+		sink[3478]++
+	case 3479:
+		sink[3479]++
+	case 3480:
+		sink[3480]++
+	case 3481:
+		sink[3481]++
+	case 3482:
+		sink[3482]++
+	case 3483:
+		sink[3483]++
+	case 3484:
+		sink[3484]++
+	case 3485:
+		sink[3485]++
+	case 3486:
+		sink[3486]++
+	case 3487:
+		sink[3487]++
+	case 3488:
+		sink[3488]++
+	case 3489:
+		sink[3489]++
+	case 3490:
+		sink[3490]++
+	case 3491:
+		sink[3491]++
+	case 3492:
+		sink[3492]++
+	case 3493:
+		sink[3493]++
+	case 3494:
+		sink[3494]++
+	case 3495:
+		sink[3495]++
+	case 3496:
+		sink[3496]++
+	case 3497:
+		sink[3497]++
+	case 3498:
+		sink[3498]++
+	case 3499:
+		sink[3499]++
+	case 3500:
+		sink[3500]++
+	case 3501:
+		sink[3501]++
+	case 3502:
+		sink[3502]++
+	case 3503:
+		sink[3503]++
+	case 3504:
+		sink[3504]++
+	case 3505:
+		sink[3505]++
+	case 3506:
+		sink[3506]++
+	case 3507:
+		sink[3507]++
+	case 3508:
+		sink[3508]++
+	case 3509:
+		sink[3509]++
+	case 3510:
+		sink[3510]++
+	case 3511:
+		sink[3511]++
+	case 3512:
+		sink[3512]++
+	case 3513:
+		sink[3513]++
+	case 3514:
+		sink[3514]++
+	case 3515:
+		sink[3515]++
+	case 3516:
+		sink[3516]++
+	case 3517:
+		sink[3517]++
+	case 3518:
+		sink[3518]++
+	case 3519:
+		sink[3519]++
+	case 3520:
+		sink[3520]++
+	case 3521:
+		sink[3521]++
+	case 3522:
+		sink[3522]++
+	case 3523:
+		sink[3523]++
+	case 3524:
+		sink[3524]++
+	case 3525:
+		sink[3525]++
+	case 3526:
+		sink[3526]++
+	case 3527:
+		sink[3527]++
+	case 3528:
+		sink[3528]++
+	case 3529:
+		sink[3529]++
+	case 3530:
+		sink[3530]++
+	case 3531:
+		sink[3531]++
+	case 3532:
+		sink[3532]++
+	case 3533:
+		sink[3533]++
+	case 3534:
+		sink[3534]++
+	case 3535:
+		sink[3535]++
+	case 3536:
+		sink[3536]++
+	case 3537:
+		sink[3537]++
+	case 3538:
+		sink[3538]++
+	case 3539:
+		sink[3539]++
+	case 3540:
+		sink[3540]++
+	case 3541:
+		sink[3541]++
+	case 3542:
+		sink[3542]++
+	case 3543:
+		sink[3543]++
+	case 3544:
+		sink[3544]++
+	case 3545:
+		sink[3545]++
+	case 3546:
+		sink[3546]++
+	case 3547:
+		sink[3547]++
+	case 3548:
+		sink[3548]++
+	case 3549:
+		sink[3549]++
+	case 3550:
+		sink[3550]++
+	case 3551:
+		sink[3551]++
+	case 3552:
+		sink[3552]++
+	case 3553:
+		sink[3553]++
+	case 3554:
+		sink[3554]++
+	case 3555:
+		sink[3555]++
+	case 3556:
+		sink[3556]++
+	case 3557:
+		sink[3557]++
+	case 3558:
+		sink[3558]++
+	case 3559:
+		sink[3559]++
+	case 3560:
+		sink[3560]++
+	case 3561:
+		sink[3561]++
+	case 3562:
+		sink[3562]++
+	case 3563:
+		sink[3563]++
+	case 3564:
+		sink[3564]++
+	case 3565:
+		sink[3565]++
+	case 3566:
+		sink[3566]++
+	case 3567:
+		sink[3567]++
+	case 3568:
+		sink[3568]++
+	case 3569:
+		sink[3569]++
+	case 3570:
+		sink[3570]++
+	case 3571:
+		sink[3571]++
+	case 3572:
+		sink[3572]++
+	case 3573:
+		sink[3573]++
+	case 3574:
+		sink[3574]++
+	case 3575:
+		sink[3575]++
+	case 3576:
+		sink[3576]++
+	case 3577:
+		sink[3577]++
+	case 3578:
+		sink[3578]++
+	case 3579:
+		sink[3579]++
+	case 3580:
+		sink[3580]++
+	case 3581:
+		sink[3581]++
+	case 3582:
+		sink[3582]++
+	case 3583:
+		sink[3583]++
+	case 3584:
+		sink[3584]++
+	case 3585:
+		sink[3585]++
+	case 3586:
+		sink[3586]++
+	case 3587:
+		sink[3587]++
+	case 3588:
+		sink[3588]++
+	case 3589:
+		sink[3589]++
+	case 3590:
+		sink[3590]++
+	case 3591:
+		sink[3591]++
+	case 3592:
+		sink[3592]++
+	case 3593:
+		sink[3593]++
+	case 3594:
+		sink[3594]++
+	case 3595:
+		sink[3595]++
+	case 3596:
+		sink[3596]++
+	case 3597:
+		sink[3597]++
+	case 3598:
+		sink[3598]++
+	case 3599:
+		sink[3599]++
+	case 3600:
+		sink[3600]++
+	case 3601:
+		sink[3601]++
+	case 3602:
+		sink[3602]++
+	case 3603:
+		sink[3603]++
+	case 3604:
+		sink[3604]++
+	case 3605:
+		sink[3605]++
+	case 3606:
+		sink[3606]++
+	case 3607:
+		sink[3607]++
+	case 3608:
+		sink[3608]++
+	case 3609:
+		sink[3609]++
+	case 3610:
+		sink[3610]++
+	case 3611:
+		sink[3611]++
+	case 3612:
+		sink[3612]++
+	case 3613:
+		sink[3613]++
+	case 3614:
+		sink[3614]++
+	case 3615:
+		sink[3615]++
+	case 3616:
+		sink[3616]++
+	case 3617:
+		sink[3617]++
+	case 3618:
+		sink[3618]++
+	case 3619:
+		sink[3619]++
+	case 3620:
+		sink[3620]++
+	case 3621:
+		sink[3621]++
+	case 3622:
+		sink[3622]++
+	case 3623:
+		sink[3623]++
+	case 3624:
+		sink[3624]++
+	case 3625:
+		sink[3625]++
+	case 3626:
+		sink[3626]++
+	case 3627:
+		sink[3627]++
+	case 3628:
+		sink[3628]++
+	case 3629:
+		sink[3629]++
+	case 3630:
+		sink[3630]++
+	case 3631:
+		sink[3631]++
+	case 3632:
+		sink[3632]++
+	case 3633:
+		sink[3633]++
+	case 3634:
+		sink[3634]++
+	case 3635:
+		sink[3635]++
+	case 3636:
+		sink[3636]++
+	case 3637:
+		sink[3637]++
+	case 3638:
+		sink[3638]++
+	case 3639:
+		sink[3639]++
+	case 3640:
+		sink[3640]++
+	case 3641:
+		sink[3641]++
+	case 3642:
+		sink[3642]++
+	case 3643:
+		sink[3643]++
+	case 3644:
+		sink[3644]++
+	case 3645:
+		sink[3645]++
+	case 3646:
+		sink[3646]++
+	case 3647:
+		sink[3647]++
+	case 3648:
+		sink[3648]++
+	case 3649:
+		sink[3649]++
+	case 3650:
+		sink[3650]++
+	case 3651:
+		sink[3651]++
+	case 3652:
+		sink[3652]++
+	case 3653:
+		sink[3653]++
+	case 3654:
+		sink[3654]++
+	case 3655:
+		sink[3655]++
+	case 3656:
+		sink[3656]++
+	case 3657:
+		sink[3657]++
+	case 3658:
+		sink[3658]++
+	case 3659:
+		sink[3659]++
+	case 3660:
+		sink[3660]++
+	case 3661:
+		sink[3661]++
+	case 3662:
+		sink[3662]++
+	case 3663:
+		sink[3663]++
+	case 3664:
+		sink[3664]++
+	case 3665:
+		sink[3665]++
+	case 3666:
+		sink[3666]++
+	case 3667:
+		sink[3667]++
+	case 3668:
+		sink[3668]++
+	case 3669:
+		sink[3669]++
+	case 3670:
+		sink[3670]++
+	case 3671:
+		sink[3671]++
+	case 3672:
+		sink[3672]++
+	case 3673:
+		sink[3673]++
+	case 3674:
+		sink[3674]++
+	case 3675:
+		sink[3675]++
+	case 3676:
+		sink[3676]++
+	case 3677:
+		sink[3677]++
+	case 3678:
+		sink[3678]++
+	case 3679:
+		sink[3679]++
+	case 3680:
+		sink[3680]++
+	case 3681:
+		sink[3681]++
+	case 3682:
+		sink[3682]++
+	case 3683:
+		sink[3683]++
+	case 3684:
+		sink[3684]++
+	case 3685:
+		sink[3685]++
+	case 3686:
+		sink[3686]++
+	case 3687:
+		sink[3687]++
+	case 3688:
+		sink[3688]++
+	case 3689:
+		sink[3689]++
+	case 3690:
+		sink[3690]++
+	case 3691:
+		sink[3691]++
+	case 3692:
+		sink[3692]++
+	case 3693:
+		sink[3693]++
+	case 3694:
+		sink[3694]++
+	case 3695:
+		sink[3695]++
+	case 3696:
+		sink[3696]++
+	case 3697:
+		sink[3697]++
+	case 3698:
+		sink[3698]++
+	case 3699:
+		sink[3699]++
+	case 3700:
+		sink[3700]++
+	case 3701:
+		sink[3701]++
+	case 3702:
+		sink[3702]++
+	case 3703:
+		sink[3703]++
+	case 3704:
+		sink[3704]++
+	case 3705:
+		sink[3705]++
+	case 3706:
+		sink[3706]++
+	case 3707:
+		sink[3707]++
+	case 3708:
+		sink[3708]++
+	case 3709:
+		sink[3709]++
+	case 3710:
+		sink[3710]++
+	case 3711:
+		sink[3711]++
+	case 3712:
+		sink[3712]++
+	case 3713:
+		sink[3713]++
+	case 3714:
+		sink[3714]++
+	case 3715:
+		sink[3715]++
+	case 3716:
+		sink[3716]++
+	case 3717:
+		sink[3717]++
+	case 3718:
+		sink[3718]++
+	case 3719:
+		sink[3719]++
+	case 3720:
+		sink[3720]++
+	case 3721:
+		sink[3721]++
+	case 3722:
+		sink[3722]++
+	case 3723:
+		sink[3723]++
+	case 3724:
+		sink[3724]++
+	case 3725:
+		sink[3725]++
+	case 3726:
+		sink[3726]++
+	case 3727:
+		sink[3727]++
+	case 3728:
+		sink[3728]++
+	case 3729:
+		sink[3729]++
+	case 3730:
+		sink[3730]++
+	case 3731:
+		sink[3731]++
+	case 3732:
+		sink[3732]++
+	case 3733:
+		sink[3733]++
+	case 3734:
+		sink[3734]++
+	case 3735:
+		sink[3735]++
+	case 3736:
+		sink[3736]++
+	case 3737:
+		sink[3737]++
+	case 3738:
+		sink[3738]++
+	case 3739:
+		sink[3739]++
+	case 3740:
+		sink[3740]++
+	case 3741:
+		sink[3741]++
+	case 3742:
+		sink[3742]++
+	case 3743:
+		sink[3743]++
+	case 3744:
+		sink[3744]++
+	case 3745:
+		sink[3745]++
+	case 3746:
+		sink[3746]++
+	case 3747:
+		sink[3747]++
+	case 3748:
+		sink[3748]++
+	case 3749:
+		sink[3749]++
+	case 3750:
+		sink[3750]++
+	case 3751:
+		sink[3751]++
+	case 3752:
+		sink[3752]++
+	case 3753:
+		sink[3753]++
+	case 3754:
+		sink[3754]++
+	case 3755:
+		sink[3755]++
+	case 3756:
+		sink[3756]++
+	case 3757:
+		sink[3757]++
+	case 3758:
+		sink[3758]++
+	case 3759:
+		sink[3759]++
+	case 3760:
+		sink[3760]++
+	case 3761:
+		sink[3761]++
+	case 3762:
+		sink[3762]++
+	case 3763:
+		sink[3763]++
+	case 3764:
+		sink[3764]++
+	case 3765:
+		sink[3765]++
+	case 3766:
+		sink[3766]++
+	case 3767:
+		sink[3767]++
+	case 3768:
+		sink[3768]++
+	case 3769:
+		sink[3769]++
+	case 3770:
+		sink[3770]++
+	case 3771:
+		sink[3771]++
+	case 3772:
+		sink[3772]++
+	case 3773:
+		sink[3773]++
+	case 3774:
+		sink[3774]++
+	case 3775:
+		sink[3775]++
+	case 3776:
+		sink[3776]++
+	case 3777:
+		sink[3777]++
+	case 3778:
+		sink[3778]++
+	case 3779:
+		sink[3779]++
+	case 3780:
+		sink[3780]++
+	case 3781:
+		sink[3781]++
+	case 3782:
+		sink[3782]++
+	case 3783:
+		sink[3783]++
+	case 3784:
+		sink[3784]++
+	case 3785:
+		sink[3785]++
+	case 3786:
+		sink[3786]++
+	case 3787:
+		sink[3787]++
+	case 3788:
+		sink[3788]++
+	case 3789:
+		sink[3789]++
+	case 3790:
+		sink[3790]++
+	case 3791:
+		sink[3791]++
+	case 3792:
+		sink[3792]++
+	case 3793:
+		sink[3793]++
+	case 3794:
+		sink[3794]++
+	case 3795:
+		sink[3795]++
+	case 3796:
+		sink[3796]++
+	case 3797:
+		sink[3797]++
+	case 3798:
+		sink[3798]++
+	case 3799:
+		sink[3799]++
+	case 3800:
+		sink[3800]++
+	case 3801:
+		sink[3801]++
+	case 3802:
+		sink[3802]++
+	case 3803:
+		sink[3803]++
+	case 3804:
+		sink[3804]++
+	case 3805:
+		sink[3805]++
+	case 3806:
+		sink[3806]++
+	case 3807:
+		sink[3807]++
+	case 3808:
+		sink[3808]++
+	case 3809:
+		sink[3809]++
+	case 3810:
+		sink[3810]++
+	case 3811:
+		sink[3811]++
+	case 3812:
+		sink[3812]++
+	case 3813:
+		sink[3813]++
+	case 3814:
+		sink[3814]++
+	case 3815:
+		sink[3815]++
+	case 3816:
+		sink[3816]++
+	case 3817:
+		sink[3817]++
+	case 3818:
+		sink[3818]++
+	case 3819:
+		sink[3819]++
+	case 3820:
+		sink[3820]++
+	case 3821:
+		sink[3821]++
+	case 3822:
+		sink[3822]++
+	case 3823:
+		sink[3823]++
+	case 3824:
+		sink[3824]++
+	case 3825:
+		sink[3825]++
+	case 3826:
+		sink[3826]++
+	case 3827:
+		sink[3827]++
+	case 3828:
+		sink[3828]++
+	case 3829:
+		sink[3829]++
+	case 3830:
+		sink[3830]++
+	case 3831:
+		sink[3831]++
+	case 3832:
+		sink[3832]++
+	case 3833:
+		sink[3833]++
+	case 3834:
+		sink[3834]++
+	case 3835:
+		sink[3835]++
+	case 3836:
+		sink[3836]++
+	case 3837:
+		sink[3837]++
+	case 3838:
+		sink[3838]++
+	case 3839:
+		sink[3839]++
+	case 3840:
+		sink[3840]++
+	case 3841:
+		sink[3841]++
+	case 3842:
+		sink[3842]++
+	case 3843:
+		sink[3843]++
+	case 3844:
+		sink[3844]++
+	case 3845:
+		sink[3845]++
+	case 3846:
+		sink[3846]++
+	case 3847:
+		sink[3847]++
+	case 3848:
+		sink[3848]++
+	case 3849:
+		sink[3849]++
+	case 3850:
+		sink[3850]++
+	case 3851:
+		sink[3851]++
+	case 3852:
+		sink[3852]++
+	case 3853:
+		sink[3853]++
+	case 3854:
+		sink[3854]++
+	case 3855:
+		sink[3855]++
+	case 3856:
+		sink[3856]++
+	case 3857:
+		sink[3857]++
+	case 3858:
+		sink[3858]++
+	case 3859:
+		sink[3859]++
+	case 3860:
+		sink[3860]++
+	case 3861:
+		sink[3861]++
+	case 3862:
+		sink[3862]++
+	case 3863:
+		sink[3863]++
+	case 3864:
+		sink[3864]++
+	case 3865:
+		sink[3865]++
+	case 3866:
+		sink[3866]++
+	case 3867:
+		sink[3867]++
+	case 3868:
+		sink[3868]++
+	case 3869:
+		sink[3869]++
+	case 3870:
+		sink[3870]++
+	case 3871:
+		sink[3871]++
+	case 3872:
+		sink[3872]++
+	case 3873:
+		sink[3873]++
+	case 3874:
+		sink[3874]++
+	case 3875:
+		sink[3875]++
+	case 3876:
+		sink[3876]++
+	case 3877:
+		sink[3877]++
+	case 3878:
+		sink[3878]++
+	case 3879:
+		sink[3879]++
+	case 3880:
+		sink[3880]++
+	case 3881:
+		sink[3881]++
+	case 3882:
+		sink[3882]++
+	case 3883:
+		sink[3883]++
+	case 3884:
+		sink[3884]++
+	case 3885:
+		sink[3885]++
+	case 3886:
+		sink[3886]++
+	case 3887:
+		sink[3887]++
+	case 3888:
+		sink[3888]++
+	case 3889:
+		sink[3889]++
+	case 3890:
+		sink[3890]++
+	case 3891:
+		sink[3891]++
+	case 3892:
+		sink[3892]++
+	case 3893:
+		sink[3893]++
+	case 3894:
+		sink[3894]++
+	case 3895:
+		sink[3895]++
+	case 3896:
+		sink[3896]++
+	case 3897:
+		sink[3897]++
+	case 3898:
+		sink[3898]++
+	case 3899:
+		sink[3899]++
+	case 3900:
+		sink[3900]++
+	case 3901:
+		sink[3901]++
+	case 3902:
+		sink[3902]++
+	case 3903:
+		sink[3903]++
+	case 3904:
+		sink[3904]++
+	case 3905:
+		sink[3905]++
+	case 3906:
+		sink[3906]++
+	case 3907:
+		sink[3907]++
+	case 3908:
+		sink[3908]++
+	case 3909:
+		sink[3909]++
+	case 3910:
+		sink[3910]++
+	case 3911:
+		sink[3911]++
+	case 3912:
+		sink[3912]++
+	case 3913:
+		sink[3913]++
+	case 3914:
+		sink[3914]++
+	case 3915:
+		sink[3915]++
+	case 3916:
+		sink[3916]++
+	case 3917:
+		sink[3917]++
+	case 3918:
+		sink[3918]++
+	case 3919:
+		sink[3919]++
+	case 3920:
+		sink[3920]++
+	case 3921:
+		sink[3921]++
+	case 3922:
+		sink[3922]++
+	case 3923:
+		sink[3923]++
+	case 3924:
+		sink[3924]++
+	case 3925:
+		sink[3925]++
+	case 3926:
+		sink[3926]++
+	case 3927:
+		sink[3927]++
+	case 3928:
+		sink[3928]++
+	case 3929:
+		sink[3929]++
+	case 3930:
+		sink[3930]++
+	case 3931:
+		sink[3931]++
+	case 3932:
+		sink[3932]++
+	case 3933:
+		sink[3933]++
+	case 3934:
+		sink[3934]++
+	case 3935:
+		sink[3935]++
+	case 3936:
+		sink[3936]++
+	case 3937:
+		sink[3937]++
+	case 3938:
+		sink[3938]++
+	case 3939:
+		sink[3939]++
+	case 3940:
+		sink[3940]++
+	case 3941:
+		sink[3941]++
+	case 3942:
+		sink[3942]++
+	case 3943:
+		sink[3943]++
+	case 3944:
+		sink[3944]++
+	case 3945:
+		sink[3945]++
+	case 3946:
+		sink[3946]++
+	case 3947:
+		sink[3947]++
+	case 3948:
+		sink[3948]++
+	case 3949:
+		sink[3949]++
+	case 3950:
+		sink[3950]++
+	case 3951:
+		sink[3951]++
+	case 3952:
+		sink[3952]++
+	case 3953:
+		sink[3953]++
+	case 3954:
+		sink[3954]++
+	case 3955:
+		sink[3955]++
+	case 3956:
+		sink[3956]++
+	case 3957:
+		sink[3957]++
+	case 3958:
+		sink[3958]++
+	case 3959:
+		sink[3959]++
+	case 3960:
+		sink[3960]++
+	case 3961:
+		sink[3961]++
+	case 3962:
+		sink[3962]++
+	case 3963:
+		sink[3963]++
+	case 3964:
+		sink[3964]++
+	case 3965:
+		sink[3965]++
+	case 3966:
+		sink[3966]++
+	case 3967:
+		sink[3967]++
+	case 3968:
+		sink[3968]++
+	case 3969:
+		sink[3969]++
+	case 3970:
+		sink[3970]++
+	case 3971:
+		sink[3971]++
+	case 3972:
+		sink[3972]++
+	case 3973:
+		sink[3973]++
+	case 3974:
+		sink[3974]++
+	case 3975:
+		sink[3975]++
+	case 3976:
+		sink[3976]++
+	case 3977:
+		sink[3977]++
+	case 3978:
+		sink[3978]++
+	case 3979:
+		sink[3979]++
+	case 3980:
+		sink[3980]++
+	case 3981:
+		sink[3981]++
+	case 3982:
+		sink[3982]++
+	case 3983:
+		sink[3983]++
+	case 3984:
+		sink[3984]++
+	case 3985:
+		sink[3985]++
+	case 3986:
+		sink[3986]++
+	case 3987:
+		sink[3987]++
+	case 3988:
+		sink[3988]++
+	case 3989:
+		sink[3989]++
+	case 3990:
+		sink[3990]++
+	case 3991:
+		sink[3991]++
+	case 3992:
+		sink[3992]++
+	case 3993:
+		sink[3993]++
+	case 3994:
+		sink[3994]++
+	case 3995:
+		sink[3995]++
+	case 3996:
+		sink[3996]++
+	case 3997:
+		sink[3997]++
+	case 3998:
+		sink[3998]++
+	case 3999:
+		sink[3999]++
+	case 4000:
+		sink[4000]++
+	case 4001:
+		sink[4001]++
+	case 4002:
+		sink[4002]++
+	case 4003:
+		sink[4003]++
+	case 4004:
+		sink[4004]++
+	case 4005:
+		sink[4005]++
+	case 4006:
+		sink[4006]++
+	case 4007:
+		sink[4007]++
+	case 4008:
+		sink[4008]++
+	case 4009:
+		sink[4009]++
+	case 4010:
+		sink[4010]++
+	case 4011:
+		sink[4011]++
+	case 4012:
+		sink[4012]++
+	case 4013:
+		sink[4013]++
+	case 4014:
+		sink[4014]++
+	case 4015:
+		sink[4015]++
+	case 4016:
+		sink[4016]++
+	case 4017:
+		sink[4017]++
+	case 4018:
+		sink[4018]++
+	case 4019:
+		sink[4019]++
+	case 4020:
+		sink[4020]++
+	case 4021:
+		sink[4021]++
+	case 4022:
+		sink[4022]++
+	case 4023:
+		sink[4023]++
+	case 4024:
+		sink[4024]++
+	case 4025:
+		sink[4025]++
+	case 4026:
+		sink[4026]++
+	case 4027:
+		sink[4027]++
+	case 4028:
+		sink[4028]++
+	case 4029:
+		sink[4029]++
+	case 4030:
+		sink[4030]++
+	case 4031:
+		sink[4031]++
+	case 4032:
+		sink[4032]++
+	case 4033:
+		sink[4033]++
+	case 4034:
+		sink[4034]++
+	case 4035:
+		sink[4035]++
+	case 4036:
+		sink[4036]++
+	case 4037:
+		sink[4037]++
+	case 4038:
+		sink[4038]++
+	case 4039:
+		sink[4039]++
+	case 4040:
+		sink[4040]++
+	case 4041:
+		sink[4041]++
+	case 4042:
+		sink[4042]++
+	case 4043:
+		sink[4043]++
+	case 4044:
+		sink[4044]++
+	case 4045:
+		sink[4045]++
+	case 4046:
+		sink[4046]++
+	case 4047:
+		sink[4047]++
+	case 4048:
+		sink[4048]++
+	case 4049:
+		sink[4049]++
+	case 4050:
+		sink[4050]++
+	case 4051:
+		sink[4051]++
+	case 4052:
+		sink[4052]++
+	case 4053:
+		sink[4053]++
+	case 4054:
+		sink[4054]++
+	case 4055:
+		sink[4055]++
+	case 4056:
+		sink[4056]++
+	case 4057:
+		sink[4057]++
+	case 4058:
+		sink[4058]++
+	case 4059:
+		sink[4059]++
+	case 4060:
+		sink[4060]++
+	case 4061:
+		sink[4061]++
+	case 4062:
+		sink[4062]++
+	case 4063:
+		sink[4063]++
+	case 4064:
+		sink[4064]++
+	case 4065:
+		sink[4065]++
+	case 4066:
+		sink[4066]++
+	case 4067:
+		sink[4067]++
+	case 4068:
+		sink[4068]++
+	case 4069:
+		sink[4069]++
+	case 4070:
+		sink[4070]++
+	case 4071:
+		sink[4071]++
+	case 4072:
+		sink[4072]++
+	case 4073:
+		sink[4073]++
+	case 4074:
+		sink[4074]++
+	case 4075:
+		sink[4075]++
+	case 4076:
+		sink[4076]++
+	case 4077:
+		sink[4077]++
+	case 4078:
+		sink[4078]++
+	case 4079:
+		sink[4079]++
+	case 4080:
+		sink[4080]++
+	case 4081:
+		sink[4081]++
+	case 4082:
+		sink[4082]++
+	case 4083:
+		sink[4083]++
+	case 4084:
+		sink[4084]++
+	case 4085:
+		sink[4085]++
+	case 4086:
+		sink[4086]++
+	case 4087:
+		sink[4087]++
+	case 4088:
+		sink[4088]++
+	case 4089:
+		sink[4089]++
+	case 4090:
+		sink[4090]++
+	case 4091:
+		sink[4091]++
+	case 4092:
+		sink[4092]++
+	case 4093:
+		sink[4093]++
+	case 4094:
+		sink[4094]++
+	case 4095:
+		sink[4095]++
 	}
 }
