@@ -35,9 +35,9 @@ type FuzzConfig struct {
 	// -fuzz's generated corpus in StateDir/cache, libFuzzer's work corpus in
 	// StateDir/libfuzzer/<target>. Default WorkDir; a fresh directory measures from scratch.
 	StateDir string
-	Timeout   time.Duration
-	Parallel  int
-	Out       io.Writer // status lines and findings
+	Timeout  time.Duration
+	Parallel int
+	Out      io.Writer // status lines and findings
 	// Mode is ModeGoTest (default: go test -fuzz under the supervisor) or ModeLibFuzzer (each
 	// target built as a libFuzzer binary, internal/libfuzzer). Findings go through the same
 	// confirmation, signatures and corpus either way.
