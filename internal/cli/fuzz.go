@@ -180,6 +180,10 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	if cfg.StateDir == "" {
 		cfg.StateDir = cfg.WorkDir
 	}
+	// The fuzzers run in per-target working directories: a relative path would land there.
+	if abs, err := filepath.Abs(cfg.StateDir); err == nil {
+		cfg.StateDir = abs
+	}
 	bin := filepath.Join(cfg.WorkDir, "fuzz.test")
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return FuzzResult{}, err
