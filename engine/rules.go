@@ -136,14 +136,7 @@ func (r *Rules) QuoteWith(a QuoteArgs) (Result, Status) {
 		*out = C.pricing_result{struct_size: C.uint32_t(a.ResultStructSize)}
 	}
 	st := Status(C.t_quote(e.t, r.p, req, out))
-	if st != OK || out == nil {
-		return Result{}, st
-	}
-	return Result{
-		FinalPriceCents: int64(out.final_price_cents),
-		DiscountCents:   int64(out.discount_cents),
-		TaxCents:        int64(out.tax_cents),
-	}, st
+	return resultOf(out, st), st
 }
 
 // DescribeArgs is the full form of a describe call.
@@ -254,5 +247,17 @@ func (r *Rules) Free() { C.t_rules_free(r.e.t, r.p) }
 func must(err error) {
 	if err != nil {
 		panic(fmt.Sprintf("seam: native memory for a call: %v", err))
+	}
+}
+
+// resultOf reads a quote's result struct; it is zero unless the call succeeded.
+func resultOf(out *C.pricing_result, st Status) Result {
+	if st != OK || out == nil {
+		return Result{}
+	}
+	return Result{
+		FinalPriceCents: int64(out.final_price_cents),
+		DiscountCents:   int64(out.discount_cents),
+		TaxCents:        int64(out.tax_cents),
 	}
 }

@@ -9,6 +9,7 @@
 package fuzz
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 
@@ -18,163 +19,385 @@ import (
 )
 
 // Workload is the pricing workload on one engine.
+//
+// Its operations are prepared calls (stress.Op.Prepare): the generator's values are drawn, the
+// inputs copied into native memory and the spec model's answer computed once per pool entry;
+// each run of the call is then the native call and the check of its result against that answer
+// (every result is checked, none sampled). Outputs live in a per-worker engine.Scratch.
 type Workload struct {
 	e       *engine.Engine
 	shared  []*engine.Rules
 	private []*engine.Rules
 	ref     map[[2]uint32]Rule
+	// desc is each reference region's description of the reference rules.
+	desc    map[uint32][]byte
+	refIn   *engine.Input // RefRules in native memory, shared by every load of them
+	refText []byte
 	mu      sync.Mutex
+	scratch map[int]*engine.Scratch
 }
 
 const sharedHandles = 2
 
 // NewWorkload opens shared handles (reference rules) and per-worker private handles.
 func NewWorkload(e *engine.Engine, workers int) (*Workload, error) {
-	w := &Workload{e: e, ref: map[[2]uint32]Rule{}}
+	w := &Workload{e: e, ref: map[[2]uint32]Rule{}, desc: map[uint32][]byte{}, refText: []byte(RefRules),
+		scratch: map[int]*engine.Scratch{}}
 	for i := 0; i < sharedHandles+workers; i++ {
 		r, err := mustNew(e)
 		if err != nil {
+			w.Close()
 			return nil, err
-		}
-		if st := r.Load(engine.Bytes([]byte(RefRules))); st != engine.OK {
-			return nil, fmt.Errorf("loading the reference rules returned %v", st)
 		}
 		if i < sharedHandles {
 			w.shared = append(w.shared, r)
 		} else {
 			w.private = append(w.private, r)
 		}
+		if st := r.Load(engine.Bytes([]byte(RefRules))); st != engine.OK {
+			w.Close()
+			return nil, fmt.Errorf("loading the reference rules returned %v", st)
+		}
 	}
-	for _, region := range []uint32{1, 2, 7, 65535} {
+	for _, region := range refRegions {
 		desc, st := w.shared[0].DescribeAll(region)
+		if region == noRuleRegion {
+			w.desc[region] = nil // SEAM_NO_RULE, or SEAM_OK with nothing
+			continue
+		}
 		if st != engine.OK {
+			w.Close()
 			return nil, fmt.Errorf("describe of the reference rules returned %v", st)
 		}
 		rules, err := ParseDescription(desc)
 		if err != nil {
+			w.Close()
 			return nil, err
 		}
 		for _, r := range rules {
 			w.ref[[2]uint32{region, r.Tier}] = r
 		}
+		w.desc[region] = desc
+	}
+	var err error
+	if w.refIn, err = e.NewInput(engine.Bytes(w.refText)); err != nil {
+		w.Close()
+		return nil, err
 	}
 	return w, nil
 }
 
-// Close frees every handle.
+// Close frees every handle and native block.
 func (w *Workload) Close() {
 	for _, r := range append(w.shared, w.private...) {
 		r.Free()
 	}
+	w.shared, w.private = nil, nil
+	for _, s := range w.scratch {
+		s.Free()
+	}
+	w.scratch = nil
+	if w.refIn != nil {
+		w.refIn.Free()
+		w.refIn = nil
+	}
 }
 
-var refRegions = []uint32{1, 2, 7, 65535, 3}
+// scratchFor is the worker's output blocks (made on first use).
+func (w *Workload) scratchFor(worker int) (*engine.Scratch, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s := w.scratch[worker]; s != nil {
+		return s, nil
+	}
+	s, err := w.e.NewScratch()
+	if err != nil {
+		return nil, err
+	}
+	w.scratch[worker] = s
+	return s, nil
+}
+
+// refRegions are the regions quotes and describes use: those of the reference rules and one
+// without rules.
+var refRegions = []uint32{1, 2, 7, 65535, noRuleRegion}
+
+const noRuleRegion = 3
 
 // Ops: weights favour the thread-safe calls on shared handles, where races live.
 func (w *Workload) Ops() []stress.Op {
 	return []stress.Op{
-		{Name: "quote-shared", Weight: 40, Run: w.quoteShared},
-		{Name: "quote-adversarial", Weight: 10, Run: w.quoteAdversarial},
-		{Name: "describe-shared", Weight: 10, Run: w.describeShared},
-		{Name: "export-shared", Weight: 8, Run: w.exportShared},
-		{Name: "load-private", Weight: 8, Run: w.loadPrivate},
-		{Name: "new-load-free", Weight: 8, Run: w.newLoadFree},
-		{Name: "load-shared", Weight: 3, Run: w.loadShared},
+		{Name: "quote-shared", Weight: 40, Prepare: w.quoteShared},
+		{Name: "quote-adversarial", Weight: 10, Prepare: w.quoteAdversarial},
+		{Name: "describe-shared", Weight: 10, Prepare: w.describeShared},
+		{Name: "export-shared", Weight: 8, Prepare: w.exportShared},
+		{Name: "load-private", Weight: 8, Prepare: w.loadPrivate},
+		{Name: "new-load-free", Weight: 8, Prepare: w.newLoadFree},
+		{Name: "load-shared", Weight: 3, Prepare: w.loadShared},
 	}
 }
 
 func (w *Workload) pickShared(g *gen.Gen) *engine.Rules { return w.shared[g.Choose(len(w.shared))] }
 
-// quoteShared prices a valid request on a shared handle: the answer must be the spec's.
-func (w *Workload) quoteShared(_ int, g *gen.Gen) (int32, error) {
-	region := refRegions[g.Choose(len(refRegions))]
-	tier := uint32(g.Choose(3))
-	subtotal := int64(g.Choose(1 << 20))
-	coupon := []string{"", "SAVE10", "HALF", "NOPE"}[g.Choose(4)]
-	req := engine.NewRequest(1, subtotal, region, tier)
-	if coupon != "" {
-		req.Coupon = engine.Bytes([]byte(coupon))
+// quoteSharedCall prices a valid request on a shared handle: the answer must be the spec's.
+type quoteSharedCall struct {
+	s        *engine.Scratch
+	r        *engine.Rules
+	q        *engine.PreparedQuote
+	rule     Rule
+	hasRule  bool
+	want     engine.Result // the spec model's price (Price), computed when prepared
+	region   uint32
+	tier     uint32
+	subtotal int64
+	coupon   string
+}
+
+func (w *Workload) quoteShared(worker int, g *gen.Gen) (stress.Call, error) {
+	s, err := w.scratchFor(worker)
+	if err != nil {
+		return nil, err
 	}
-	res, st := w.pickShared(g).Quote(req)
-	rule, ok := w.ref[[2]uint32{region, tier}]
+	c := &quoteSharedCall{s: s}
+	c.region = refRegions[g.Choose(len(refRegions))]
+	c.tier = uint32(g.Choose(3))
+	c.subtotal = int64(g.Choose(1 << 20))
+	c.coupon = []string{"", "SAVE10", "HALF", "NOPE"}[g.Choose(4)]
+	req := engine.NewRequest(1, c.subtotal, c.region, c.tier)
+	if c.coupon != "" {
+		req.Coupon = engine.Bytes([]byte(c.coupon))
+	}
+	c.r = w.pickShared(g)
+	if c.q, err = w.e.PrepareQuote(engine.QuoteArgs{Req: req, ResultStructSize: engine.ResultSize}); err != nil {
+		return nil, err
+	}
+	c.rule, c.hasRule = w.ref[[2]uint32{c.region, c.tier}]
+	if c.hasRule {
+		c.want = Price(c.rule, c.subtotal, []byte(c.coupon))
+	}
+	return c, nil
+}
+
+func (c *quoteSharedCall) Run() (int32, error) {
+	res, st := c.r.QuotePrepared(c.q, c.s)
 	switch {
 	case st == engine.Busy:
 		return int32(st), nil // a concurrent load-shared holds the handle
-	case !ok && st != engine.NoRule:
-		return int32(st), contract("pricing_quote", "status", "wrong status under concurrency", "region %d tier %d has no rule but got %v", region, tier, st)
-	case ok && st != engine.OK:
-		return int32(st), contract("pricing_quote", "status", "wrong status under concurrency", "region %d tier %d got %v", region, tier, st)
-	case ok:
-		want := Price(rule, subtotal, []byte(coupon))
-		if field, detail, _, bad := ResultDiff(res, want, "engine", "spec"); bad {
-			return int32(st), contract("pricing_quote", field, "corrupted result under concurrency", "%s (subtotal %d region %d tier %d coupon %q)", detail, subtotal, region, tier, coupon)
-		}
+	case !c.hasRule && st != engine.NoRule:
+		return int32(st), contract("pricing_quote", "status", "wrong status under concurrency", "region %d tier %d has no rule but got %v", c.region, c.tier, st)
+	case c.hasRule && st != engine.OK:
+		return int32(st), contract("pricing_quote", "status", "wrong status under concurrency", "region %d tier %d got %v", c.region, c.tier, st)
+	case c.hasRule && res != c.want:
+		field, detail, _, _ := ResultDiff(res, c.want, "engine", "spec")
+		return int32(st), contract("pricing_quote", field, "corrupted result under concurrency", "%s (subtotal %d region %d tier %d coupon %q)", detail, c.subtotal, c.region, c.tier, c.coupon)
 	}
 	return int32(st), nil
 }
 
-func (w *Workload) quoteAdversarial(worker int, g *gen.Gen) (int32, error) {
-	a := quoteArgs(g)
-	_, st := w.pickShared(g).QuoteWith(a)
-	if QuoteInputStatus(a, false) == engine.BadInput && st != engine.BadInput && st != engine.Busy {
-		return int32(st), contract("pricing_quote", "status", "invalid input accepted", "%v for %s", st, describeArgs(a, false))
+func (c *quoteSharedCall) Release() error { return freeQuote(c.q) }
+
+// freeQuote frees a prepared quote; an engine that wrote into the (const) request or coupon
+// the runs shared is a finding.
+func freeQuote(q *engine.PreparedQuote) error {
+	changed := q.Changed()
+	q.Free()
+	if changed {
+		return contract("pricing_quote", "req", "const input modified", "the engine wrote into the request or its coupon")
+	}
+	return nil
+}
+
+// inputChanged is a finding when an engine wrote into a (const) input the runs shared.
+func inputChanged(op string, in *engine.Input) error {
+	if in.Changed() {
+		return contract(op, "text", "const input modified", "the engine wrote into its input")
+	}
+	return nil
+}
+
+// quoteAdversarialCall sends adversarial quote arguments to a shared handle: invalid input
+// must be refused (or the handle busy).
+type quoteAdversarialCall struct {
+	s        *engine.Scratch
+	r        *engine.Rules
+	a        engine.QuoteArgs
+	q        *engine.PreparedQuote
+	mustFail bool // QuoteInputStatus says SEAM_BAD_INPUT
+}
+
+func (w *Workload) quoteAdversarial(worker int, g *gen.Gen) (stress.Call, error) {
+	s, err := w.scratchFor(worker)
+	if err != nil {
+		return nil, err
+	}
+	c := &quoteAdversarialCall{s: s, a: quoteArgs(g)}
+	c.r = w.pickShared(g)
+	c.mustFail = QuoteInputStatus(c.a, false) == engine.BadInput
+	if c.q, err = w.e.PrepareQuote(c.a); err != nil {
+		return nil, err
+	}
+	c.a.Req.Coupon.Data = clipBytes(c.a.Req.Coupon.Data) // only for the message; the MiB shape is shared
+	return c, nil
+}
+
+func (c *quoteAdversarialCall) Run() (int32, error) {
+	_, st := c.r.QuotePrepared(c.q, c.s)
+	if c.mustFail && st != engine.BadInput && st != engine.Busy {
+		return int32(st), contract("pricing_quote", "status", "invalid input accepted", "%v for %s", st, describeArgs(c.a, false))
 	}
 	return int32(st), nil
 }
 
-func (w *Workload) describeShared(_ int, g *gen.Gen) (int32, error) {
-	region := refRegions[g.Choose(len(refRegions))]
-	text, st := w.pickShared(g).DescribeAll(region)
-	if st == engine.OK {
+func (c *quoteAdversarialCall) Release() error { return freeQuote(c.q) }
+
+// clipBytes keeps what describeArgs prints of a coupon (it clips at 80 characters).
+func clipBytes(b []byte) []byte {
+	if len(b) > 81 {
+		return b[:81:81]
+	}
+	return b
+}
+
+// describeSharedCall describes a region of a shared handle in one call, into an exact-size
+// buffer of the reference description's length: on SEAM_OK the text must be that description,
+// byte for byte (stricter than parsing it). The sizing call with a short buffer is the describe
+// fuzz target's business.
+type describeSharedCall struct {
+	s      *engine.Scratch
+	r      *engine.Rules
+	region uint32
+	want   []byte
+}
+
+func (w *Workload) describeShared(worker int, g *gen.Gen) (stress.Call, error) {
+	s, err := w.scratchFor(worker)
+	if err != nil {
+		return nil, err
+	}
+	c := &describeSharedCall{s: s, region: refRegions[g.Choose(len(refRegions))]}
+	c.r = w.pickShared(g)
+	c.want = w.desc[c.region]
+	return c, nil
+}
+
+func (c *describeSharedCall) Run() (int32, error) {
+	text, needed, st := c.r.DescribeScratch(c.s, c.region, len(c.want))
+	if st == engine.OK && (needed != len(c.want) || !bytes.Equal(text, c.want)) {
 		if _, err := ParseDescription(text); err != nil {
 			return int32(st), contract("pricing_rules_describe", "text", "corrupted result under concurrency", "%v", err)
 		}
+		return int32(st), contract("pricing_rules_describe", "text", "corrupted result under concurrency",
+			"region %d: needed %d, %q, want %q", c.region, needed, clip(string(text)), clip(string(c.want)))
 	}
 	return int32(st), nil
 }
 
-func (w *Workload) exportShared(_ int, g *gen.Gen) (int32, error) {
-	out, st := w.pickShared(g).Export()
-	if st == engine.OK && string(out) != RefRules {
-		return int32(st), contract("pricing_rules_export", "bytes", "corrupted result under concurrency", "%q", clip(string(out)))
+func (c *describeSharedCall) Release() error { return nil }
+
+// exportSharedCall exports a shared handle: the bytes must be the reference rules.
+type exportSharedCall struct {
+	s    *engine.Scratch
+	r    *engine.Rules
+	want *engine.Input
+}
+
+func (w *Workload) exportShared(worker int, g *gen.Gen) (stress.Call, error) {
+	s, err := w.scratchFor(worker)
+	if err != nil {
+		return nil, err
+	}
+	return &exportSharedCall{s: s, r: w.pickShared(g), want: w.refIn}, nil
+}
+
+func (c *exportSharedCall) Run() (int32, error) {
+	same, got, st := c.r.ExportEqual(c.s, c.want)
+	if st == engine.OK && !same {
+		return int32(st), contract("pricing_rules_export", "bytes", "corrupted result under concurrency", "%q", clip(string(got)))
 	}
 	return int32(st), nil
 }
 
-func (w *Workload) loadPrivate(worker int, g *gen.Gen) (int32, error) {
-	r := w.private[worker%len(w.private)]
+func (c *exportSharedCall) Release() error { return nil }
+
+// loadPrivateCall loads generated rules into the worker's private handle.
+type loadPrivateCall struct {
+	r       *engine.Rules
+	text    *engine.Input
+	allowed []engine.Status
+}
+
+func (w *Workload) loadPrivate(worker int, g *gen.Gen) (stress.Call, error) {
 	text := rulesText(g)
-	st := r.Load(text)
-	if err := expectOneOf("pricing_rules_load", st, loadAllowed(text)...); err != nil {
+	in, err := w.e.NewInput(text)
+	if err != nil {
+		return nil, err
+	}
+	return &loadPrivateCall{r: w.private[worker%len(w.private)], text: in, allowed: loadAllowed(text)}, nil
+}
+
+func (c *loadPrivateCall) Run() (int32, error) {
+	st := c.r.LoadInput(c.text)
+	if err := expectOneOf("pricing_rules_load", st, c.allowed...); err != nil {
 		return int32(st), err
 	}
 	return int32(st), nil
 }
 
-// newLoadFree is the alloc/free cycle: a bug that needs thousands of them shows here.
-func (w *Workload) newLoadFree(_ int, g *gen.Gen) (int32, error) {
-	r, err := mustNew(w.e)
-	if err != nil {
-		return int32(engine.Internal), err
-	}
-	st := r.Load(engine.Bytes([]byte(RefRules)))
-	if out, est := r.Export(); est == engine.OK && st == engine.OK && string(out) != RefRules {
-		r.Free()
-		return int32(est), contract("pricing_rules_export", "bytes", "export round trip differs", "%q", clip(string(out)))
-	}
-	r.Free()
-	return int32(st), nil
+func (c *loadPrivateCall) Release() error {
+	err := inputChanged("pricing_rules_load", c.text)
+	c.text.Free()
+	return err
 }
 
-// loadShared reloads the same reference rules into a shared handle: exclusive, so SEAM_BUSY is
-// the only other answer while readers are active.
-func (w *Workload) loadShared(_ int, g *gen.Gen) (int32, error) {
-	st := w.pickShared(g).Load(engine.Bytes([]byte(RefRules)))
+// newLoadFreeCall is the alloc/free cycle: a bug that needs thousands of them shows here.
+type newLoadFreeCall struct {
+	w *Workload
+	s *engine.Scratch
+}
+
+func (w *Workload) newLoadFree(worker int, _ *gen.Gen) (stress.Call, error) {
+	s, err := w.scratchFor(worker)
+	if err != nil {
+		return nil, err
+	}
+	return &newLoadFreeCall{w: w, s: s}, nil
+}
+
+func (c *newLoadFreeCall) Run() (int32, error) {
+	// One cgo call for the whole cycle (engine.NewLoadExportFree): the same native calls as
+	// NewRules, Load, Export and Free, with the export compared in place.
+	r := c.w.e.NewLoadExportFree(c.s, c.w.refIn, c.w.refIn)
+	if r.New != engine.OK {
+		return int32(engine.Internal), contract("pricing_rules_new", "status", "status not allowed", "returned %v", r.New)
+	}
+	if r.Export == engine.OK && r.Load == engine.OK && !r.Same {
+		return int32(r.Export), contract("pricing_rules_export", "bytes", "export round trip differs", "%q", clip(string(r.Got)))
+	}
+	return int32(r.Load), nil
+}
+
+func (c *newLoadFreeCall) Release() error { return inputChanged("pricing_rules_load", c.w.refIn) }
+
+// loadSharedCall reloads the same reference rules into a shared handle: exclusive, so
+// SEAM_BUSY is the only other answer while readers are active.
+type loadSharedCall struct {
+	r    *engine.Rules
+	text *engine.Input
+}
+
+func (w *Workload) loadShared(_ int, g *gen.Gen) (stress.Call, error) {
+	return &loadSharedCall{r: w.pickShared(g), text: w.refIn}, nil
+}
+
+func (c *loadSharedCall) Run() (int32, error) {
+	st := c.r.LoadInput(c.text)
 	if st != engine.OK && st != engine.Busy {
 		return int32(st), contract("pricing_rules_load", "status", "exclusive call neither done nor refused", "got %v", st)
 	}
 	return int32(st), nil
 }
+
+func (c *loadSharedCall) Release() error { return inputChanged("pricing_rules_load", c.text) }
 
 var stressopTarget = register(Target{
 	Name: "stressop", FuzzFunc: "FuzzStressOp", one: runStressOp,

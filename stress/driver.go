@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,12 +26,37 @@ import (
 	"github.com/seamfuzz/seam/internal/wal"
 )
 
-// Op is one operation of a workload. Run draws its inputs from g; an error is a finding that
-// is not a crash (a corrupted result, a broken thread claim).
+// Op is one operation of a workload. Prepare draws its inputs from g and returns a call bound
+// to the worker: the loops prepare a pool of calls per worker and run each one many times, so
+// the per-call cost is the call and its check, not input generation and copying. Replay of one
+// recorded call is Run: prepare, run once, release, from the same bytes.
 type Op struct {
-	Name   string
-	Weight int
-	Run    func(worker int, g *gen.Gen) (status int32, err error)
+	Name    string
+	Weight  int
+	Prepare func(worker int, g *gen.Gen) (Call, error)
+}
+
+// Call is a prepared call. Run makes it (any number of times) and checks its result; an error
+// is a finding that is not a crash (a corrupted result, a broken thread claim). Release frees
+// what Prepare made; its error is a finding too (an engine wrote into a const input that the
+// runs shared). Run must not allocate on the Go heap when it finds nothing.
+type Call interface {
+	Run() (status int32, err error)
+	Release() error
+}
+
+// Run prepares the call from g, runs it once and releases it: what a replay of one recorded
+// call does.
+func (o Op) Run(worker int, g *gen.Gen) (int32, error) {
+	c, err := o.Prepare(worker, g)
+	if err != nil {
+		return 0, err
+	}
+	st, err := c.Run()
+	if rerr := c.Release(); err == nil {
+		err = rerr
+	}
+	return st, err
 }
 
 // Workload is what the loops run.
@@ -49,6 +75,11 @@ type LoopConfig struct {
 	WALPath   string        `json:"wal"`
 	StatsPath string        `json:"stats"`
 	InputSize int           `json:"input_size"`
+	// PoolSize is the number of prepared calls per worker (a power of two; default 64), and
+	// one of them is replaced by a freshly generated one every RefreshEvery calls of the worker
+	// (default 128), so a pool entry runs about RefreshEvery times before it is replaced.
+	PoolSize     int `json:"pool_size,omitempty"`
+	RefreshEvery int `json:"refresh_every,omitempty"`
 }
 
 // Stats are the loop counters the child publishes about every 500 ms.
@@ -58,16 +89,63 @@ type Stats struct {
 	ByStatus map[int32]int64  `json:"by_status"`
 	Findings []string         `json:"findings,omitempty"`
 	Done     bool             `json:"done"`
+	// Inputs is how many pool entries were generated (distinct inputs run).
+	Inputs int64 `json:"inputs,omitempty"`
 }
 
 // inputSlot is the WAL layout: tag = op index, data = the generator bytes.
-const defaultInputSize = 64
+const (
+	defaultInputSize    = 64
+	defaultPoolSize     = 64
+	defaultRefreshEvery = 128
+	// A worker publishes its private counters every flushEvery calls, and at least every
+	// flushInterval (checked every 64 calls) so that slow calls do not look like a hang to the
+	// supervisor, which watches the call count.
+	flushEvery    = 1024
+	flushInterval = 100 * time.Millisecond
+	// statusSlots counts statuses -1..14 in an array; others go to a map.
+	statusSlots = 16
+	maxFindings = 100
+)
+
+// counters are one worker's: written only by it (plain fields while it runs, atomics when it
+// publishes), summed by the publisher. No counter is shared between workers on the hot path.
+type counters struct {
+	calls    atomic.Int64
+	inputs   atomic.Int64
+	perOp    []atomic.Int64
+	byStatus [statusSlots]atomic.Int64
+	mu       sync.Mutex
+	other    map[int32]int64 // statuses outside the array (rare)
+	_        [64]byte
+}
 
 // RunLoops runs the workload's operations concurrently until the duration or call count is
 // reached. It returns the final stats; a crash kills the process (that is the point).
+//
+// Each worker keeps a pool of prepared calls, generated from seeded random bytes by the
+// adversarial generator and written once into the worker's WAL slot; a call is recorded with
+// one atomic store of its pool index, so a crash still names the exact in-flight input. Every
+// RefreshEvery calls one entry is regenerated, cycling through the pool.
 func RunLoops(ctx context.Context, cfg LoopConfig, w Workload) (Stats, error) {
 	if cfg.InputSize == 0 {
 		cfg.InputSize = defaultInputSize
+	}
+	if cfg.PoolSize <= 0 {
+		cfg.PoolSize = defaultPoolSize
+	}
+	if cfg.PoolSize&(cfg.PoolSize-1) != 0 {
+		return Stats{}, fmt.Errorf("stress: pool size %d is not a power of two", cfg.PoolSize)
+	}
+	if cfg.RefreshEvery <= 0 {
+		cfg.RefreshEvery = defaultRefreshEvery
+	}
+	// Every worker gets its own P, so N workers are N threads inside native code at once (as in
+	// the C++ pthread baseline), not GOMAXPROCS of them with the rest queued behind cgo calls;
+	// the OS interleaves them, which is what shakes out races.
+	if procs := runtime.GOMAXPROCS(0); procs < cfg.Workers {
+		runtime.GOMAXPROCS(cfg.Workers)
+		defer runtime.GOMAXPROCS(procs)
 	}
 	ops := w.Ops()
 	weights := make([]int, len(ops))
@@ -77,27 +155,40 @@ func RunLoops(ctx context.Context, cfg LoopConfig, w Workload) (Stats, error) {
 	var slots *wal.File
 	if cfg.WALPath != "" {
 		var err error
-		if slots, err = wal.Create(cfg.WALPath, cfg.Workers, cfg.InputSize+8); err != nil {
+		if slots, err = wal.CreatePool(cfg.WALPath, cfg.Workers, cfg.InputSize, cfg.PoolSize); err != nil {
 			return Stats{}, err
 		}
 		defer slots.Close()
 	}
-	var calls atomic.Int64
-	perOp := make([]atomic.Int64, len(ops))
+	ctr := make([]*counters, cfg.Workers)
+	for i := range ctr {
+		ctr[i] = &counters{perOp: make([]atomic.Int64, len(ops)), other: map[int32]int64{}}
+	}
 	var mu sync.Mutex
-	byStatus := map[int32]int64{}
 	var findings []string
+	var budget atomic.Int64 // calls handed out, when cfg.Calls > 0
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	snapshot := func(done bool) Stats {
-		s := Stats{Calls: calls.Load(), PerOp: map[string]int64{}, ByStatus: map[int32]int64{}, Done: done}
-		for i, o := range ops {
-			s.PerOp[o.Name] = perOp[i].Load()
+		s := Stats{PerOp: map[string]int64{}, ByStatus: map[int32]int64{}, Done: done}
+		for _, c := range ctr {
+			s.Calls += c.calls.Load()
+			s.Inputs += c.inputs.Load()
+			for i, o := range ops {
+				s.PerOp[o.Name] += c.perOp[i].Load()
+			}
+			for i := range c.byStatus {
+				if v := c.byStatus[i].Load(); v != 0 {
+					s.ByStatus[int32(i-1)] += v
+				}
+			}
+			c.mu.Lock()
+			for k, v := range c.other {
+				s.ByStatus[k] += v
+			}
+			c.mu.Unlock()
 		}
 		mu.Lock()
-		for k, v := range byStatus {
-			s.ByStatus[k] = v
-		}
 		s.Findings = append(s.Findings, findings...)
 		mu.Unlock()
 		return s
@@ -112,75 +203,171 @@ func RunLoops(ctx context.Context, cfg LoopConfig, w Workload) (Stats, error) {
 			os.Rename(tmp, cfg.StatsPath)
 		}
 	}
+	g, gctx := errgroup.WithContext(ctx)
+	// Workers poll a flag, not the context (whose Err takes a lock shared by all of them).
+	var stop atomic.Bool
 	go func() {
 		t := time.NewTicker(500 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
-			case <-ctx.Done():
+			case <-gctx.Done():
+				stop.Store(true)
 				return
 			case <-t.C:
 				publish(false)
 			}
 		}
 	}()
-	g, gctx := errgroup.WithContext(ctx)
 	for wi := 0; wi < cfg.Workers; wi++ {
 		wi := wi
 		g.Go(func() error {
-			rng := rand.New(rand.NewSource(cfg.Seed + int64(wi)*7919))
-			var slot *wal.Slot
-			if slots != nil {
-				slot = slots.Slot(wi)
-			}
-			local := map[int32]int64{}
-			buf := make([]byte, cfg.InputSize)
-			defer func() {
+			err := runWorker(wi, cfg, ops, weights, slots, ctr[wi], &stop, &budget, func(msg string) {
 				mu.Lock()
-				for k, v := range local {
-					byStatus[k] += v
+				if len(findings) < maxFindings {
+					findings = append(findings, msg)
 				}
 				mu.Unlock()
-			}()
-			for gctx.Err() == nil {
-				if cfg.Calls > 0 && calls.Load() >= cfg.Calls {
-					return nil
-				}
-				rng.Read(buf)
-				op := gen.New(buf[:1]).Op(weights)
-				if slot != nil {
-					slot.Begin(uint32(op), buf)
-				}
-				st, err := ops[op].Run(wi, gen.New(buf[1:]))
-				if slot != nil {
-					slot.End()
-				}
-				calls.Add(1)
-				perOp[op].Add(1)
-				local[st]++
-				if calls.Load()%1024 == 0 || len(local) > 64 {
-					mu.Lock()
-					for k, v := range local {
-						byStatus[k] += v
-					}
-					mu.Unlock()
-					local = map[int32]int64{}
-				}
-				if err != nil {
-					mu.Lock()
-					if len(findings) < 100 {
-						findings = append(findings, fmt.Sprintf("%s: %v", ops[op].Name, err))
-					}
-					mu.Unlock()
-				}
+			})
+			if err != nil {
+				stop.Store(true)
 			}
-			return nil
+			return err
 		})
 	}
 	err := g.Wait()
+	stop.Store(true)
 	w.Close()
 	publish(true)
 	return snapshot(true), err
+}
+
+type poolEntry struct {
+	op   int
+	call Call
+}
+
+// runWorker is one worker's loop.
+func runWorker(wi int, cfg LoopConfig, ops []Op, weights []int, slots *wal.File, c *counters,
+	stop *atomic.Bool, budget *atomic.Int64, finding func(string)) error {
+	release := func(e poolEntry) {
+		if e.call == nil {
+			return
+		}
+		if err := e.call.Release(); err != nil {
+			finding(fmt.Sprintf("%s: %v", ops[e.op].Name, err))
+		}
+	}
+	rng := rand.New(rand.NewSource(cfg.Seed + int64(wi)*7919))
+	var slot *wal.Slot
+	if slots != nil {
+		slot = slots.Slot(wi)
+	}
+	pool := make([]poolEntry, cfg.PoolSize)
+	defer func() {
+		for _, e := range pool {
+			release(e)
+		}
+	}()
+	buf := make([]byte, cfg.InputSize)
+	var inputs int64
+	// fill replaces entry i with a freshly generated call; no call on it is in flight.
+	fill := func(i int) error {
+		rng.Read(buf)
+		op := gen.New(buf[:1]).Op(weights)
+		call, err := ops[op].Prepare(wi, gen.New(buf[1:]))
+		if err != nil {
+			return fmt.Errorf("stress: preparing %s: %w", ops[op].Name, err)
+		}
+		if slot != nil {
+			slot.SetEntry(i, uint32(op), buf)
+		}
+		release(pool[i])
+		pool[i] = poolEntry{op: op, call: call}
+		inputs++
+		return nil
+	}
+	for i := range pool {
+		if stop.Load() {
+			return nil
+		}
+		if err := fill(i); err != nil {
+			return err
+		}
+	}
+	// Plain per-worker counters, published every flushEvery calls or flushInterval.
+	var calls int64
+	lastFlush := time.Now()
+	perOp := make([]int64, len(ops))
+	var byStatus [statusSlots]int64
+	flush := func() {
+		lastFlush = time.Now()
+		c.calls.Store(calls)
+		c.inputs.Store(inputs)
+		for i, v := range perOp {
+			c.perOp[i].Store(v)
+		}
+		for i, v := range byStatus {
+			c.byStatus[i].Store(v)
+		}
+	}
+	defer flush()
+	mask := uint64(cfg.PoolSize - 1)
+	x := uint64(cfg.Seed)*0x9E3779B97F4A7C15 + uint64(wi+1)*0xBF58476D1CE4E5B9 | 1
+	refresh, next := 0, 0
+	for {
+		// A batch of calls between flushes; with a call count, the batch is taken from the
+		// shared budget so the total is exact.
+		n := int64(flushEvery)
+		if cfg.Calls > 0 {
+			chunk := max(1, min(int64(flushEvery), cfg.Calls/int64(cfg.Workers*8)))
+			got := budget.Add(chunk)
+			if got-chunk >= cfg.Calls {
+				return nil
+			}
+			n = min(chunk, cfg.Calls-(got-chunk))
+		}
+		for k := int64(0); k < n; k++ {
+			if stop.Load() {
+				return nil
+			}
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			i := int(x & mask)
+			e := &pool[i]
+			if slot != nil {
+				slot.BeginEntry(i)
+			}
+			st, err := e.call.Run()
+			if slot != nil {
+				slot.End()
+			}
+			calls++
+			perOp[e.op]++
+			if uint32(st+1) < statusSlots {
+				byStatus[st+1]++
+			} else {
+				c.mu.Lock()
+				c.other[st]++
+				c.mu.Unlock()
+			}
+			if err != nil {
+				finding(fmt.Sprintf("%s: %v", ops[e.op].Name, err))
+			}
+			if calls&63 == 0 && time.Since(lastFlush) >= flushInterval {
+				flush()
+			}
+			if refresh++; refresh >= cfg.RefreshEvery {
+				refresh = 0
+				if err := fill(next); err != nil {
+					return err
+				}
+				next = (next + 1) & int(mask)
+			}
+		}
+		flush()
+	}
 }
 
 // EncodeCall is the replayable form of one recorded call: the op index then the input bytes.

@@ -225,7 +225,7 @@ loop:
 }
 
 func merge(a, b Stats) Stats {
-	out := Stats{Calls: a.Calls + b.Calls, PerOp: map[string]int64{}, ByStatus: map[int32]int64{}}
+	out := Stats{Calls: a.Calls + b.Calls, Inputs: a.Inputs + b.Inputs, PerOp: map[string]int64{}, ByStatus: map[int32]int64{}}
 	for _, s := range []Stats{a, b} {
 		for k, v := range s.PerOp {
 			out.PerOp[k] += v

@@ -35,6 +35,9 @@ type StressConfig struct {
 	Timeout   time.Duration
 	MaxSlope  float64 // bytes per million calls above which RSS growth is a finding
 	Out       io.Writer
+	// Pool and Refresh: prepared inputs per worker, and calls between replacing one of them by a
+	// freshly generated input (0: stress.RunLoops's defaults).
+	Pool, Refresh int
 }
 
 // StressResult is what a run found and measured.
@@ -55,6 +58,8 @@ func runStress(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
 	out := fs.String("out", "", "directory for rss.svg (optional)")
 	maxSlope := fs.Float64("max-slope", 1<<20, "RSS growth in bytes per million calls that counts as a finding")
+	pool := fs.Int("pool", 64, "prepared inputs per worker (a power of two)")
+	refresh := fs.Int("refresh", 128, "calls per worker between replacing one prepared input by a freshly generated one (1 = a new input nearly every call, slower)")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -64,9 +69,15 @@ func runStress(args []string, stdout, stderr io.Writer) int {
 	if *workers < 1 {
 		return fail(stderr, "stress", usageError{"-workers must be at least 1"})
 	}
+	if *pool < 1 || *pool&(*pool-1) != 0 {
+		return fail(stderr, "stress", usageError{"-pool must be a power of two"})
+	}
+	if *refresh < 1 {
+		return fail(stderr, "stress", usageError{"-refresh must be at least 1"})
+	}
 	setReportRoot()
 	res, err := Stress(context.Background(), StressConfig{Specs: ef.specs(), Variant: ef.variant, Workers: *workers, Duration: *duration,
-		Calls: *calls, CorpusDir: *dir, Timeout: 10 * time.Second, MaxSlope: *maxSlope, Out: stdout})
+		Calls: *calls, CorpusDir: *dir, Timeout: 10 * time.Second, MaxSlope: *maxSlope, Out: stdout, Pool: *pool, Refresh: *refresh})
 	if err != nil {
 		return fail(stderr, "stress", err)
 	}
@@ -122,8 +133,9 @@ func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 			fmt.Fprintf(cfg.Out, "    reproduce: %s\n", f.Reproduce)
 		}
 		sres, err := stress.Supervise(ctx, stress.Config{
-			Env:         []string{"SEAM_VARIANT=" + cfg.Variant, "SEAM_STRESS_ENGINE=" + spec, fmt.Sprintf("SEAM_STRESS_WORKERS=%d", cfg.Workers)},
-			Loop:        stress.LoopConfig{Workers: cfg.Workers, Duration: cfg.Duration, Calls: cfg.Calls, Seed: time.Now().UnixNano() % 1000000},
+			Env: []string{"SEAM_VARIANT=" + cfg.Variant, "SEAM_STRESS_ENGINE=" + spec, fmt.Sprintf("SEAM_STRESS_WORKERS=%d", cfg.Workers)},
+			Loop: stress.LoopConfig{Workers: cfg.Workers, Duration: cfg.Duration, Calls: cfg.Calls, Seed: time.Now().UnixNano() % 1000000,
+				PoolSize: cfg.Pool, RefreshEvery: cfg.Refresh},
 			HangTimeout: cfg.Timeout,
 			OnHang:      isolate.GDBStack,
 			Status: func(el time.Duration, s stress.Stats, rss int64) {
@@ -181,6 +193,8 @@ func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 		res.Rate[spec] = float64(sres.Stats.Calls) / sres.Elapsed.Seconds()
 		fmt.Fprintf(cfg.Out, "[stress %s] %d calls in %s (%.0f calls/s), %d restart(s); RSS slope %+.0f bytes per million calls\n",
 			spec, sres.Stats.Calls, sres.Elapsed.Round(time.Second), res.Rate[spec], sres.Restarts, series.SlopeBytesPerMillionCalls)
+		fmt.Fprintf(cfg.Out, "[stress %s] %d generated inputs (%.0f/s), each run about %.0f times\n", spec, sres.Stats.Inputs,
+			float64(sres.Stats.Inputs)/sres.Elapsed.Seconds(), float64(sres.Stats.Calls)/float64(max(sres.Stats.Inputs, 1)))
 		growth := int64(0)
 		if len(steady) > 1 {
 			growth = steady[len(steady)-1].RSSBytes - steady[0].RSSBytes
