@@ -16,22 +16,31 @@ seam_rate() { # EXECS/S column of seam fuzz's summary for a target
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
 
+# Raw go test -fuzz: the fuzz test binary run directly, like seam fuzz runs it, each from an
+# empty generated corpus (its own -test.fuzzcachedir), so every figure starts from the same state.
 raw_fuzz() { # variant extra-go-flags log
-  (cd fuzz && SEAM_ENGINES=cpp SEAM_VARIANT=$1 timeout $((T + 60)) go test $2 -run='^$' -fuzz='^FuzzQuote$' -fuzztime=${T}s -fuzzminimizetime=0 . >"../$3" 2>&1)
+  local bin=build/bench/fuzz${2}.test cache=build/bench/raw-cache-$1$2
+  [ -x "$bin" ] || go test -c $2 -fuzz=. -o "$bin" ./fuzz || return
+  rm -rf "$cache"
+  (cd fuzz && SEAM_ENGINES=cpp SEAM_VARIANT=$1 timeout $((T + 60)) "../$bin" -test.run='^$' -test.fuzz='^FuzzQuote$' \
+    -test.fuzztime=${T}s -test.fuzzminimizetime=0 -test.fuzzcachedir="../$cache" >"../$3" 2>&1)
 }
 
 echo "== seam bench (${T}s per measurement, target quote, engine cpp)"
+rm -f build/bench/fuzz.test build/bench/fuzz-asan.test
 raw_fuzz release "" build/bench/raw-release.log
 raw_fuzz asan "" build/bench/raw-asan.log
 raw_fuzz asan "-asan" build/bench/raw-goasan.log
 plain=$(execs_per_sec build/bench/raw-release.log)
 native=$(execs_per_sec build/bench/raw-asan.log)
 goasan=$(execs_per_sec build/bench/raw-goasan.log)
-$SEAM fuzz -engines cpp -variant release -target quote -budget ${T}s -corpus build/bench/corpus >build/bench/seam-release.log 2>&1
+rm -rf build/bench/corpus build/bench/state-seam
+$SEAM fuzz -engines cpp -variant release -target quote -budget ${T}s -corpus build/bench/corpus -state build/bench/state-seam >build/bench/seam-release.log 2>&1
 seamrate=$(seam_rate build/bench/seam-release.log quote)
 echo "sanitizers, native side only (seam default) / none:  $(ratio "$native" "$plain")  ($native vs $plain execs/s; goal >= 0.3)"
 echo "sanitizers, go test -asan (Go side too)   / none:  $(ratio "$goasan" "$plain")  ($goasan vs $plain execs/s)"
 echo "seam fuzz / raw go test -fuzz (release):            $(ratio "$seamrate" "$plain")  ($seamrate vs $plain execs/s; goal >= 0.9)"
+[ "${BENCH_PART:-all}" = fuzz ] && exit 0
 
 $SEAM stress -engines cpp -variant release -duration ${T}s -workers 8 >build/bench/stress.log 2>&1
 seamcalls=$(grep -E '^\[stress cpp\] [0-9]+ calls in' build/bench/stress.log | sed -E 's/.*\(([0-9]+) calls\/s\).*/\1/')
