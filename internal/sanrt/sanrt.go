@@ -105,6 +105,9 @@ func Path(rt Runtime) (string, error) {
 	return p, nil
 }
 
+// ASanOptions are seam's default ASAN_OPTIONS (see Env for intercept_tls_get_addr=0).
+const ASanOptions = "abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:handle_abort=1:intercept_tls_get_addr=0"
+
 // Env returns env with seam's default sanitizer options added where the user has not set them.
 // Reports must halt the process (so the child's death marks the input) and carry stacks.
 func Env(rt Runtime, env []string) []string {
@@ -117,7 +120,7 @@ func Env(rt Runtime, env []string) []string {
 		// Go creates and its stop-the-world tracer crashes ("Tracer caught signal 11", seen
 		// here in every leak check after a few thousand calls). glibc's dynamic TLS blocks are
 		// malloc'd and stay reachable from the static TLS LSan scans, so nothing is lost.
-		defaults["ASAN_OPTIONS"] = "abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:handle_abort=1:intercept_tls_get_addr=0"
+		defaults["ASAN_OPTIONS"] = ASanOptions
 	case TSan:
 		defaults["TSAN_OPTIONS"] = "halt_on_error=1:second_deadlock_stack=1"
 	}
