@@ -116,15 +116,20 @@ func TestThreadsVerifiesClaimsAndFlagsMutants(t *testing.T) {
 		"mutant:cpp-uaf-two-threads": {"free-busy", "heap-use-after-free"},
 	}
 	for spec, w := range want {
-		rows, err := Threads(ctx, []string{spec}, time.Minute, io.Discard)
-		require.NoError(t, err)
+		// TSan reports a race only when the racing calls overlap in time, which a loaded
+		// 2-core machine sometimes prevents for a whole run: up to three runs, like a nightly
+		// that runs every night.
 		flagged := false
-		for _, r := range rows {
-			if r.Check == w.check && r.Finding != nil && strings.HasPrefix(r.Finding.Type, w.typ) {
-				flagged = true
+		for attempt := 0; attempt < 3 && !flagged; attempt++ {
+			rows, err := Threads(ctx, []string{spec}, time.Minute, io.Discard)
+			require.NoError(t, err)
+			for _, r := range rows {
+				if r.Check == w.check && r.Finding != nil && strings.HasPrefix(r.Finding.Type, w.typ) {
+					flagged = true
+				}
 			}
 		}
-		assert.True(t, flagged, "%s must be flagged by %s with %s", spec, w.check, w.typ)
+		assert.True(t, flagged, "%s must be flagged by %s with %s (3 runs)", spec, w.check, w.typ)
 	}
 }
 
