@@ -87,23 +87,17 @@ build_rust() {
   local fuzzer_flags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=3 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares"
   case $variant in
     release) profile=release; args+=(--release) ;;
-    cov)
+    cov|fuzzer)
+      # Coverage for the go test bridge (cov) or for libFuzzer (fuzzer), with ASan when nightly.
+      local covf=$cov_flags
+      [ "$variant" = fuzzer ] && covf=$fuzzer_flags
       if have_nightly; then
         toolchain=+nightly
         args+=(--target x86_64-unknown-linux-gnu)
-        flags="-Zsanitizer=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes $cov_flags"
+        flags="-Zsanitizer=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes $covf"
       else
-        log "rust cov: no nightly toolchain, coverage without ASan"
-        flags="$cov_flags"
-      fi ;;
-    fuzzer)
-      if have_nightly; then
-        toolchain=+nightly
-        args+=(--target x86_64-unknown-linux-gnu)
-        flags="-Zsanitizer=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes $fuzzer_flags"
-      else
-        log "rust fuzzer: no nightly toolchain, libFuzzer coverage without ASan"
-        flags="$fuzzer_flags"
+        log "rust $variant: no nightly toolchain, coverage without ASan"
+        flags="$covf"
       fi ;;
     asan|tsan)
       if have_nightly; then

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "seam_pricing.h"
+#include "libfuzzer_lib.h"
 
 static int32_t (*p_new)(pricing_rules **);
 static int32_t (*p_load)(pricing_rules *, const uint8_t *, size_t);
@@ -23,16 +24,13 @@ static void (*p_free)(pricing_rules *);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
-  const char *lib = getenv("SEAM_LIB");
-  if (!lib) lib = "build/fuzzer/libseam_cpp.so";
-  void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-  if (!h) { fprintf(stderr, "libfuzzer_rules: %s\n", dlerror()); exit(2); }
-  *(void **)&p_new = dlsym(h, "pricing_rules_new");
-  *(void **)&p_load = dlsym(h, "pricing_rules_load");
-  *(void **)&p_export = dlsym(h, "pricing_rules_export");
-  *(void **)&p_bytes_free = dlsym(h, "seam_bytes_free");
-  *(void **)&p_free = dlsym(h, "pricing_rules_free");
-  if (!p_new || !p_load || !p_export || !p_bytes_free || !p_free) { fprintf(stderr, "libfuzzer_rules: missing symbol\n"); exit(2); }
+  const char *who = "libfuzzer_rules";
+  void *h = bench_open(who);
+  *(void **)&p_new = bench_sym(h, who, "pricing_rules_new");
+  *(void **)&p_load = bench_sym(h, who, "pricing_rules_load");
+  *(void **)&p_export = bench_sym(h, who, "pricing_rules_export");
+  *(void **)&p_bytes_free = bench_sym(h, who, "seam_bytes_free");
+  *(void **)&p_free = bench_sym(h, who, "pricing_rules_free");
   return 0;
 }
 
