@@ -5,7 +5,30 @@ package dl
 /*
 #cgo LDFLAGS: -ldl
 #include <dlfcn.h>
-#include <stdlib.h>
+#include <string.h>
+
+// Each helper does its dlerror() in the same C call: dlerror is per thread, and a goroutine
+// can move to another thread between two cgo calls. The message is copied out at once.
+static void copy_error(char *buf, size_t n) {
+	const char *e = dlerror();
+	if (n == 0) return;
+	strncpy(buf, e ? e : "unknown dl error", n - 1);
+	buf[n - 1] = 0;
+}
+static void *open_now(const char *path, char *err, size_t n) {
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) copy_error(err, n);
+	return h;
+}
+static void *find_sym(void *h, const char *name) {
+	dlerror();
+	return dlsym(h ? h : RTLD_DEFAULT, name);
+}
+static int close_lib(void *h, char *err, size_t n) {
+	int rc = dlclose(h);
+	if (rc != 0) copy_error(err, n);
+	return rc;
+}
 */
 import "C"
 
@@ -14,7 +37,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"unsafe"
 )
 
@@ -24,8 +46,17 @@ type Library struct {
 	handle unsafe.Pointer
 }
 
-// dlerror is process-global state; serialise the call+dlerror pairs.
-var mu sync.Mutex
+// cstring returns s NUL-terminated in Go memory, which C may read during the call. Not
+// C.CString: a malloc on one thread freed on another after the goroutine moved is a data race
+// to ThreadSanitizer, which cannot see Go's scheduler.
+func cstring(s string) *C.char {
+	b := append([]byte(s), 0)
+	return (*C.char)(unsafe.Pointer(&b[0]))
+}
+
+const errLen = 1024
+
+func errString(b []byte) string { return C.GoString((*C.char)(unsafe.Pointer(&b[0]))) }
 
 // Open loads the library at path with every symbol bound now (RTLD_NOW), so a library that
 // cannot resolve its own dependencies fails here instead of in the middle of a fuzz run.
@@ -37,13 +68,10 @@ func Open(path string) (*Library, error) {
 	if _, err := os.Stat(abs); err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	cpath := C.CString(abs)
-	defer C.free(unsafe.Pointer(cpath))
-	mu.Lock()
-	defer mu.Unlock()
-	h := C.dlopen(cpath, C.RTLD_NOW|C.RTLD_LOCAL)
+	msg := make([]byte, errLen)
+	h := C.open_now(cstring(abs), (*C.char)(unsafe.Pointer(&msg[0])), errLen)
 	if h == nil {
-		return nil, fmt.Errorf("load %s: %s", path, C.GoString(C.dlerror()))
+		return nil, fmt.Errorf("load %s: %s", path, errString(msg))
 	}
 	return &Library{Path: abs, handle: h}, nil
 }
@@ -53,12 +81,7 @@ var ErrNoSymbol = errors.New("symbol not found")
 
 // Sym returns the address of an exported symbol.
 func (l *Library) Sym(name string) (unsafe.Pointer, error) {
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	mu.Lock()
-	defer mu.Unlock()
-	C.dlerror()
-	p := C.dlsym(l.handle, cname)
+	p := C.find_sym(l.handle, cstring(name))
 	if p == nil {
 		return nil, fmt.Errorf("%s: %s: %w", l.Path, name, ErrNoSymbol)
 	}
@@ -67,10 +90,9 @@ func (l *Library) Sym(name string) (unsafe.Pointer, error) {
 
 // Close unloads the library. Nothing obtained from it may be used afterwards.
 func (l *Library) Close() error {
-	mu.Lock()
-	defer mu.Unlock()
-	if C.dlclose(l.handle) != 0 {
-		return fmt.Errorf("unload %s: %s", l.Path, C.GoString(C.dlerror()))
+	msg := make([]byte, errLen)
+	if C.close_lib(l.handle, (*C.char)(unsafe.Pointer(&msg[0])), errLen) != 0 {
+		return fmt.Errorf("unload %s: %s", l.Path, errString(msg))
 	}
 	return nil
 }
@@ -78,9 +100,5 @@ func (l *Library) Close() error {
 // ProcessHas reports whether a symbol is already visible in the process (for example a
 // sanitizer runtime's __asan_init), without loading anything.
 func ProcessHas(name string) bool {
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	mu.Lock()
-	defer mu.Unlock()
-	return C.dlsym(C.RTLD_DEFAULT, cname) != nil
+	return C.find_sym(nil, cstring(name)) != nil
 }

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -337,6 +338,17 @@ func exitCode(err error) int {
 		return ee.ExitCode()
 	}
 	return -1
+}
+
+func init() {
+	// A child's main goroutine stays on the main thread for the whole job (init runs there;
+	// locking here keeps it there through main). ThreadSanitizer cannot see Go's scheduler:
+	// after a migration, the engine state one thread set up and the next thread uses (a
+	// handle, a malloc'ed block) look unordered to it, which is a false data race, seen on
+	// loaded CI machines as a race between C.malloc on the main thread and C.free on another.
+	if IsChild() {
+		runtime.LockOSThread()
+	}
 }
 
 // IsChild reports whether this process was started to run a job.

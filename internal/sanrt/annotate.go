@@ -5,7 +5,8 @@ package sanrt
 #include <dlfcn.h>
 #include <stdlib.h>
 typedef void (*ann_fn)(void *);
-static void *find_ann(const char *name) { return dlsym(RTLD_DEFAULT, name); }
+static void *find_release(void) { return dlsym(RTLD_DEFAULT, "__tsan_release"); }
+static void *find_acquire(void) { return dlsym(RTLD_DEFAULT, "__tsan_acquire"); }
 static void call_ann(void *f, void *addr) { ((ann_fn)f)(addr); }
 static char handoff_token[64];
 static void *token(int i) { return &handoff_token[i % 64]; }
@@ -29,10 +30,7 @@ var (
 
 func load() {
 	annOnce.Do(func() {
-		r, a := C.CString("__tsan_release"), C.CString("__tsan_acquire")
-		defer C.free(unsafe.Pointer(r))
-		defer C.free(unsafe.Pointer(a))
-		release, acquire = C.find_ann(r), C.find_ann(a)
+		release, acquire = C.find_release(), C.find_acquire()
 	})
 }
 
