@@ -69,6 +69,10 @@ const threadsN = 8
 // parallel runs body on n goroutines, each on its own OS thread, started together. The start
 // and the join are annotated for TSan, which cannot see the WaitGroups.
 func parallel(n int, body func(i int) error) error {
+	// Every thread gets a P: a thread returning from the engine must not wait for one while the
+	// others run (fewer truly overlapping calls, and TSan sees a race only when calls overlap:
+	// the engines' own atomics order calls that do not).
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2*n, runtime.GOMAXPROCS(0))))
 	var wg sync.WaitGroup
 	var start sync.WaitGroup
 	start.Add(1)
@@ -227,10 +231,9 @@ func checkFreeBusy(e *engine.Engine) (string, error) {
 	// use-after-free (seen in 2-3 of 12 runs on 2 cores). So no garbage collection during the
 	// race (a stop-the-world parks readers returning from the engine, counted inside) and:
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	// A reader returning from the engine needs a P to run its next Go statement; with
-	// GOMAXPROCS below the thread count most readers sat parked outside the engine while still
-	// counted inside, so the freer's "readers are inside" was often false.
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2 * threadsN))
+	// (parallel gives every thread a P: with GOMAXPROCS below the thread count most readers sat
+	// parked outside the engine while still counted inside, so "readers are inside" was often
+	// false.)
 	var refused, attempts atomic.Int64
 	var stop atomic.Bool
 	var inside atomic.Int64
