@@ -1,6 +1,8 @@
 package fuzz
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/internal/covbridge"
 )
 
@@ -43,4 +46,70 @@ func TestCoverageBridgeSeesEachRungOfTheMagic(t *testing.T) {
 		}
 		assert.Positive(t, fresh, "%q hits no slot a shorter match did not", in)
 	}
+}
+
+// Comparison patching on the real seeded magic: from the reference rules (no comment line at
+// all), one solve stage on the cov build reaches a line starting "#SEAMBUG". Each rung is
+// solved from the native compare that failed on it, which the bridge records.
+func TestComparePatchingSolvesTheMagic(t *testing.T) {
+	if _, err := os.Stat(filepath.Join("..", "build", "cov", "mutants", "cpp-magic.so")); err != nil {
+		t.Skip("the cov variant of cpp-magic is not built: run make native")
+	}
+	es, err := OpenEngines([]string{"mutant:cpp-magic"}, "cov")
+	require.NoError(t, err)
+	defer func(b bool) { bridged = b }(bridged)
+	bridged = true
+	errSolved := errors.New("solved")
+	runs := 0
+	var solved []byte
+	run := func(in []byte) error {
+		runs++
+		if bytes.HasPrefix(in, []byte("#SEAMBUG")) || bytes.Contains(in, []byte("\n#SEAMBUG")) {
+			solved = in
+			return errSolved // the mutant would crash here
+		}
+		return fuzzRules(es[0], in)
+	}
+	require.NoError(t, execOne([]byte(RefRules), run))
+	err = solveCompares([]byte(RefRules), run)
+	require.ErrorIs(t, err, errSolved, "no patch reached the magic in %d runs", runs)
+	t.Logf("solved in %d runs: %q", runs, solved)
+	assert.LessOrEqual(t, runs, solveBudget+1)
+}
+
+// The bridge records the native comparisons that failed: an integer compare against a
+// constant (the parser's '#' check) and a memcmp through ASan's hook (the coupon code).
+func TestBridgeRecordsFailedNativeCompares(t *testing.T) {
+	if _, err := os.Stat(filepath.Join("..", "build", "cov", "libseam_cpp.so")); err != nil {
+		t.Skip("the cov variant is not built: run make native")
+	}
+	es, err := OpenEngines([]string{"cpp"}, "cov")
+	require.NoError(t, err)
+	r, err := loadedHandle(es[0], RefRules)
+	require.NoError(t, err)
+	defer r.Free()
+	has := func(cs []covbridge.Compare, a, b string) bool {
+		for _, c := range cs {
+			if string(c.A) == a && string(c.B) == b {
+				return true
+			}
+		}
+		return false
+	}
+
+	covbridge.RecordCompares(true)
+	req := engine.NewRequest(1, 1000, 1, 1)
+	req.Coupon = engine.Bytes([]byte("SAVE1X"))
+	_, st := r.Quote(req)
+	covbridge.RecordCompares(false)
+	require.Equal(t, engine.OK, st)
+	assert.True(t, has(covbridge.Compares(), "SAVE10", "SAVE1X"), "memcmp of the coupon code not recorded: %v", covbridge.Compares())
+
+	covbridge.RecordCompares(true)
+	_ = fuzzRules(es[0], []byte("x,0,0,0\n"))
+	covbridge.RecordCompares(false)
+	assert.True(t, has(covbridge.Compares(), "#", "x"), "the parser's comment check not recorded")
+
+	_ = fuzzRules(es[0], []byte("y,0,0,0\n"))
+	assert.False(t, has(covbridge.Compares(), "#", "y"), "recorded while recording was off")
 }

@@ -49,7 +49,7 @@ func fuzzTarget(f *testing.F, t Target) {
 		if err != nil {
 			tt.Fatalf("%v", err)
 		}
-		if err := guard(data, func() error { return t.Run(engines, data) }); err != nil {
+		if err := guard(data, func(in []byte) error { return t.Run(engines, in) }); err != nil {
 			tt.Fatalf("%v", err)
 		}
 	})

@@ -66,21 +66,84 @@ func loadSkip() map[string]bool {
 // guard runs one fuzz input with its bytes recorded before the call. (Leaks are not checked
 // here: LeakSanitizer's stop-the-world tracer crashes inside a multi-threaded go test -fuzz
 // worker, "Tracer caught signal 11"; seam fuzz sweeps the generated corpus for leaks in an
-// isolated child instead.)
-func guard(data []byte, run func() error) error {
+// isolated child instead.) In a supervised worker of the bridged (cov) variant, an input that
+// reached native code this worker had not seen also gets the comparison-patching stage.
+func guard(data []byte, run func([]byte) error) error {
+	if inflight != nil && skip[string(data)] {
+		return nil
+	}
+	if err := execOne(data, run); err != nil || !bridged || inflight == nil || covbridge.Fresh() == 0 {
+		return err
+	}
+	return solveCompares(data, run)
+}
+
+// execOne runs one input: its bytes in the write-ahead slot first, its native coverage fed to
+// Go's counters after. An input that fails stays in the slot, where the supervisor finds it
+// when it is not the input Go saved (a patch from solveCompares).
+func execOne(data []byte, run func([]byte) error) error {
 	if bridged {
 		covbridge.Reset()
 		defer covbridge.Feed()
 	}
 	if inflight == nil {
-		return run()
-	}
-	if skip[string(data)] {
-		return nil
+		return run(data)
 	}
 	inflight.Begin(0, data)
-	defer inflight.End()
-	return run()
+	err := run(data)
+	if err == nil {
+		inflight.End()
+	}
+	return err
+}
+
+// Bounds of the comparison-patching stage for one new-coverage input: about a tenth of a
+// second on the rules target.
+const (
+	solveBudget   = 256 // runs in all
+	solvePerInput = 64  // patches tried per input
+	solveDepth    = 16  // patches of patches
+)
+
+// solveCompares is seam's cmplog stage (Redqueen's input-to-state correspondence; go test -fuzz
+// has no comparison feedback of its own): re-run the input recording the native comparisons
+// whose operands differed, run each patch that puts the other operand where the observed one
+// sits in the input, and go depth first into every patch that reaches native code the worker
+// had not seen. A byte by byte compare (the 8-byte magic) falls in one stage instead of
+// waiting for the random mutator to guess each byte. The patches' coverage counts for this
+// input, so Go keeps it; a patch that fails is reported through the write-ahead slot (Go saves
+// the unpatched input, which does not fail without this stage).
+func solveCompares(data []byte, run func([]byte) error) error {
+	runs := 0
+	var solve func(in []byte, depth int) error
+	solve = func(in []byte, depth int) error {
+		covbridge.RecordCompares(true)
+		err := execOne(in, run)
+		covbridge.RecordCompares(false)
+		runs++
+		if err != nil {
+			return err
+		}
+		for _, p := range covbridge.Patches(in, covbridge.Compares(), solvePerInput) {
+			if runs >= solveBudget {
+				return nil
+			}
+			if skip[string(p)] {
+				continue // handed over already: a restarted worker re-derives the same patch
+			}
+			runs++
+			if err := execOne(p, run); err != nil {
+				return fmt.Errorf("%w (on a comparison patch of the input: %q)", err, clip(string(p)))
+			}
+			if covbridge.Fresh() > 0 && depth < solveDepth && runs < solveBudget {
+				if err := solve(p, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return solve(data, 0)
 }
 
 func isFuzzWorker() bool {

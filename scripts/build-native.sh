@@ -47,7 +47,7 @@ cxx_flags() {
     release) echo "$common -O2 -g" ;;
     asan) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" ;;
     tsan) echo "$common -O1 -g -fsanitize=thread" ;;
-    cov) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-coverage=trace-pc" ;;
+    cov) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-coverage=trace-pc,trace-cmp" ;;
     fuzzer) echo "$common -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" ;;
     *) die "unknown variant '$1' (want debug, release, asan, tsan, cov, fuzzer)" ;;
   esac
@@ -82,7 +82,7 @@ build_rust() {
   local src=$1 variant=$2 out=$3 tdir=$4
   local toolchain="" flags="" profile=debug args=()
   # Edge coverage for the fuzzing bridge through LLVM's sancov pass (stable rustc flags).
-  local cov_flags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=3 -Cllvm-args=-sanitizer-coverage-trace-pc"
+  local cov_flags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=3 -Cllvm-args=-sanitizer-coverage-trace-pc -Cllvm-args=-sanitizer-coverage-trace-compares"
   # What clang's -fsanitize=fuzzer-no-link gives C++: counters and compares libFuzzer reads.
   local fuzzer_flags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=3 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares"
   case $variant in
