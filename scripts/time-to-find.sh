@@ -3,6 +3,8 @@
 # regression corpus) and no fuzzer state from earlier runs (-state). Prints one line per mutant.
 #   scripts/time-to-find.sh [BUDGET [MUTANT...]]   default 60s per mutant, every mutant
 #   MODE=libfuzzer scripts/time-to-find.sh ...      the same with seam fuzz -mode libfuzzer
+#   VARIANT=cov scripts/time-to-find.sh ...         go test mode with the coverage bridge (builds
+#                                                   each mutant's cov variant first)
 # Each mutant fuzzes into its own corpus, build/time-to-find/<mode>/corpus/<mutant>/<target>/ (so one
 # mutant's finding is never "known" to the next); copy entries into corpus/ to keep them.
 set -uo pipefail
@@ -12,7 +14,9 @@ shift || true
 only=" $* "
 SEAM=build/bin/seam
 MODE=${MODE:-gotest}
+VARIANT=${VARIANT:-asan}
 OUT=build/time-to-find/$MODE
+[ "$VARIANT" = asan ] || OUT=$OUT-$VARIANT
 mkdir -p "$OUT"
 # mutant  target  engines (the differential/spec model needs a reference for some)
 cases=(
@@ -39,7 +43,11 @@ for c in "${cases[@]}"; do
   [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue
   rm -rf "$OUT/corpus/$name" "$OUT/state/$name"
   log="$OUT/$name.log"
-  $SEAM fuzz -mode "$MODE" -engines "$engines" -variant asan -target "$target" -budget "$BUDGET" -corpus "$OUT/corpus/$name" -state "$OUT/state/$name" >"$log" 2>&1
+  if [ "$VARIANT" != asan ] && ! scripts/build-native.sh -m "$name" "$VARIANT" >"$log" 2>&1; then
+    printf '%-22s %-13s %-10s %s\n' "$name" "$target" "not built" "(see $log)"
+    continue
+  fi
+  $SEAM fuzz -mode "$MODE" -engines "$engines" -variant "$VARIANT" -target "$target" -budget "$BUDGET" -corpus "$OUT/corpus/$name" -state "$OUT/state/$name" >"$log" 2>&1
   line=$(grep -m1 '\] NEW ' "$log")
   if [ -n "$line" ]; then
     after=$(sed -E 's/.* after ([0-9.]+[a-z]+s?): .*/\1/' <<<"$line")
