@@ -49,12 +49,13 @@ echo "seam stress / plain C++ pthread loop (release):      $(ratio "$seamcalls" 
 # Time to find the 8-byte byte-by-byte magic compare in native code (mutant cpp-magic).
 MAGIC=${BENCH_MAGIC_BUDGET:-60}
 found_after() { grep -m1 '\] NEW ' "$1" | sed -E 's/.* after ([0-9.]+m?s): .*/\1/'; }
+found_text() { if [ -n "$1" ]; then echo "found after $1"; else echo "not found in ${MAGIC}s"; fi; }
 # From nothing: empty corpus and no fuzzer state from earlier runs.
 rm -rf build/bench/magic-cov build/bench/magic-plain build/bench/state-magic-cov build/bench/state-magic-plain
 $SEAM fuzz -engines mutant:cpp-magic -variant cov -target rules -budget ${MAGIC}s -corpus build/bench/magic-cov -state build/bench/state-magic-cov >build/bench/magic-cov.log 2>&1
 $SEAM fuzz -engines mutant:cpp-magic -variant asan -target rules -budget ${MAGIC}s -corpus build/bench/magic-plain -state build/bench/state-magic-plain >build/bench/magic-plain.log 2>&1
 bridged=$(found_after build/bench/magic-cov.log); plainm=$(found_after build/bench/magic-plain.log)
-echo "8-byte magic, bridged go test -fuzz vs plain:        found after ${bridged:-not found in ${MAGIC}s} vs ${plainm:-not found in ${MAGIC}s} (goal: bridged < 60s)"
+echo "8-byte magic, bridged go test -fuzz vs plain:        $(found_text "$bridged") vs $(found_text "$plainm") (goal: bridged < 60s)"
 
 # libFuzzer mode: seam's Go target as a libFuzzer binary vs a C-only libFuzzer harness making the
 # same calls on the same library (build/fuzzer/libseam_cpp.so), same libFuzzer flags, same wall
@@ -84,7 +85,7 @@ if scripts/install-clang.sh >build/bench/install-clang.log 2>&1 && SEAM_MUTANTS=
   rm -rf build/bench/magic-lf build/bench/state-magic-lf
   $SEAM fuzz -mode libfuzzer -engines mutant:cpp-magic -target rules -budget ${MAGIC}s -corpus build/bench/magic-lf -state build/bench/state-magic-lf >build/bench/magic-lf.log 2>&1
   lfm=$(found_after build/bench/magic-lf.log)
-  echo "8-byte magic, libFuzzer mode:                        found after ${lfm:-not found in ${MAGIC}s}"
+  echo "8-byte magic, libFuzzer mode:                        $(found_text "$lfm")"
 else
   echo "libFuzzer mode:                                      skipped: $(tail -1 build/bench/install-clang.log)"
 fi
