@@ -27,3 +27,13 @@ func TestViolationSignatureRoundTrip(t *testing.T) {
 
 	assert.Nil(t, ParseViolation("panic: runtime error"))
 }
+
+// A violation found on a comparison patch (solveCompares) keeps its signature.
+func TestViolationOnAPatchKeepsItsSignature(t *testing.T) {
+	v := contract("pricing_quote", "status", "status not allowed", "got %v", 3)
+	v.Engine = "cpp"
+	msg := fmt.Errorf("on comparison patch %q of the input: %w", "a (b)", fmt.Errorf("engine=cpp: %w", v)).Error()
+	sig, _, ok := SignViolation(msg)
+	require.True(t, ok)
+	assert.Equal(t, v.Signature(), sig)
+}

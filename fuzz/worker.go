@@ -133,7 +133,8 @@ func solveCompares(data []byte, run func([]byte) error) error {
 			}
 			runs++
 			if err := execOne(p, run); err != nil {
-				return fmt.Errorf("%w (on a comparison patch of the input: %q)", err, clip(string(p)))
+				// In front: a violation's text must end with its reason (ParseViolation).
+				return fmt.Errorf("on comparison patch %q of the input: %w", clip(string(p)), err)
 			}
 			if covbridge.Fresh() > 0 && depth < solveDepth && runs < solveBudget {
 				if err := solve(p, depth+1); err != nil {
