@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/seamfuzz/seam/internal/covbridge"
 	"github.com/seamfuzz/seam/internal/wal"
@@ -103,6 +104,9 @@ const (
 	solveBudget   = 256 // runs in all
 	solvePerInput = 64  // patches tried per input
 	solveDepth    = 16  // patches of patches
+	// solveTime bounds a stage on targets whose runs are slow (a stressbatch input makes up to
+	// 10 000 calls): without it, the stages of a fresh worker ate a whole nightly share.
+	solveTime = 200 * time.Millisecond
 )
 
 // solveCompares is seam's cmplog stage (Redqueen's input-to-state correspondence; go test -fuzz
@@ -115,6 +119,7 @@ const (
 // the unpatched input, which does not fail without this stage).
 func solveCompares(data []byte, run func([]byte) error) error {
 	runs := 0
+	deadline := time.Now().Add(solveTime)
 	var solve func(in []byte, depth int) error
 	solve = func(in []byte, depth int) error {
 		covbridge.RecordCompares(true)
@@ -125,7 +130,7 @@ func solveCompares(data []byte, run func([]byte) error) error {
 			return err
 		}
 		for _, p := range covbridge.Patches(in, covbridge.Compares(), solvePerInput) {
-			if runs >= solveBudget {
+			if runs >= solveBudget || time.Now().After(deadline) {
 				return nil
 			}
 			if skip[string(p)] {
@@ -136,7 +141,7 @@ func solveCompares(data []byte, run func([]byte) error) error {
 				// In front: a violation's text must end with its reason (ParseViolation).
 				return fmt.Errorf("on comparison patch %q of the input: %w", clip(string(p)), err)
 			}
-			if covbridge.Fresh() > 0 && depth < solveDepth && runs < solveBudget {
+			if covbridge.Fresh() > 0 && depth < solveDepth {
 				if err := solve(p, depth+1); err != nil {
 					return err
 				}

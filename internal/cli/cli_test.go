@@ -78,6 +78,18 @@ func TestReproVerdictsAndSave(t *testing.T) {
 	assert.Equal(t, "prod-7", entries[0].RequestID)
 }
 
+// The cov variant is asan plus coverage: its children check for leaks too (the nightly fuzzes
+// in cov, and a leak there must not go unseen).
+func TestCovVariantChecksLeaks(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in")
+	require.NoError(t, os.WriteFile(in, []byte("x,1\n"), 0o644))
+	code, out, _ := seam("repro", "-engines", "mutant:cpp-leak-on-error", "-variant", "cov", "-target", "rules", in)
+	assert.Equal(t, ExitFindings, code, out)
+	assert.Contains(t, out, "LEAK")
+	code, out, _ = seam("repro", "-engines", "cpp", "-variant", "cov", "-target", "rules", in)
+	assert.Equal(t, ExitClean, code, out)
+}
+
 // Minimization keeps the signature and shrinks a padded crasher; the original stays.
 func TestCorpusMinShrinksPaddedCrasher(t *testing.T) {
 	dir := t.TempDir()

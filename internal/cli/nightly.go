@@ -125,15 +125,20 @@ func runNightly(args []string, stdout, stderr io.Writer) int {
 		if *targetList != "all" {
 			label = strings.Join(targets, ",")
 		}
-		step(fmt.Sprintf("fuzz (%s, %s, asan)", label, fuzzBudget.Round(time.Second)), func() (string, string, string) {
-			res, err := Fuzz(ctx, FuzzConfig{Targets: targets, Specs: specs, Variant: "asan", Budget: fuzzBudget, CorpusDir: *dir,
+		fuzzVariant, why := nightlyFuzzVariant(specs)
+		if why != "" {
+			fmt.Fprintln(stdout, "nightly:", why)
+		}
+		step(fmt.Sprintf("fuzz (%s, %s, %s)", label, fuzzBudget.Round(time.Second), fuzzVariant), func() (string, string, string) {
+			res, err := Fuzz(ctx, FuzzConfig{Targets: targets, Specs: specs, Variant: fuzzVariant, Budget: fuzzBudget, CorpusDir: *dir,
 				WorkDir: filepath.Join(root, "build", "fuzz"), Timeout: 10 * time.Second, Out: stdout})
 			if err != nil {
 				return summary.Errored, err.Error(), ""
 			}
 			for _, t := range res.Targets {
 				if t.Skipped == "" {
-					run.Throughput = append(run.Throughput, summary.Throughput{Target: t.Target, Engine: t.Engines, ExecsPerSec: t.ExecsPerSec})
+					// The variant is part of the key: last night's asan rate is no baseline for cov.
+					run.Throughput = append(run.Throughput, summary.Throughput{Target: t.Target, Engine: t.Engines + " (" + fuzzVariant + ")", ExecsPerSec: t.ExecsPerSec})
 				}
 			}
 			for _, f := range res.Findings {
@@ -280,6 +285,18 @@ func minimizeNew(ctx context.Context, dir string, f FoundFinding, w io.Writer) {
 		st.Update(f.Target, f.CorpusID, func(o *corpus.Meta) { o.MinimizedTo = appendUnique(o.MinimizedTo, id) })
 		fmt.Fprintf(w, "[%s] minimized %s: %d -> %d bytes (%s)\n", f.Target, f.CorpusID, len(data), len(min), id)
 	}
+}
+
+// nightlyFuzzVariant: the coverage bridge's build (cov: asan plus edge and comparison
+// feedback, which finds multi-byte compares go test -fuzz alone does not) when every engine has
+// one, else asan with the reason (mutants are built in cov only for the bridge's own mutant).
+func nightlyFuzzVariant(specs []string) (variant, why string) {
+	for _, s := range specs {
+		if _, err := engine.Resolve(s, "cov"); err != nil {
+			return "asan", fmt.Sprintf("fuzzing the asan variant: %s has no cov build (%v)", s, err)
+		}
+	}
+	return "cov", ""
 }
 
 func toSummary(f finding.Finding, target, eng, variant, id, repro, source string) summary.Finding {

@@ -14,6 +14,7 @@ import (
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/report"
+	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
 // runJob runs inputs of a target on engines in isolated children and classifies each.
@@ -22,7 +23,7 @@ func runJob(ctx context.Context, target string, specs []string, variant string, 
 		Kind:      fuzz.JobKind,
 		Args:      map[string]string{"target": target, "engines": strings.Join(specs, ","), "variant": variant},
 		Inputs:    inputs,
-		LeakCheck: variant == "asan",
+		LeakCheck: sanrt.For(variant) == sanrt.ASan, // asan and cov (asan + coverage)
 	}
 	env := childEnv(variant)
 	if verbose {
