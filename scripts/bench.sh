@@ -91,8 +91,10 @@ if scripts/install-clang.sh >build/bench/install-clang.log 2>&1 && SEAM_MUTANTS=
     $SEAM fuzz -mode libfuzzer -engines cpp -target "$1" -budget "${T}s" -corpus "build/bench/lf-go-$1" -state "build/bench/state-lf-$1" >"build/bench/lf-go-$1.log" 2>&1
     seam_rate "build/bench/lf-go-$1.log" "$1"
   }
-  lfgo=$(lf_go rules); lfc=$(lf_c rules)
-  echo "libFuzzer mode, Go target / C-only harness (rules):  $(ratio "$lfgo" "$lfc")  ($lfgo vs $lfc execs/s; goal >= 0.6)"
+  # Paired like the others: Go, C, Go, C; each side's better run (single runs gave 0.58-0.74).
+  g1=$(lf_go rules); c1=$(lf_c rules); g2=$(lf_go rules); c2=$(lf_c rules)
+  lfgo=$(best "$g1" "$g2"); lfc=$(best "$c1" "$c2")
+  echo "libFuzzer mode, Go target / C-only harness (rules):  $(ratio "$lfgo" "$lfc")  ($lfgo vs $lfc execs/s, best of 2 runs each: $g1/$g2 vs $c1/$c2; goal >= 0.6)"
   lfgoq=$(lf_go quote); lfcq=$(lf_c quote)
   echo "libFuzzer mode, Go target / C-only harness (quote):  $(ratio "$lfgoq" "$lfcq")  ($lfgoq vs $lfcq execs/s; seam's generator and spec model vs a byte decoder)"
   rm -rf build/bench/magic-lf build/bench/state-magic-lf
