@@ -167,6 +167,9 @@ func Feed() int {
 // the input reached native code this worker had not seen.
 func Fresh() int { return fresh }
 
+// ForgetFed makes every slot fresh again (a test that needs a worker's first view).
+func ForgetFed() { fed, fresh = [Slots]bool{}, 0 }
+
 // Edges is how many instrumented edges the last input executed (0 without a cov engine).
 func Edges() int { return int(C.seam_cov_edges()) }
 
