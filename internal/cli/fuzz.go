@@ -424,7 +424,7 @@ func confirmCrasher(ctx context.Context, cfg FuzzConfig, t fuzz.Target, c superv
 // every input (the child stops at a leaking input and the runner restarts past it).
 func leakSweep(ctx context.Context, cfg FuzzConfig, t fuzz.Target, cacheDir string) []*confirmed {
 	files, _ := filepath.Glob(filepath.Join(cacheDir, "*"))
-	if len(files) == 0 || sanrt.For(cfg.Variant) != sanrt.ASan { // asan and cov (asan + coverage)
+	if len(files) == 0 || !checksLeaks(cfg.Variant) {
 		return nil
 	}
 	tmp, err := os.MkdirTemp("", "seam-leaksweep-")

@@ -17,13 +17,17 @@ import (
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
+// checksLeaks: children of this variant run a LeakSanitizer check (asan, and cov, which is asan
+// plus coverage).
+func checksLeaks(variant string) bool { return sanrt.For(variant) == sanrt.ASan }
+
 // runJob runs inputs of a target on engines in isolated children and classifies each.
 func runJob(ctx context.Context, target string, specs []string, variant string, inputs []string, timeout time.Duration, verbose bool) ([]isolate.Result, error) {
 	job := isolate.Job{
 		Kind:      fuzz.JobKind,
 		Args:      map[string]string{"target": target, "engines": strings.Join(specs, ","), "variant": variant},
 		Inputs:    inputs,
-		LeakCheck: sanrt.For(variant) == sanrt.ASan, // asan and cov (asan + coverage)
+		LeakCheck: checksLeaks(variant),
 	}
 	env := childEnv(variant)
 	if verbose {

@@ -81,15 +81,17 @@ SEAM_EXPORT void __sanitizer_cov_trace_switch(uint64_t val, uint64_t *cases) {
 SEAM_EXPORT void __sanitizer_weak_hook_memcmp(void *pc, const void *s1, const void *s2, size_t n, int result) {
 	if (result != 0) seam_cmp_token((uintptr_t)pc, s1, s2, n);
 }
+// A string compare records the common length of both strings, at most max bytes.
+static void seam_cmp_strings(uintptr_t pc, const char *s1, const char *s2, size_t max) {
+	if (!seam_cmp_on) return;
+	size_t l1 = seam_cmp_len(s1, max), l2 = seam_cmp_len(s2, max);
+	seam_cmp_token(pc, s1, s2, l1 < l2 ? l1 : l2);
+}
 SEAM_EXPORT void __sanitizer_weak_hook_strncmp(void *pc, const char *s1, const char *s2, size_t n, int result) {
-	if (result == 0 || !seam_cmp_on) return;
-	size_t l1 = seam_cmp_len(s1, n), l2 = seam_cmp_len(s2, n);
-	seam_cmp_token((uintptr_t)pc, s1, s2, l1 < l2 ? l1 : l2);
+	if (result != 0) seam_cmp_strings((uintptr_t)pc, s1, s2, n);
 }
 SEAM_EXPORT void __sanitizer_weak_hook_strcmp(void *pc, const char *s1, const char *s2, int result) {
-	if (result == 0 || !seam_cmp_on) return;
-	size_t l1 = seam_cmp_len(s1, SEAM_CMP_TOKEN), l2 = seam_cmp_len(s2, SEAM_CMP_TOKEN);
-	seam_cmp_token((uintptr_t)pc, s1, s2, l1 < l2 ? l1 : l2);
+	if (result != 0) seam_cmp_strings((uintptr_t)pc, s1, s2, SEAM_CMP_TOKEN);
 }
 
 static void seam_cmp_record(int on) { seam_cmp_on = on; if (on) seam_cmp_n = 0; }
