@@ -259,6 +259,11 @@ func (s *Scratch) Free() {
 	*s = Scratch{e: s.e}
 }
 
+// exportOut is where an export's *out and *out_len go.
+func (s *Scratch) exportOut() (**C.uint8_t, *C.size_t) {
+	return (**C.uint8_t)(s.ptrs.Ptr), (*C.size_t)(unsafe.Add(s.ptrs.Ptr, unsafe.Sizeof(uintptr(0))))
+}
+
 // describeBuf returns the scratch's exact-size buffer of capacity n (made on first use).
 func (s *Scratch) describeBuf(n int) (nativemem.Block, error) {
 	for _, d := range s.describe {
@@ -298,22 +303,33 @@ func (r *Rules) DescribeScratch(s *Scratch, region uint32, cap int) (text []byte
 	np := (*C.size_t)(s.needed.Ptr)
 	*np = ^C.size_t(0)
 	st = Status(C.u_describe(cp(unsafe.Pointer(r.e.t)), cp(unsafe.Pointer(r.p)), C.uint32_t(region), cp(blk.Ptr), C.size_t(cap), cp(unsafe.Pointer(np))))
+	text, needed = described(blk, cap, np, st)
+	return text, needed, st
+}
+
+// described reads a describe's output from its buffer and *needed.
+func described(blk nativemem.Block, cap int, np *C.size_t, st Status) (text []byte, needed int) {
 	needed = int(*np)
 	if st == OK && needed >= 0 && needed <= cap {
 		text = unsafe.Slice((*byte)(blk.Ptr), cap)[:needed]
 	}
-	return text, needed, st
+	return text, needed
 }
 
 // ExportEqual calls pricing_rules_export, compares the bytes with want in place and frees them
 // with seam_bytes_free, in one cgo call. got is a copy of the bytes, only when they differ.
 func (r *Rules) ExportEqual(s *Scratch, want *Input) (same bool, got []byte, st Status) {
 	e := r.e
-	outp := (**C.uint8_t)(s.ptrs.Ptr)
-	lenp := (*C.size_t)(unsafe.Add(s.ptrs.Ptr, unsafe.Sizeof(uintptr(0))))
+	outp, lenp := s.exportOut()
 	samep := (*C.int32_t)(s.cycle.Ptr) // harness memory, free between cycles
 	st = Status(C.u_export_cmp(cp(unsafe.Pointer(e.t)), cp(unsafe.Pointer(r.p)), cp(unsafe.Pointer(outp)), cp(unsafe.Pointer(lenp)),
 		cp(unsafe.Pointer(want.ptr)), want.n, cp(unsafe.Pointer(samep))))
+	return exported(e, st, *samep != 0, outp, lenp)
+}
+
+// exported finishes an export compared in C (u_export_cmp, or a batch): the bytes were freed
+// when they are the expected ones, and are copied for the report and freed when not.
+func exported(e *Engine, st Status, same bool, outp **C.uint8_t, lenp *C.size_t) (bool, []byte, Status) {
 	p, n := *outp, *lenp
 	if st != OK {
 		if p != nil || n != 0 {
@@ -321,10 +337,10 @@ func (r *Rules) ExportEqual(s *Scratch, want *Input) (same bool, got []byte, st 
 		}
 		return false, nil, st
 	}
-	if *samep != 0 {
+	if same {
 		return true, nil, st
 	}
-	got = []byte{}
+	got := []byte{}
 	if p != nil {
 		got = C.GoBytes(unsafe.Pointer(p), C.int(n))
 		C.u_bytes_free(cp(unsafe.Pointer(e.t)), cp(unsafe.Pointer(p)), n)
@@ -359,11 +375,16 @@ type Cycle struct {
 // seam_bytes_free and pricing_rules_free. Export is Breach for an error that returned bytes.
 func (e *Engine) NewLoadExportFree(s *Scratch, text, want *Input) Cycle {
 	c := (*C.seam_cycle)(s.cycle.Ptr)
-	outp := (**C.uint8_t)(s.ptrs.Ptr)
-	lenp := (*C.size_t)(unsafe.Add(s.ptrs.Ptr, unsafe.Sizeof(uintptr(0))))
+	outp, lenp := s.exportOut()
 	*c = C.seam_cycle{handle: (**C.pricing_rules)(s.handle.Ptr), text: text.ptr, text_len: text.n,
 		out: outp, out_len: lenp, want: want.ptr, want_len: want.n}
 	C.u_cycle(cp(unsafe.Pointer(e.t)), cp(unsafe.Pointer(c)))
+	return cycled(e, c)
+}
+
+// cycled finishes a t_cycle: when the export differs from want, the bytes are copied for the
+// report, and they and the handle are freed.
+func cycled(e *Engine, c *C.seam_cycle) Cycle {
 	r := Cycle{New: Status(c.st_new), Load: Status(c.st_load), Export: Status(c.st_export), Same: c.same != 0}
 	h := *c.handle
 	switch {
@@ -373,11 +394,11 @@ func (e *Engine) NewLoadExportFree(s *Scratch, text, want *Input) Cycle {
 		r.New = Internal
 		return r
 	case r.Export != OK:
-		if *outp != nil || *lenp != 0 {
+		if *c.out != nil || *c.out_len != 0 {
 			r.Export = Breach
 		}
 	case !r.Same: // t_cycle left the bytes and the handle to us
-		p, n := *outp, *lenp
+		p, n := *c.out, *c.out_len
 		r.Got = []byte{}
 		if p != nil {
 			r.Got = C.GoBytes(unsafe.Pointer(p), C.int(n))

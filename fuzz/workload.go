@@ -29,8 +29,10 @@ type Workload struct {
 	shared  []*engine.Rules
 	private []*engine.Rules
 	ref     map[[2]uint32]Rule
-	// desc is each reference region's description of the reference rules.
+	// desc is each reference region's description of the reference rules; descIn the same in
+	// native memory (for a batch's check).
 	desc    map[uint32][]byte
+	descIn  map[uint32]*engine.Input
 	refIn   *engine.Input // RefRules in native memory, shared by every load of them
 	refText []byte
 	mu      sync.Mutex
@@ -41,7 +43,7 @@ const sharedHandles = 2
 
 // NewWorkload opens shared handles (reference rules) and per-worker private handles.
 func NewWorkload(e *engine.Engine, workers int) (*Workload, error) {
-	w := &Workload{e: e, ref: map[[2]uint32]Rule{}, desc: map[uint32][]byte{}, refText: []byte(RefRules),
+	w := &Workload{e: e, ref: map[[2]uint32]Rule{}, desc: map[uint32][]byte{}, descIn: map[uint32]*engine.Input{}, refText: []byte(RefRules),
 		scratch: map[int]*engine.Scratch{}}
 	for i := 0; i < sharedHandles+workers; i++ {
 		r, err := mustNew(e)
@@ -84,6 +86,12 @@ func NewWorkload(e *engine.Engine, workers int) (*Workload, error) {
 		w.Close()
 		return nil, err
 	}
+	for region, desc := range w.desc {
+		if w.descIn[region], err = e.NewInput(engine.Bytes(desc)); err != nil {
+			w.Close()
+			return nil, err
+		}
+	}
 	return w, nil
 }
 
@@ -101,6 +109,10 @@ func (w *Workload) Close() {
 		w.refIn.Free()
 		w.refIn = nil
 	}
+	for _, in := range w.descIn {
+		in.Free()
+	}
+	w.descIn = nil
 }
 
 // scratchFor is the worker's output blocks (made on first use).
@@ -178,8 +190,9 @@ func (w *Workload) quoteShared(worker int, g *gen.Gen) (stress.Call, error) {
 	return c, nil
 }
 
-func (c *quoteSharedCall) Run() (int32, error) {
-	res, st := c.r.QuotePrepared(c.q, c.s)
+func (c *quoteSharedCall) Run() (int32, error) { return c.check(c.r.QuotePrepared(c.q, c.s)) }
+
+func (c *quoteSharedCall) check(res engine.Result, st engine.Status) (int32, error) {
 	switch {
 	case st == engine.Busy:
 		return int32(st), nil // a concurrent load-shared holds the handle
@@ -195,6 +208,28 @@ func (c *quoteSharedCall) Run() (int32, error) {
 }
 
 func (c *quoteSharedCall) Release() error { return freeQuote(c.q) }
+
+func (c *quoteSharedCall) setIn(b *engine.Batch, i, op int) error {
+	if c.hasRule {
+		b.SetQuote(i, op, *c.r, c.q, c.s, onlyBusy, onlyOK, c.want)
+	} else {
+		b.SetQuote(i, op, *c.r, c.q, c.s, noRuleOrBusy, nil, engine.Result{})
+	}
+	return nil
+}
+
+func (c *quoteSharedCall) flagged(b *engine.Batch, i int, st engine.Status) (int32, error) {
+	return c.check(b.Quoted(i, st), st)
+}
+
+// Status sets of the batch's fast checks (engine.Batch), made once.
+var (
+	onlyOK         = []engine.Status{engine.OK}
+	onlyBusy       = []engine.Status{engine.Busy}
+	okOrBusy       = []engine.Status{engine.OK, engine.Busy}
+	noRuleOrBusy   = []engine.Status{engine.NoRule, engine.Busy}
+	badInputOrBusy = []engine.Status{engine.BadInput, engine.Busy}
+)
 
 // freeQuote frees a prepared quote; an engine that wrote into the (const) request or coupon
 // the runs shared is a finding.
@@ -242,6 +277,10 @@ func (w *Workload) quoteAdversarial(worker int, g *gen.Gen) (stress.Call, error)
 
 func (c *quoteAdversarialCall) Run() (int32, error) {
 	_, st := c.r.QuotePrepared(c.q, c.s)
+	return c.check(st)
+}
+
+func (c *quoteAdversarialCall) check(st engine.Status) (int32, error) {
 	if c.mustFail && st != engine.BadInput && st != engine.Busy {
 		return int32(st), contract("pricing_quote", "status", "invalid input accepted", "%v for %s", st, describeArgs(c.a, false))
 	}
@@ -249,6 +288,19 @@ func (c *quoteAdversarialCall) Run() (int32, error) {
 }
 
 func (c *quoteAdversarialCall) Release() error { return freeQuote(c.q) }
+
+func (c *quoteAdversarialCall) setIn(b *engine.Batch, i, op int) error {
+	pass := engine.AnyStatus
+	if c.mustFail {
+		pass = badInputOrBusy
+	}
+	b.SetQuote(i, op, *c.r, c.q, c.s, pass, nil, engine.Result{})
+	return nil
+}
+
+func (c *quoteAdversarialCall) flagged(_ *engine.Batch, _ int, st engine.Status) (int32, error) {
+	return c.check(st)
+}
 
 // clipBytes keeps what describeArgs prints of a coupon (it clips at 80 characters).
 func clipBytes(b []byte) []byte {
@@ -267,6 +319,7 @@ type describeSharedCall struct {
 	r      *engine.Rules
 	region uint32
 	want   []byte
+	wantIn *engine.Input // want in native memory, for a batch's check
 }
 
 func (w *Workload) describeShared(worker int, g *gen.Gen) (stress.Call, error) {
@@ -276,12 +329,24 @@ func (w *Workload) describeShared(worker int, g *gen.Gen) (stress.Call, error) {
 	}
 	c := &describeSharedCall{s: s, region: refRegions[g.Choose(len(refRegions))]}
 	c.r = w.pickShared(g)
-	c.want = w.desc[c.region]
+	c.want, c.wantIn = w.desc[c.region], w.descIn[c.region]
 	return c, nil
 }
 
 func (c *describeSharedCall) Run() (int32, error) {
-	text, needed, st := c.r.DescribeScratch(c.s, c.region, len(c.want))
+	return c.check(c.r.DescribeScratch(c.s, c.region, len(c.want)))
+}
+
+func (c *describeSharedCall) setIn(b *engine.Batch, i, op int) error {
+	return b.SetDescribe(i, op, *c.r, c.s, c.region, c.wantIn)
+}
+
+func (c *describeSharedCall) flagged(b *engine.Batch, i int, st engine.Status) (int32, error) {
+	text, needed := b.Described(i, st)
+	return c.check(text, needed, st)
+}
+
+func (c *describeSharedCall) check(text []byte, needed int, st engine.Status) (int32, error) {
 	if st == engine.OK && (needed != len(c.want) || !bytes.Equal(text, c.want)) {
 		if _, err := ParseDescription(text); err != nil {
 			return int32(st), contract("pricing_rules_describe", "text", "corrupted result under concurrency", "%v", err)
@@ -309,8 +374,18 @@ func (w *Workload) exportShared(worker int, g *gen.Gen) (stress.Call, error) {
 	return &exportSharedCall{s: s, r: w.pickShared(g), want: w.refIn}, nil
 }
 
-func (c *exportSharedCall) Run() (int32, error) {
-	same, got, st := c.r.ExportEqual(c.s, c.want)
+func (c *exportSharedCall) Run() (int32, error) { return c.check(c.r.ExportEqual(c.s, c.want)) }
+
+func (c *exportSharedCall) setIn(b *engine.Batch, i, op int) error {
+	b.SetExport(i, op, *c.r, c.s, c.want)
+	return nil
+}
+
+func (c *exportSharedCall) flagged(b *engine.Batch, i int, st engine.Status) (int32, error) {
+	return c.check(b.Exported(i, st))
+}
+
+func (c *exportSharedCall) check(same bool, got []byte, st engine.Status) (int32, error) {
 	if st == engine.OK && !same {
 		return int32(st), contract("pricing_rules_export", "bytes", "corrupted result under concurrency", "%q", clip(string(got)))
 	}
@@ -335,8 +410,18 @@ func (w *Workload) loadPrivate(worker int, g *gen.Gen) (stress.Call, error) {
 	return &loadPrivateCall{r: w.private[worker%len(w.private)], text: in, allowed: loadAllowed(text)}, nil
 }
 
-func (c *loadPrivateCall) Run() (int32, error) {
-	st := c.r.LoadInput(c.text)
+func (c *loadPrivateCall) Run() (int32, error) { return c.check(c.r.LoadInput(c.text)) }
+
+func (c *loadPrivateCall) setIn(b *engine.Batch, i, op int) error {
+	b.SetLoad(i, op, *c.r, c.text, c.allowed)
+	return nil
+}
+
+func (c *loadPrivateCall) flagged(_ *engine.Batch, _ int, st engine.Status) (int32, error) {
+	return c.check(st)
+}
+
+func (c *loadPrivateCall) check(st engine.Status) (int32, error) {
 	if err := expectOneOf("pricing_rules_load", st, c.allowed...); err != nil {
 		return int32(st), err
 	}
@@ -366,7 +451,19 @@ func (w *Workload) newLoadFree(worker int, _ *gen.Gen) (stress.Call, error) {
 func (c *newLoadFreeCall) Run() (int32, error) {
 	// One cgo call for the whole cycle (engine.NewLoadExportFree): the same native calls as
 	// NewRules, Load, Export and Free, with the export compared in place.
-	r := c.w.e.NewLoadExportFree(c.s, c.w.refIn, c.w.refIn)
+	return c.check(c.w.e.NewLoadExportFree(c.s, c.w.refIn, c.w.refIn))
+}
+
+func (c *newLoadFreeCall) setIn(b *engine.Batch, i, op int) error {
+	b.SetCycle(i, op, c.s, c.w.refIn, c.w.refIn)
+	return nil
+}
+
+func (c *newLoadFreeCall) flagged(b *engine.Batch, i int, _ engine.Status) (int32, error) {
+	return c.check(b.Cycled(i))
+}
+
+func (c *newLoadFreeCall) check(r engine.Cycle) (int32, error) {
 	if r.New != engine.OK {
 		return int32(engine.Internal), contract("pricing_rules_new", "status", "status not allowed", "returned %v", r.New)
 	}
@@ -389,8 +486,18 @@ func (w *Workload) loadShared(_ int, g *gen.Gen) (stress.Call, error) {
 	return &loadSharedCall{r: w.pickShared(g), text: w.refIn}, nil
 }
 
-func (c *loadSharedCall) Run() (int32, error) {
-	st := c.r.LoadInput(c.text)
+func (c *loadSharedCall) Run() (int32, error) { return c.check(c.r.LoadInput(c.text)) }
+
+func (c *loadSharedCall) setIn(b *engine.Batch, i, op int) error {
+	b.SetLoad(i, op, *c.r, c.text, okOrBusy)
+	return nil
+}
+
+func (c *loadSharedCall) flagged(_ *engine.Batch, _ int, st engine.Status) (int32, error) {
+	return c.check(st)
+}
+
+func (c *loadSharedCall) check(st engine.Status) (int32, error) {
 	if st != engine.OK && st != engine.Busy {
 		return int32(st), contract("pricing_rules_load", "status", "exclusive call neither done nor refused", "got %v", st)
 	}

@@ -45,7 +45,6 @@ type File struct {
 // Slot is one worker's write-ahead record.
 type Slot struct {
 	mem      []byte
-	seq      uint64
 	dataSize int
 	pool     int
 }
@@ -107,11 +106,10 @@ func (s *Slot) Begin(tag uint32, data []byte) {
 	if len(data) > room {
 		truncated = 1
 	}
-	s.seq++
 	binary.LittleEndian.PutUint32(s.mem[4:], tag)
 	binary.LittleEndian.PutUint32(s.mem[8:], uint32(n))
 	binary.LittleEndian.PutUint32(s.mem[12:], truncated)
-	binary.LittleEndian.PutUint64(s.mem[16:], s.seq)
+	s.bumpSeq()
 	atomic.StoreUint32(s.state(), 1)
 }
 
@@ -145,9 +143,21 @@ func (s *Slot) SetEntry(i int, tag uint32, data []byte) {
 // BeginEntry records that the call on pool entry i is about to run: one atomic store (and the
 // sequence number). End records that it returned.
 func (s *Slot) BeginEntry(i int) {
-	s.seq++
-	binary.LittleEndian.PutUint64(s.mem[16:], s.seq)
+	s.bumpSeq()
 	atomic.StoreUint32(s.state(), uint32(2+i))
+}
+
+// bumpSeq counts one more call begun. The count lives only in the mapping, because native code
+// (a batch runner, see Words) begins calls on the same slot.
+func (s *Slot) bumpSeq() {
+	binary.LittleEndian.PutUint64(s.mem[16:], binary.LittleEndian.Uint64(s.mem[16:])+1)
+}
+
+// Words are the slot's state and sequence words in the mapping, for a native loop that records
+// its calls itself: it does what BeginEntry and End do (seq += 1, then state = 2+i with a
+// release store before the call; state = 0 after it). Valid until the File is closed.
+func (s *Slot) Words() (state *uint32, seq *uint64) {
+	return s.state(), (*uint64)(unsafe.Pointer(&s.mem[16]))
 }
 
 // Record is one slot as read back after the writer died.
