@@ -70,7 +70,9 @@ SEAM_EXPORT void __sanitizer_cov_trace_const_cmp8(uint64_t a, uint64_t b) { seam
 SEAM_EXPORT void __sanitizer_cov_trace_cmpf(float a, float b) { (void)a; (void)b; }
 SEAM_EXPORT void __sanitizer_cov_trace_cmpd(double a, double b) { (void)a; (void)b; }
 // cases[0] is the number of cases, cases[1] the operand's width in bits, then the case values.
-SEAM_EXPORT void __sanitizer_cov_trace_switch(uint64_t val, uint64_t *cases) {
+// (void *: gcc's built-in declaration, which -fsanitize=address makes it check.)
+SEAM_EXPORT void __sanitizer_cov_trace_switch(uint64_t val, void *casesp) {
+	const uint64_t *cases = (const uint64_t *)casesp;
 	if (!seam_cmp_on) return;
 	uint64_t n = cases[0];
 	int size = (int)(cases[1] / 8);
