@@ -117,23 +117,40 @@ func BuildNative(ctx context.Context, root string, specs []string, log io.Writer
 }
 
 // EnvInstrument selects which Go packages get libFuzzer's instrumentation (8-bit counters and
-// compare hooks): "module" (default) for seam's own packages and the input decoder, "all" for
-// the standard library too (the RECIPES.md recipe, minus the packages that must not call into
-// libFuzzer). Measured here on target rules, engine cpp, -fork=1, 15 s: module ≈ 47k execs/s
-// with 294 edges, all ≈ 29k execs/s with 328 (the extra edges are strconv, bytes and fmt), none
-// ≈ 45k with 211. The engines are instrumented by build-native.sh either way.
+// compare hooks): "targets" (default) for the fuzz targets and their input decoders (fuzz,
+// internal/gen, go-fuzz-headers), whose branches are the spec model's and the checks'; "module"
+// for all of seam's packages; "all" for the standard library too (the RECIPES.md recipe, minus
+// the packages that must not call into libFuzzer). The engine wrapper's branches (engine,
+// nativemem) only mirror what the instrumented native code already reports, and each compare
+// hook in Go costs a switch to the C stack. Measured here on target rules, engine cpp,
+// -fork=1, 20 s, paired: targets 71.5k and 76.7k execs/s (240 edges), module 65.4k and 66.8k
+// (294); earlier, all ≈ 29k vs module ≈ 47k (328 edges: strconv, bytes and fmt). The engines
+// are instrumented by build-native.sh either way.
 const EnvInstrument = "SEAM_LIBFUZZER_INSTRUMENT"
+
+// instrumented are the package patterns of each EnvInstrument choice but "all".
+var instrumented = map[string][]string{
+	"targets": {"github.com/seamfuzz/seam/fuzz", "github.com/seamfuzz/seam/internal/gen", "github.com/AdaLogics/go-fuzz-headers/..."},
+	"module":  {"github.com/seamfuzz/seam/...", "github.com/AdaLogics/go-fuzz-headers/..."},
+}
 
 func goFlags() []string {
 	flags := []string{"-buildmode=c-archive", "-tags=libfuzzer", "-trimpath=false"}
-	if os.Getenv(EnvInstrument) == "all" {
+	choice := os.Getenv(EnvInstrument)
+	if choice == "all" {
 		return append(flags, "-gcflags=all=-d=libfuzzer",
 			"-gcflags=runtime/cgo=-d=libfuzzer=0", "-gcflags=runtime/pprof=-d=libfuzzer=0",
 			"-gcflags=runtime/race=-d=libfuzzer=0", "-gcflags=syscall=-d=libfuzzer=0")
 	}
+	pkgs, ok := instrumented[choice]
+	if !ok {
+		pkgs = instrumented["targets"]
+	}
 	// One pattern per flag: for a package several patterns match, the last one wins.
-	return append(flags, "-gcflags=github.com/seamfuzz/seam/...=-d=libfuzzer",
-		"-gcflags=github.com/AdaLogics/go-fuzz-headers/...=-d=libfuzzer")
+	for _, p := range pkgs {
+		flags = append(flags, "-gcflags="+p+"=-d=libfuzzer")
+	}
+	return flags
 }
 
 // linkFlags link the archive into a libFuzzer binary. ASan and UBSan as in the native side;
