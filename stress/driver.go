@@ -392,6 +392,30 @@ func runWorker(wi int, cfg LoopConfig, w Workload, ops []Op, weights []int, slot
 		count(e.op, st, err)
 	}
 	mask := uint64(cfg.PoolSize - 1)
+	// step makes up to limit calls (at least one) and returns how many it made: in Go, one
+	// call; with a batch, every call up to limit in one crossing, the call it stopped at (if
+	// any) finished here.
+	step := func(limit int64) int64 {
+		if nb == nil {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			goCall(int(x & mask))
+			return 1
+		}
+		passed, flagged, inGo := nb.Run(int(limit))
+		calls += int64(passed)
+		switch {
+		case flagged < 0:
+			return int64(passed)
+		case inGo:
+			goCall(flagged)
+		default:
+			st, err := nb.Check(flagged)
+			count(pool[flagged].op, st, err)
+		}
+		return int64(passed) + 1
+	}
 	refresh, next := 0, 0
 	for {
 		// A batch of calls between flushes; with a call count, the batch is taken from the
@@ -409,34 +433,9 @@ func runWorker(wi int, cfg LoopConfig, w Workload, ops []Op, weights []int, slot
 			if stop.Load() {
 				return nil
 			}
-			made := int64(1)
-			if nb != nil {
-				// Up to the next refresh in one crossing; the call it stops at (if any) is
-				// finished here.
-				passed, flagged, inGo := nb.Run(int(min(n-k, int64(cfg.RefreshEvery-refresh))))
-				calls += int64(passed)
-				made = int64(passed)
-				switch {
-				case flagged < 0:
-				case inGo:
-					goCall(flagged)
-					made++
-				default:
-					st, err := nb.Check(flagged)
-					count(pool[flagged].op, st, err)
-					made++
-				}
-				if time.Since(lastFlush) >= flushInterval {
-					flush()
-				}
-			} else {
-				x ^= x << 13
-				x ^= x >> 7
-				x ^= x << 17
-				goCall(int(x & mask))
-				if calls&63 == 0 && time.Since(lastFlush) >= flushInterval {
-					flush()
-				}
+			made := step(min(n-k, int64(cfg.RefreshEvery-refresh)))
+			if (nb != nil || calls&63 == 0) && time.Since(lastFlush) >= flushInterval {
+				flush()
 			}
 			k += made
 			if refresh += int(made); refresh >= cfg.RefreshEvery {
