@@ -40,6 +40,8 @@ func TestUsageErrorsExit2WithOneLine(t *testing.T) {
 		{"fuzz", "-mode", "bogus"},
 		{"nightly", "-targets", "nosuchtarget"},
 		{"stress", "-duration", "soon"},
+		{"stress", "-variant", "tsan", "-engines", "cpp"},
+		{"stress", "-variant", "cov", "-engines", "cpp"},
 		{"corpus", "min"},
 		{"triage", "/no/such/log"},
 	} {
