@@ -111,7 +111,9 @@ static inline int batch_call(seam_table *t, seam_bop *o, int32_t *stp) {
 		st = c->st_load; // what the Go loop counts for the cycle
 		*stp = st;
 		if (c->st_new != SEAM_OK || *c->handle == NULL) return 0;
-		if (c->st_export == SEAM_OK) return c->same; // otherwise t_cycle left the handle to Go
+		// An OK export that differs from want: t_cycle left the handle and the bytes to Go's
+		// check. An error with bytes (a breach): t_cycle freed the handle, not the bytes.
+		if (c->st_export == SEAM_OK) return c->same;
 		return *c->out == NULL && *c->out_len == 0;
 	}
 	default:
