@@ -16,6 +16,9 @@ seam_rate() { # EXECS/S column of seam fuzz's summary for a target
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
 best() { printf '%s\n' "$@" | sort -n | tail -1; }
+meets() { # RATIO GOAL -> "goal >= GOAL: met" or "... NOT met"
+  awk -v r="$1" -v g="$2" 'BEGIN { printf "goal >= %s: %s", g, (r != "n/a" && r + 0 >= g + 0) ? "met" : "NOT met" }'
+}
 
 # Raw go test -fuzz: the fuzz test binary run directly, like seam fuzz runs it, each from an
 # empty generated corpus (its own -test.fuzzcachedir), so every figure starts from the same state.
@@ -48,9 +51,11 @@ plain=$(best "$(execs_per_sec build/bench/raw-release.log)" "$(execs_per_sec bui
 native=$(execs_per_sec build/bench/raw-asan.log)
 goasan=$(execs_per_sec build/bench/raw-goasan.log)
 seamrate=$(best "$(seam_rate build/bench/seam-release.log quote)" "$(seam_rate build/bench/seam-release-2.log quote)" "$(seam_rate build/bench/seam-release-3.log quote)")
-echo "sanitizers, native side only (seam default) / none:  $(ratio "$native" "$plain")  ($native vs $plain execs/s; goal >= 0.3)"
+r=$(ratio "$native" "$plain")
+echo "sanitizers, native side only (seam default) / none:  $r  ($native vs $plain execs/s; $(meets "$r" 0.3))"
 echo "sanitizers, go test -asan (Go side too)   / none:  $(ratio "$goasan" "$plain")  ($goasan vs $plain execs/s)"
-echo "seam fuzz / raw go test -fuzz (release):            $(ratio "$seamrate" "$plain")  ($seamrate vs $plain execs/s, best of 3 runs each; goal >= 0.9)"
+r=$(ratio "$seamrate" "$plain")
+echo "seam fuzz / raw go test -fuzz (release):            $r  ($seamrate vs $plain execs/s, best of 3 runs each; $(meets "$r" 0.9))"
 [ "${BENCH_PART:-all}" = fuzz ] && exit 0
 
 # Same pairing for stress: seam, C++ loop, seam, C++ loop; each side's better run.
@@ -61,17 +66,22 @@ seam_stress() {
 c_loop() { build/bin/stress_loop build/release/libseam_cpp.so 8 "$T" | awk '{print $2}'; }
 s1=$(seam_stress); l1=$(c_loop); s2=$(seam_stress); l2=$(c_loop)
 seamcalls=$(best "$s1" "$s2"); loopcalls=$(best "$l1" "$l2")
-echo "seam stress / plain C++ pthread loop (release):      $(ratio "$seamcalls" "$loopcalls")  ($seamcalls vs $loopcalls calls/s, best of 2 runs each: $s1/$s2 vs $l1/$l2; goal >= 0.8)"
+r=$(ratio "$seamcalls" "$loopcalls")
+echo "seam stress / plain C++ pthread loop (release):      $r  ($seamcalls vs $loopcalls calls/s, best of 2 runs each: $s1/$s2 vs $l1/$l2; $(meets "$r" 0.8))"
 # Time to find the 8-byte byte-by-byte magic compare in native code (mutant cpp-magic).
 MAGIC=${BENCH_MAGIC_BUDGET:-60}
 found_after() { grep -m1 '\] NEW ' "$1" | sed -E 's/.* after ([0-9.]+m?s): .*/\1/'; }
 found_text() { if [ -n "$1" ]; then echo "found after $1"; else echo "not found in ${MAGIC}s"; fi; }
+under60() { # a found_after duration ("500ms", "22.7s", "1m3s") -> met if under 60 s
+  case "$1" in "") echo "NOT met" ;; *ms) echo met ;; *m*) echo "NOT met" ;;
+    *s) awk -v s="${1%s}" 'BEGIN { print (s + 0 < 60) ? "met" : "NOT met" }' ;; *) echo "NOT met" ;; esac
+}
 # From nothing: empty corpus and no fuzzer state from earlier runs.
 rm -rf build/bench/magic-cov build/bench/magic-plain build/bench/state-magic-cov build/bench/state-magic-plain
 $SEAM fuzz -engines mutant:cpp-magic -variant cov -target rules -budget ${MAGIC}s -corpus build/bench/magic-cov -state build/bench/state-magic-cov >build/bench/magic-cov.log 2>&1
 $SEAM fuzz -engines mutant:cpp-magic -variant asan -target rules -budget ${MAGIC}s -corpus build/bench/magic-plain -state build/bench/state-magic-plain >build/bench/magic-plain.log 2>&1
 bridged=$(found_after build/bench/magic-cov.log); plainm=$(found_after build/bench/magic-plain.log)
-echo "8-byte magic, bridged go test -fuzz vs plain:        $(found_text "$bridged") vs $(found_text "$plainm") (goal: bridged < 60s)"
+echo "8-byte magic, bridged go test -fuzz vs plain:        $(found_text "$bridged") vs $(found_text "$plainm") (goal: bridged < 60s: $(under60 "$bridged"))"
 
 # libFuzzer mode: seam's Go target as a libFuzzer binary vs a C-only libFuzzer harness making the
 # same calls on the same library (build/fuzzer/libseam_cpp.so), same libFuzzer flags, same wall
@@ -97,7 +107,8 @@ if scripts/install-clang.sh >build/bench/install-clang.log 2>&1 && SEAM_MUTANTS=
   # Paired like the others: Go, C, Go, C; each side's better run (single runs gave 0.58-0.74).
   g1=$(lf_go rules); c1=$(lf_c rules); g2=$(lf_go rules); c2=$(lf_c rules)
   lfgo=$(best "$g1" "$g2"); lfc=$(best "$c1" "$c2")
-  echo "libFuzzer mode, Go target / C-only harness (rules):  $(ratio "$lfgo" "$lfc")  ($lfgo vs $lfc execs/s, best of 2 runs each: $g1/$g2 vs $c1/$c2; goal >= 0.6)"
+  r=$(ratio "$lfgo" "$lfc")
+  echo "libFuzzer mode, Go target / C-only harness (rules):  $r  ($lfgo vs $lfc execs/s, best of 2 runs each: $g1/$g2 vs $c1/$c2; $(meets "$r" 0.6))"
   lfgoq=$(lf_go quote); lfcq=$(lf_c quote)
   echo "libFuzzer mode, Go target / C-only harness (quote):  $(ratio "$lfgoq" "$lfcq")  ($lfgoq vs $lfcq execs/s; seam's generator and spec model vs a byte decoder)"
   rm -rf build/bench/magic-lf build/bench/state-magic-lf
