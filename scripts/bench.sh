@@ -70,7 +70,7 @@ r=$(ratio "$seamcalls" "$loopcalls")
 echo "seam stress / plain C++ pthread loop (release):      $r  ($seamcalls vs $loopcalls calls/s, best of 2 runs each: $s1/$s2 vs $l1/$l2; $(meets "$r" 0.8))"
 # Time to find the 8-byte byte-by-byte magic compare in native code (mutant cpp-magic).
 MAGIC=${BENCH_MAGIC_BUDGET:-60}
-found_after() { grep -m1 '\] NEW ' "$1" | sed -E 's/.* after ([0-9.]+m?s): .*/\1/'; }
+found_after() { grep -m1 '\] NEW ' "$1" | sed -E 's/.* after (([0-9]+m)?[0-9.]+m?s): .*/\1/'; }
 found_text() { if [ -n "$1" ]; then echo "found after $1"; else echo "not found in ${MAGIC}s"; fi; }
 under60() { # a found_after duration ("500ms", "22.7s", "1m3s") -> met if under 60 s
   case "$1" in "") echo "NOT met" ;; *ms) echo met ;; *m*) echo "NOT met" ;;

@@ -50,7 +50,7 @@ for c in "${cases[@]}"; do
   $SEAM fuzz -mode "$MODE" -engines "$engines" -variant "$VARIANT" -target "$target" -budget "$BUDGET" -corpus "$OUT/corpus/$name" -state "$OUT/state/$name" >"$log" 2>&1
   line=$(grep -m1 '\] NEW ' "$log")
   if [ -n "$line" ]; then
-    after=$(sed -E 's/.* after ([0-9.]+[a-z]+s?): .*/\1/' <<<"$line")
+    after=$(sed -E 's/.* after (([0-9]+m)?[0-9.]+m?s): .*/\1/' <<<"$line")
     sig=$(sed -E 's/.*: ([^:]+\|.*)$/\1/' <<<"$line")
     printf '%-22s %-13s %-10s %s\n' "$name" "$target" "$after" "$sig"
   else
