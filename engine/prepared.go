@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/seamfuzz/seam/internal/nativemem"
+	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
 // Prepared calls: the form of the API for loops that make millions of calls (seam stress).
@@ -92,6 +93,9 @@ func (in *Input) share(data []byte) error {
 			e.shared = map[sharedKey]*sharedInput{}
 		}
 		e.shared[key] = sh
+		sanrt.Release(blk.Ptr) // the copy happens before another thread's use (for TSan)
+	} else {
+		sanrt.Acquire(sh.blk.Ptr)
 	}
 	sh.refs++
 	in.sh, in.blk, in.ptr, in.n, in.orig = sh, sh.blk, (*C.uint8_t)(sh.blk.Ptr), C.size_t(len(data)), data
@@ -123,7 +127,9 @@ func (in *Input) Free() {
 	if sh := in.sh; sh != nil {
 		in.e.shareMu.Lock()
 		sh.refs--
+		sanrt.Release(sh.blk.Ptr) // every holder's reads happen before the last one frees it
 		if sh.refs == 0 {
+			sanrt.Acquire(sh.blk.Ptr)
 			delete(in.e.shared, sh.key)
 			in.e.mem.Free(sh.blk)
 		}

@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/seamfuzz/seam/internal/gen"
+	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/wal"
 )
 
@@ -246,9 +247,19 @@ func RunLoops(ctx context.Context, cfg LoopConfig, w Workload) (Stats, error) {
 			}
 		}
 	}()
+	// Each worker keeps one OS thread, and the hand-offs around the loops (the workload set up
+	// before, closed after) are annotated: ThreadSanitizer sees threads, not goroutines, and
+	// without both it reports the pool's native memory and the shared handles as raced between
+	// the threads a goroutine happened to run on.
+	begin, end := sanrt.Token(2), sanrt.Token(3)
+	sanrt.Release(begin)
 	for wi := 0; wi < cfg.Workers; wi++ {
 		wi := wi
 		g.Go(func() error {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			sanrt.Acquire(begin)
+			defer sanrt.Release(end)
 			err := runWorker(wi, cfg, w, ops, weights, slots, ctr[wi], &stop, &budget, func(msg string) {
 				mu.Lock()
 				if len(findings) < maxFindings {
@@ -263,6 +274,7 @@ func RunLoops(ctx context.Context, cfg LoopConfig, w Workload) (Stats, error) {
 		})
 	}
 	err := g.Wait()
+	sanrt.Acquire(end)
 	stop.Store(true)
 	w.Close()
 	publish(true)

@@ -40,7 +40,6 @@ func TestUsageErrorsExit2WithOneLine(t *testing.T) {
 		{"fuzz", "-mode", "bogus"},
 		{"nightly", "-targets", "nosuchtarget"},
 		{"stress", "-duration", "soon"},
-		{"stress", "-variant", "tsan", "-engines", "cpp"},
 		{"stress", "-variant", "cov", "-engines", "cpp"},
 		{"corpus", "min"},
 		{"triage", "/no/such/log"},
@@ -145,6 +144,29 @@ func TestThreadsVerifiesClaimsAndFlagsMutants(t *testing.T) {
 		}
 		assert.True(t, flagged, "%s must be flagged by %s with %s (3 runs)", spec, w.check, w.typ)
 	}
+}
+
+// seam stress in the tsan variant: the loops' threads and hand-offs are annotated, so the
+// correct engines are clean and the shared-cache race is a data race found under load.
+func TestStressUnderTSan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs stress loops")
+	}
+	ctx := context.Background()
+	run := func(spec string, d time.Duration) StressResult {
+		res, err := Stress(ctx, StressConfig{Specs: []string{spec}, Variant: "tsan", Workers: 4, Duration: d, CorpusDir: t.TempDir(),
+			Timeout: 10 * time.Second, MaxSlope: 1 << 20, Out: io.Discard})
+		require.NoError(t, err)
+		return res
+	}
+	for _, spec := range []string{"cpp", "rust"} {
+		res := run(spec, 3*time.Second)
+		assert.Empty(t, res.Findings, "%s under TSan: %v", spec, res.Findings)
+		assert.Positive(t, res.Rate[spec], spec)
+	}
+	res := run("mutant:cpp-race-cache", 10*time.Second)
+	require.NotEmpty(t, res.Findings)
+	assert.Equal(t, "data-race", res.Findings[0].Type)
 }
 
 // seam stress: clean on the correct engine; finds the 5000th-call bug (with the in-flight

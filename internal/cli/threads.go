@@ -54,11 +54,10 @@ func Threads(ctx context.Context, specs []string, timeout time.Duration, progres
 	if err != nil {
 		return nil, err
 	}
-	root, err := engine.Root()
+	tsanOptions, err := tsanOptions()
 	if err != nil {
 		return nil, err
 	}
-	supp := filepath.Join(root, "stress", "tsan.supp")
 	var rows []ClaimVerdict
 	for _, spec := range specs {
 		for _, c := range fuzz.ThreadChecks() {
@@ -70,7 +69,7 @@ func Threads(ctx context.Context, specs []string, timeout time.Duration, progres
 				in, _ := os.CreateTemp("", "seam-threads-")
 				in.Close()
 				job := isolate.Job{Kind: fuzz.ThreadJobKind, Args: map[string]string{"check": c.Name, "engine": spec, "variant": c.Variant}, Inputs: []string{in.Name()}}
-				env := childEnv(c.Variant, "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions="+supp)
+				env := childEnv(c.Variant, tsanOptions)
 				res, err := isolate.Run(ctx, job, isolate.Options{Env: env, Timeout: timeout, OnHang: isolate.GDBStack})
 				os.Remove(in.Name())
 				if err != nil {
@@ -111,4 +110,14 @@ func printClaims(w io.Writer, rows []ClaimVerdict) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (%s)\t%s\t%s\n", r.Function, r.Engine, r.Claim, r.Check, r.Variant, r.Verdict, r.Note)
 	}
 	tw.Flush()
+}
+
+// tsanOptions are the TSAN_OPTIONS of seam's TSan children: halt on the first report (the
+// child's death marks the input), and the named suppressions of stress/tsan.supp.
+func tsanOptions() (string, error) {
+	root, err := engine.Root()
+	if err != nil {
+		return "", err
+	}
+	return "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=" + filepath.Join(root, "stress", "tsan.supp"), nil
 }
