@@ -166,7 +166,11 @@ func TestStressUnderTSan(t *testing.T) {
 	}
 	res := run("mutant:cpp-race-cache", 10*time.Second)
 	require.NotEmpty(t, res.Findings)
-	assert.Equal(t, "data-race", res.Findings[0].Type)
+	f := res.Findings[0]
+	assert.Equal(t, "data-race", f.Type)
+	// No call races alone: the reproduce command is the stress run, not a replay of one call.
+	assert.Equal(t, needsLoopsNote, f.Note)
+	assert.True(t, strings.HasPrefix(f.Reproduce, "seam stress -engines mutant:cpp-race-cache -variant tsan"), f.Reproduce)
 }
 
 // seam stress: clean on the correct engine; finds the 5000th-call bug (with the in-flight

@@ -107,6 +107,10 @@ var stressVariantRefused = map[string]string{
 	"cov": "the coverage build is for fuzzing (its edge counters are not meant for concurrent loops); stress runs in asan, tsan, debug or release",
 }
 
+// needsLoopsNote marks a stress crash no in-flight call reproduces alone: its reproduce command
+// is the stress run, not a replay of the call saved with it.
+const needsLoopsNote = "no in-flight call fails alone: the bug needs concurrency or the calls before it"
+
 // Stress runs the loops on each engine in turn.
 func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 	res := StressResult{Calls: map[string]int64{}, Rate: map[string]float64{}}
@@ -125,7 +129,9 @@ func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 				if id, _, err := st.Add(f.Target, data, corpus.Meta{Signature: f.Signature, Type: f.Type, Engines: []string{spec},
 					Variant: cfg.Variant, Source: corpus.SourceStress, Report: finding.Head(f.Excerpt, 30), Location: f.Location, Note: f.Note}); err == nil {
 					f.CorpusID = id
-					f.Reproduce = reproCommand(cfg.CorpusDir, f.Target, id, []string{spec}, cfg.Variant)
+					if f.Note != needsLoopsNote { // replaying that call alone does not fail
+						f.Reproduce = reproCommand(cfg.CorpusDir, f.Target, id, []string{spec}, cfg.Variant)
+					}
 				}
 			}
 			if f.Reproduce == "" {
@@ -178,7 +184,7 @@ func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 				if len(d.InFlight) > 0 {
 					data = stress.EncodeCall(d.InFlight[0].Tag, d.InFlight[0].Data)
 				}
-				record(FoundFinding{Finding: f, Note: "no in-flight call fails alone: the bug needs concurrency or the calls before it"}, data)
+				record(FoundFinding{Finding: f, Note: needsLoopsNote}, data)
 			},
 		})
 		if err != nil {
