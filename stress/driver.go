@@ -251,6 +251,10 @@ func RunLoops(ctx context.Context, cfg LoopConfig, w Workload) (Stats, error) {
 	// before, closed after) are annotated: ThreadSanitizer sees threads, not goroutines, and
 	// without both it reports the pool's native memory and the shared handles as raced between
 	// the threads a goroutine happened to run on.
+	// The caller's goroutine stays on one thread from here to the workload's Close, and should
+	// have set the workload up on it (ServeIfChild does).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	begin, end := sanrt.Token(2), sanrt.Token(3)
 	sanrt.Release(begin)
 	for wi := 0; wi < cfg.Workers; wi++ {

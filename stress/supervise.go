@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,6 +26,10 @@ func ServeIfChild(workload func() (Workload, error)) {
 		return
 	}
 	os.Unsetenv(EnvChild)
+	// One thread for the workload's setup, the loops' start and end hand-offs and its Close:
+	// ThreadSanitizer orders threads, and a goroutine that moved between them in between would
+	// leave the setup unordered with the workers (RunLoops).
+	runtime.LockOSThread()
 	var cfg LoopConfig
 	if err := json.Unmarshal([]byte(v), &cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "seam stress child:", err)
