@@ -17,7 +17,7 @@ import (
 )
 
 // prepareOp prepares n calls of op from seeded random bytes.
-func prepareOp(t *testing.T, op stress.Op, n int, seed int64) []stress.Call {
+func prepareOp(t testing.TB, op stress.Op, n int, seed int64) []stress.Call {
 	rng := rand.New(rand.NewSource(seed))
 	buf := make([]byte, 64)
 	var calls []stress.Call

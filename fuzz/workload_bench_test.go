@@ -59,26 +59,15 @@ func BenchmarkStressOp(b *testing.B) {
 	w, err := NewWorkload(e, 1)
 	require.NoError(b, err)
 	defer w.Close()
-	rng := rand.New(rand.NewSource(1))
-	buf := make([]byte, 64)
-	for _, op := range w.Ops() {
+	for opi, op := range w.Ops() {
 		b.Run(op.Name, func(b *testing.B) {
-			var calls []stress.Call
-			for i := 0; i < 64; i++ {
-				rng.Read(buf)
-				c, err := op.Prepare(0, gen.New(buf))
-				require.NoError(b, err)
-				calls = append(calls, c)
-			}
+			calls := prepareOp(b, op, 64, int64(opi))
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				calls[i&63].Run()
 			}
 			b.StopTimer()
-			for _, c := range calls {
-				c.Release()
-			}
 		})
 	}
 }

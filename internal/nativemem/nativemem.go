@@ -34,8 +34,6 @@ import (
 	"os"
 	"sync"
 	"unsafe"
-
-	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
 // Mode says how blocks are made.
@@ -135,8 +133,6 @@ func (a *Allocator) Free(b Block) {
 	case b.mode == Exact:
 		C.free(b.base)
 	default:
-		// A recycled mapping may go to another thread, through a Go mutex TSan cannot see.
-		sanrt.Release(b.base)
 		a.mu.Lock()
 		if len(a.free[b.pages]) < maxCachedPerSize {
 			a.free[b.pages] = append(a.free[b.pages], b.base)
@@ -157,6 +153,5 @@ func (a *Allocator) takeCached(pages int) unsafe.Pointer {
 	}
 	p := list[len(list)-1]
 	a.free[pages] = list[:len(list)-1]
-	sanrt.Acquire(p)
 	return p
 }
