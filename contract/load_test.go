@@ -108,8 +108,8 @@ functions:
 
 func TestLoadRefusesWhatIsNotAContract(t *testing.T) {
 	for name, src := range map[string]string{
-		"not yaml": "boundary: [",
-		"empty":    "",
+		"not yaml":  "boundary: [",
+		"empty":     "",
 		"no header": "boundary: x\nengines: {a: a.so}\n",
 	} {
 		_, err := contract.Parse("/t/c.yaml", []byte(src))
