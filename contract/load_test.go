@@ -1,6 +1,7 @@
 package contract_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,4 +121,31 @@ func TestLoadRefusesWhatIsNotAContract(t *testing.T) {
 	}
 	_, err := contract.Load("/nonexistent/c.yaml")
 	require.ErrorContains(t, err, "no such file")
+}
+
+func TestLibraryResolvesNamesMutantsAndPaths(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "build", "asan", "mutants"), 0o755))
+	for _, f := range []string{"build/asan/libx_cpp.so", "build/asan/mutants/bug.so", "own.so"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), nil, 0o644))
+	}
+	src := "boundary: x\nheader: x.h\nengines:\n  cpp: build/{variant}/libx_cpp.so\n  rust: build/{variant}/libx_rust.so\n" +
+		"mutants: build/{variant}/mutants/{name}.so\nbuild: make native\n"
+	c, err := contract.Parse(filepath.Join(dir, "x.yaml"), []byte(src))
+	require.NoError(t, err)
+
+	p, err := c.Library("cpp", "asan")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "build/asan/libx_cpp.so"), p)
+	p, err = c.Library("mutant:bug", "asan")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "build/asan/mutants/bug.so"), p)
+	p, err = c.Library(filepath.Join(dir, "own.so"), "asan")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "own.so"), p)
+
+	_, err = c.Library("rust", "asan")
+	assert.EqualError(t, err, "engine rust (variant asan): "+filepath.Join(dir, "build/asan/libx_rust.so")+" is not built: build it (`make native` in "+dir+")")
+	_, err = c.Library("go", "asan")
+	assert.EqualError(t, err, "engine go: no such library; give cpp, rust, mutant:NAME or the path of a .so")
 }
