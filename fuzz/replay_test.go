@@ -18,6 +18,7 @@ import (
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/internal/watchdog"
 )
 
 // replay runs inputs of a target in isolated children of this test binary (a crash kills the
@@ -26,7 +27,7 @@ func replay(t *testing.T, target string, specs []string, files []string, timeout
 	t.Helper()
 	job := isolate.Job{Kind: JobKind, Args: map[string]string{"target": target, "engines": strings.Join(specs, ","), "variant": Variant()},
 		Inputs: files, LeakCheck: Variant() == "asan"}
-	res, err := isolate.Run(context.Background(), job, isolate.Options{Timeout: timeout, OnHang: isolate.GDBStack})
+	res, err := isolate.Run(context.Background(), job, isolate.Options{Timeout: timeout, OnHang: watchdog.GDBStack})
 	require.NoError(t, err)
 	return res
 }

@@ -10,10 +10,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/seamfuzz/seam/internal/wal"
+	"github.com/seamfuzz/seam/internal/watchdog"
 )
 
 // EnvChild carries a child's LoopConfig (JSON); its presence makes the process a loop child.
@@ -69,7 +69,7 @@ type Config struct {
 	Env         []string
 	Loop        LoopConfig // Duration is the total for the run
 	HangTimeout time.Duration
-	OnHang      func(pid int) string // e.g. isolate.GDBStack
+	OnHang      func(pid int) string // e.g. watchdog.GDBStack
 	Status      func(elapsed time.Duration, s Stats, rss int64)
 	OnDeath     func(d Death) // classify, replay culprits, store
 	MaxRestarts int
@@ -149,76 +149,43 @@ func runChild(ctx context.Context, cfg Config, lc LoopConfig, start time.Time, r
 	b, _ := json.Marshal(lc)
 	cmd := exec.Command(cfg.Command[0], cfg.Command[1:]...)
 	cmd.Env = append(append(os.Environ(), cfg.Env...), EnvChild+"="+string(b))
-	out := &limitedBuffer{max: 1 << 20}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return false, nil, fmt.Errorf("start stress child: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	base := res.Stats
 	var last Stats
-	lastCalls, lastChange := int64(-1), time.Now()
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
-	hung := false
-	var waitErr error
 	lastStatus := time.Time{}
-loop:
-	for {
-		select {
-		case waitErr = <-exited:
-			break loop
-		case <-ctx.Done():
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			return true, nil, nil
-		case <-tick.C:
-			if s, err := readStats(lc.StatsPath); err == nil {
-				last = s
-			}
-			rss := readRSS(cmd.Process.Pid)
-			total := base.Calls + last.Calls
-			if rss > 0 {
-				res.Samples = append(res.Samples, Sample{Seconds: time.Since(start).Seconds(), Calls: total, RSSBytes: rss})
-			}
-			if last.Calls != lastCalls {
-				lastCalls, lastChange = last.Calls, time.Now()
-			} else if time.Since(lastChange) > cfg.HangTimeout {
-				hung = true
-				note := ""
-				if cfg.OnHang != nil {
-					note = cfg.OnHang(cmd.Process.Pid)
-				}
-				syscall.Kill(cmd.Process.Pid, syscall.SIGABRT)
-				select {
-				case waitErr = <-exited:
-				case <-time.After(3 * time.Second):
-					syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-					waitErr = <-exited
-				}
-				out.prepend(fmt.Sprintf("==seam== HANG: no progress for %s in stress loops\n%s", cfg.HangTimeout, note))
-				break loop
-			}
-			if cfg.Status != nil && time.Since(lastStatus) >= 2*time.Second {
-				lastStatus = time.Now()
-				cfg.Status(time.Since(start), merge(base, last), rss)
-			}
+	// Each poll reads the child's stats (its call count is the progress) and samples its RSS.
+	poll := func(pid int) {
+		if s, err := readStats(lc.StatsPath); err == nil {
+			last = s
 		}
+		rss := readRSS(pid)
+		if rss > 0 {
+			res.Samples = append(res.Samples, Sample{Seconds: time.Since(start).Seconds(), Calls: base.Calls + last.Calls, RSSBytes: rss})
+		}
+		if cfg.Status != nil && time.Since(lastStatus) >= 2*time.Second {
+			lastStatus = time.Now()
+			cfg.Status(time.Since(start), merge(base, last), rss)
+		}
+	}
+	ex, err := watchdog.Run(ctx, cmd, watchdog.Config{OnPoll: poll, Poll: 500 * time.Millisecond,
+		Progress: func() int64 { return last.Calls }, HangAfter: cfg.HangTimeout, OnHang: cfg.OnHang})
+	if err != nil {
+		return false, nil, fmt.Errorf("start stress child: %w", err)
+	}
+	if ex.Canceled {
+		return true, nil, nil
 	}
 	if s, err := readStats(lc.StatsPath); err == nil {
 		last = s
 	}
 	res.Stats = merge(base, last)
-	code := 0
-	if ee, ok := waitErr.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	if waitErr == nil && !hung {
+	if ex.Clean() {
 		return last.Done, nil, nil
 	}
-	d := &Death{Output: out.Bytes(), Hung: hung, ExitCode: code, At: time.Since(start)}
+	out := ex.Output
+	if ex.Hung {
+		out = append([]byte(watchdog.HangHeader(cfg.HangTimeout, "stress loops")+ex.HangNote), out...)
+	}
+	d := &Death{Output: out, Hung: ex.Hung, ExitCode: ex.Code, At: time.Since(start)}
 	if recs, err := wal.Read(lc.WALPath); err == nil {
 		for _, r := range recs {
 			if r.InFlight {
@@ -269,22 +236,3 @@ func readRSS(pid int) int64 {
 	}
 	return 0
 }
-
-// limitedBuffer keeps the last max bytes of output (the report of whatever killed the child).
-type limitedBuffer struct {
-	max  int
-	head string
-	b    []byte
-}
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	l.b = append(l.b, p...)
-	if len(l.b) > l.max {
-		l.b = append([]byte(nil), l.b[len(l.b)-l.max:]...)
-	}
-	return len(p), nil
-}
-
-func (l *limitedBuffer) prepend(s string) { l.head = s + l.head }
-
-func (l *limitedBuffer) Bytes() []byte { return append([]byte(l.head), l.b...) }

@@ -15,6 +15,7 @@ import (
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/report"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/internal/watchdog"
 )
 
 // checksLeaks: children of this variant run a LeakSanitizer check (asan, and cov, which is asan
@@ -33,7 +34,7 @@ func runJob(ctx context.Context, target string, specs []string, variant string, 
 	if verbose {
 		env = append(env, "SEAM_REPRO_VERBOSE=1")
 	}
-	return isolate.Run(ctx, job, isolate.Options{Env: env, Timeout: timeout, OnHang: isolate.GDBStack})
+	return isolate.Run(ctx, job, isolate.Options{Env: env, Timeout: timeout, OnHang: watchdog.GDBStack})
 }
 
 // runOne runs one input and returns its finding, if any.

@@ -15,9 +15,9 @@ import (
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/corpus"
 	"github.com/seamfuzz/seam/internal/finding"
-	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/summary"
+	"github.com/seamfuzz/seam/internal/watchdog"
 	"github.com/seamfuzz/seam/stress"
 )
 
@@ -147,7 +147,7 @@ func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 			Loop: stress.LoopConfig{Workers: cfg.Workers, Duration: cfg.Duration, Calls: cfg.Calls, Seed: time.Now().UnixNano() % 1000000,
 				PoolSize: cfg.Pool, RefreshEvery: cfg.Refresh},
 			HangTimeout: cfg.Timeout,
-			OnHang:      isolate.GDBStack,
+			OnHang:      watchdog.GDBStack,
 			Status: func(el time.Duration, s stress.Stats, rss int64) {
 				fmt.Fprintf(cfg.Out, "[stress %s %s/%s] %.0f calls/s, %d calls, %s; status %s; RSS %.1f MiB\n", spec, fmtDur(el), fmtDur(cfg.Duration),
 					float64(s.Calls)/el.Seconds(), s.Calls, opMix(s.PerOp), statusMix(s.ByStatus), float64(rss)/(1<<20))

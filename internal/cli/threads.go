@@ -14,6 +14,7 @@ import (
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
+	"github.com/seamfuzz/seam/internal/watchdog"
 )
 
 func init() {
@@ -70,7 +71,7 @@ func Threads(ctx context.Context, specs []string, timeout time.Duration, progres
 				in.Close()
 				job := isolate.Job{Kind: fuzz.ThreadJobKind, Args: map[string]string{"check": c.Name, "engine": spec, "variant": c.Variant}, Inputs: []string{in.Name()}}
 				env := childEnv(c.Variant, tsanOptions)
-				res, err := isolate.Run(ctx, job, isolate.Options{Env: env, Timeout: timeout, OnHang: isolate.GDBStack})
+				res, err := isolate.Run(ctx, job, isolate.Options{Env: env, Timeout: timeout, OnHang: watchdog.GDBStack})
 				os.Remove(in.Name())
 				if err != nil {
 					verdict, note = "error", firstLineOf(err.Error())

@@ -13,7 +13,6 @@ package isolate
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,8 +24,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/seamfuzz/seam/internal/watchdog"
 
 	"github.com/seamfuzz/seam/internal/lsan"
 )
@@ -112,9 +112,6 @@ const (
 // ExitLeak is the status of a child that stopped because an input leaked.
 const ExitLeak = 23
 
-// HangMarker starts every hang report; the report parser keys on it.
-const HangMarker = "==seam== HANG:"
-
 // Run executes every input of job, one child at a time, restarting after each crash or hang.
 func Run(ctx context.Context, job Job, opts Options) ([]Result, error) {
 	if opts.Timeout == 0 {
@@ -168,54 +165,21 @@ func runChild(ctx context.Context, dir string, round int, job Job, opts Options,
 	}
 	cmd := exec.Command(opts.Command[0], opts.Command[1:]...)
 	cmd.Env = append(append(os.Environ(), opts.Env...), envJob+"="+jobPath, envProgress+"="+progPath)
-	out := &tailBuffer{max: maxOutput}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	// Progress is the progress file growing: a mark per input begun and ended.
+	progress := func() int64 {
+		if st, err := os.Stat(progPath); err == nil {
+			return st.Size()
+		}
+		return -1
+	}
+	ex, err := watchdog.Run(ctx, cmd, watchdog.Config{Progress: progress, HangAfter: opts.Timeout,
+		Poll: 50 * time.Millisecond, OnHang: opts.OnHang, MaxOutput: maxOutput})
+	if err != nil {
 		return 0, fmt.Errorf("start child %s: %w", opts.Command[0], err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-
-	var waitErr error
-	hung := false
-	hangNote := ""
-	lastSize, lastChange := int64(-1), time.Now()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-loop:
-	for {
-		select {
-		case waitErr = <-exited:
-			break loop
-		case <-ctx.Done():
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			return len(res), nil
-		case <-tick.C:
-			if st, err := os.Stat(progPath); err == nil && st.Size() != lastSize {
-				lastSize, lastChange = st.Size(), time.Now()
-				continue
-			}
-			if time.Since(lastChange) > opts.Timeout {
-				hung = true
-				if opts.OnHang != nil {
-					hangNote = opts.OnHang(cmd.Process.Pid)
-				}
-				// SIGABRT first: Go (and sanitizers) print stacks; then make sure it is gone.
-				syscall.Kill(cmd.Process.Pid, syscall.SIGABRT)
-				select {
-				case waitErr = <-exited:
-				case <-time.After(3 * time.Second):
-					syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-					waitErr = <-exited
-				}
-				break loop
-			}
-		}
+	if ex.Canceled {
+		return len(res), nil
 	}
-	elapsed := time.Since(start)
 	marks, err := readProgress(progPath)
 	if err != nil {
 		return 0, err
@@ -237,26 +201,26 @@ loop:
 			inFlight = i
 		}
 	}
-	code := exitCode(waitErr)
+	code := ex.ShellCode()
 	if len(res) == 1 && settled == 1 {
-		res[0].Output = out.Bytes() // a lone input's output is what it printed
+		res[0].Output = ex.Output // a lone input's output is what it printed
 	}
 	if inFlight >= 0 {
 		r := &res[inFlight]
-		r.Outcome, r.Output, r.ExitCode, r.Duration = Crashed, out.Bytes(), code, elapsed
-		if hung {
+		r.Outcome, r.Output, r.ExitCode, r.Duration = Crashed, ex.Output, code, ex.Elapsed
+		if ex.Hung {
 			r.Outcome = Hung
-			hdr := fmt.Sprintf("%s no progress for %s in %s input %s\n", HangMarker, opts.Timeout, job.Kind, filepath.Base(r.Input))
-			r.Output = append([]byte(hdr+hangNote), r.Output...)
+			hdr := watchdog.HangHeader(opts.Timeout, job.Kind+" input "+filepath.Base(r.Input))
+			r.Output = append([]byte(hdr+ex.HangNote), r.Output...)
 		}
 		return inFlight + 1, nil
 	}
 	if settled < len(res) || code != 0 {
 		// The child died outside any input (setup failed, or at exit: a leak report).
 		if settled == len(res) && code != 0 {
-			return settled, &ChildError{Code: code, Output: out.Bytes(), AfterAll: true}
+			return settled, &ChildError{Code: code, Output: ex.Output, AfterAll: true}
 		}
-		return settled, &ChildError{Code: code, Output: out.Bytes()}
+		return settled, &ChildError{Code: code, Output: ex.Output}
 	}
 	return settled, nil
 }
@@ -325,19 +289,6 @@ func readProgress(path string) (map[int]mark, error) {
 		}
 	}
 	return marks, sc.Err()
-}
-
-func exitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return ee.ExitCode()
-	}
-	return -1
 }
 
 func init() {
@@ -417,57 +368,4 @@ func serve(jobPath, progPath string) int {
 	}
 	prog.Close()
 	return 0
-}
-
-// tailBuffer keeps the first and the last part of a child's output: the beginning names the
-// setup, the end holds the report of whatever killed it.
-type tailBuffer struct {
-	mu   sync.Mutex
-	max  int
-	head bytes.Buffer
-	tail []byte
-	cut  bool
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	n := len(p)
-	if room := t.max/2 - t.head.Len(); room > 0 {
-		k := min(room, len(p))
-		t.head.Write(p[:k])
-		p = p[k:]
-	}
-	if len(p) > 0 {
-		t.tail = append(t.tail, p...)
-		if len(t.tail) > t.max/2 {
-			t.tail = append([]byte(nil), t.tail[len(t.tail)-t.max/2:]...)
-			t.cut = true
-		}
-	}
-	return n, nil
-}
-
-func (t *tailBuffer) Bytes() []byte {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := append([]byte(nil), t.head.Bytes()...)
-	if t.cut {
-		out = append(out, "\n... [output cut] ...\n"...)
-	}
-	return append(out, t.tail...)
-}
-
-// GDBStack returns every thread's native backtrace of pid using gdb, or "" when gdb is not
-// installed. Used before killing a hung child, since a Go SIGABRT dump shows no C frames.
-func GDBStack(pid int) string {
-	gdb, err := exec.LookPath("gdb")
-	if err != nil {
-		return ""
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	out, _ := exec.CommandContext(ctx, gdb, "-p", strconv.Itoa(pid), "-batch", "-nx",
-		"-ex", "set pagination off", "-ex", "thread apply all bt").CombinedOutput()
-	return string(out)
 }

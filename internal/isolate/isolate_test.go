@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamfuzz/seam/internal/watchdog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -71,7 +72,7 @@ func TestRunDetectsHang(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Passed, res[0].Outcome)
 	assert.Equal(t, Hung, res[1].Outcome)
-	assert.Contains(t, string(res[1].Output), HangMarker)
+	assert.Contains(t, string(res[1].Output), watchdog.HangMarker)
 	assert.Contains(t, string(res[1].Output), "stack of ")
 	assert.Equal(t, Passed, res[2].Outcome, "the run goes on after a hang")
 }
@@ -82,17 +83,4 @@ func TestSetupFailureIsAnError(t *testing.T) {
 	var ce *ChildError
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, err.Error(), "setup refused")
-}
-
-func TestTailBufferKeepsHeadAndTail(t *testing.T) {
-	b := &tailBuffer{max: 20}
-	b.Write([]byte("HEADHEADHE"))
-	for i := 0; i < 100; i++ {
-		b.Write([]byte("x"))
-	}
-	b.Write([]byte("THE-REPORT"))
-	out := string(b.Bytes())
-	assert.Contains(t, out, "HEADHEADHE")
-	assert.Contains(t, out, "THE-REPORT")
-	assert.Contains(t, out, "[output cut]")
 }

@@ -1,12 +1,10 @@
 package libfuzzer
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/internal/watchdog"
 )
 
 // EnvArgs holds extra libFuzzer flags for every run (split on spaces).
@@ -161,30 +160,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	cmd := exec.Command(cfg.Binary, args...)
 	cmd.Dir = cfg.WorkDir
 	cmd.Env = cfg.env()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return Result{}, fmt.Errorf("start %s: %w", cfg.Binary, err)
-	}
-	var waitErr error
-	exited := make(chan struct{})
-	go func() { waitErr = cmd.Wait(); pw.Close(); close(exited) }()
-	// Budget over, cancelled or stopped: the whole process group (-fork jobs are children of
-	// the libFuzzer parent), politely first.
-	go func() {
-		select {
-		case <-runCtx.Done():
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
-			select {
-			case <-time.After(3 * time.Second):
-				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			case <-exited:
-			}
-		case <-exited:
-		}
-	}()
 	// libFuzzer ends itself at -max_total_time; this is the backstop.
 	deadline := time.AfterFunc(cfg.Budget+30*time.Second, stop)
 	defer deadline.Stop()
@@ -203,23 +179,25 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 		return p
 	}
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 4<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			logFile.WriteString(line + "\n")
-			if s, ok := ParseStatus(line); ok {
-				mu.Lock()
-				if s.Execs >= last.Execs {
-					last = s
-				}
-				mu.Unlock()
+	onLine := func(line string) {
+		logFile.WriteString(line + "\n")
+		if s, ok := ParseStatus(line); ok {
+			mu.Lock()
+			if s.Execs >= last.Execs {
+				last = s
 			}
+			mu.Unlock()
 		}
-		io.Copy(io.Discard, pr)
+	}
+	// Budget over, cancelled or stopped: the whole process group (-fork jobs are children of
+	// the libFuzzer parent), politely first (SIGINT: libFuzzer prints its final stats).
+	var waitErr error
+	exited := make(chan struct{})
+	var startErr error
+	go func() {
+		defer close(exited)
+		ex, err := watchdog.Run(runCtx, cmd, watchdog.Config{Lines: onLine, Stop: syscall.SIGINT, MaxOutput: 64 << 10})
+		waitErr, startErr = ex.Err, err
 	}()
 
 	// Artifacts are handled one at a time, in the order they appear, by one goroutine, while
@@ -281,7 +259,9 @@ loop:
 			}
 		}
 	}
-	<-readDone
+	if startErr != nil {
+		return Result{}, startErr
+	}
 	res := Result{Progress: snapshot(), Log: logPath}
 	// What the last jobs wrote before the end was found within the budget: import it too.
 	time.Sleep(150 * time.Millisecond)
@@ -347,16 +327,22 @@ func (c *Config) load(ctx context.Context, path string, after time.Duration) (*C
 	return cr, nil
 }
 
-// exec runs the libFuzzer binary with args and returns its output.
+// exec runs the libFuzzer binary with args and returns its output; the error is non-nil when
+// it did not exit 0.
 func (c *Config) exec(ctx context.Context, limit time.Duration, env []string, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, c.Binary, args...)
+	cmd := exec.Command(c.Binary, args...)
 	cmd.Dir = c.WorkDir
 	cmd.Env = c.env(env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	return cmd.CombinedOutput()
+	ex, err := watchdog.Run(ctx, cmd, watchdog.Config{MaxOutput: 4 << 20})
+	if err != nil {
+		return nil, err
+	}
+	if ex.Err == nil && ex.Canceled {
+		return ex.Output, ctx.Err()
+	}
+	return ex.Output, ex.Err
 }
 
 // Minimize shrinks the crash with libFuzzer's minimizer (-minimize_crash=1, at most runs

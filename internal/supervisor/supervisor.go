@@ -8,7 +8,6 @@
 package supervisor
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -18,11 +17,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/seamfuzz/seam/internal/wal"
+	"github.com/seamfuzz/seam/internal/watchdog"
 )
 
 // Config describes one supervised fuzzing run.
@@ -170,35 +168,14 @@ func runOnce(ctx context.Context, cfg Config, budget time.Duration, start time.T
 	if cfg.Parallel > 0 {
 		args = append(args, "-test.parallel="+strconv.Itoa(cfg.Parallel))
 	}
-	cmd := exec.CommandContext(ctx, cfg.TestBinary, args...)
+	cmd := exec.Command(cfg.TestBinary, args...)
 	cmd.Dir = cfg.WorkDir
 	cmd.Env = append(append(os.Environ(), cfg.Env...), EnvLogDir+"="+cfg.LogDir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return out, err
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		return out, fmt.Errorf("start %s: %w", cfg.TestBinary, err)
-	}
 	var (
-		mu        sync.Mutex
-		tail      []string
 		fuzzStart time.Time
 		lastExecs int64
 	)
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		mu.Lock()
-		tail = append(tail, line)
-		if len(tail) > 400 {
-			tail = tail[len(tail)-400:]
-		}
-		mu.Unlock()
+	onLine := func(line string) {
 		if m := statusRe.FindStringSubmatch(line); m != nil {
 			if fuzzStart.IsZero() {
 				fuzzStart = time.Now()
@@ -216,12 +193,16 @@ func runOnce(ctx context.Context, cfg Config, budget time.Duration, start time.T
 			cfg.Status(Status{Elapsed: time.Since(start), Execs: total.Execs, Baseline: true, Restarts: total.Restarts})
 		}
 	}
-	waitErr := cmd.Wait()
+	ex, err := watchdog.Run(ctx, cmd, watchdog.Config{Lines: onLine, MaxOutput: 256 << 10})
+	if err != nil {
+		return out, err
+	}
+	waitErr := ex.Err
 	out.execs = lastExecs
 	if !fuzzStart.IsZero() {
 		out.fuzzing = time.Since(fuzzStart)
 	}
-	text := strings.Join(tail, "\n")
+	text := string(ex.Output)
 	if ctx.Err() != nil {
 		return out, nil
 	}
