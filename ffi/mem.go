@@ -1,13 +1,16 @@
-// Package nativemem hands bytes to native code in memory that ends exactly where the data ends,
-// so a one-byte over-read is a crash instead of luck. Go's fuzz []byte lives in a larger shared
-// buffer (and Go heap blocks are rounded up to size classes), which hides over-reads.
+package ffi
+
+// Native memory: bytes handed to native code live in memory that ends exactly where the data
+// ends, so a one-byte over-read is a crash instead of luck. Go's fuzz []byte lives in a larger
+// shared buffer (and Go heap blocks are rounded up to size classes), which hides over-reads.
 //
-// Two strategies, chosen once per process:
+// Two strategies, chosen once per process (DefaultMode):
 //   - Exact: an exact-size malloc block. Used when the ASan runtime is loaded, whose redzones
-//     catch the first byte past the block (and a UAF, through quarantine).
+//     catch the first byte past the block (and a UAF, through quarantine), and under TSan,
+//     which models malloc/free reuse across threads that recycled guard mappings would hide
+//     behind Go's (invisible to TSan) locks.
 //   - Guard: the data is placed at the very end of an mmap'ed region followed by a PROT_NONE
-//     page, so reading past the end faults (SIGSEGV). Used without ASan.
-package nativemem
+//     page, so reading past the end faults (SIGSEGV). Used without a sanitizer runtime.
 
 /*
 #include <stdlib.h>
@@ -36,7 +39,7 @@ import (
 	"unsafe"
 )
 
-// Mode says how blocks are made.
+// Mode says how an Allocator makes blocks.
 type Mode int
 
 const (
@@ -72,8 +75,17 @@ type Allocator struct {
 // maxCachedPerSize bounds the recycled mappings so a burst of big inputs does not pin memory.
 const maxCachedPerSize = 64
 
-// New returns an allocator in the given mode.
-func New(mode Mode) *Allocator {
+// DefaultMode is the mode for this process: Exact when the ASan or TSan runtime is loaded,
+// Guard otherwise.
+func DefaultMode() Mode {
+	if ProcessHas("__asan_init") || ProcessHas("__tsan_init") {
+		return Exact
+	}
+	return Guard
+}
+
+// NewAllocator returns an allocator in the given mode.
+func NewAllocator(mode Mode) *Allocator {
 	return &Allocator{mode: mode, page: os.Getpagesize(), free: map[int][]unsafe.Pointer{}}
 }
 
