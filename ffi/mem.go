@@ -61,6 +61,9 @@ type Block struct {
 	base  unsafe.Pointer // mapping start (Guard) or malloc pointer (Exact)
 	pages int
 	mode  Mode
+	// poisoned is the size of an Exact block whose sentinels ASan poisons (OutBlock), which
+	// must be unpoisoned before free.
+	poisoned int
 }
 
 // Allocator makes blocks in one mode. It is safe for concurrent use. Guard mappings are
@@ -70,6 +73,8 @@ type Allocator struct {
 	page int
 	mu   sync.Mutex
 	free map[int][]unsafe.Pointer
+	// poison: OutBlock sentinels are ASan-poisoned (Exact mode in an ASan process).
+	poison bool
 }
 
 // maxCachedPerSize bounds the recycled mappings so a burst of big inputs does not pin memory.
@@ -86,7 +91,8 @@ func DefaultMode() Mode {
 
 // NewAllocator returns an allocator in the given mode.
 func NewAllocator(mode Mode) *Allocator {
-	return &Allocator{mode: mode, page: os.Getpagesize(), free: map[int][]unsafe.Pointer{}}
+	return &Allocator{mode: mode, page: os.Getpagesize(), free: map[int][]unsafe.Pointer{},
+		poison: mode == Exact && asanPoisoning()}
 }
 
 // Mode reports the allocator's strategy.
@@ -107,15 +113,24 @@ func (a *Allocator) Alloc(n int) (Block, error) {
 		return Block{Ptr: p, Len: n, base: p, mode: Exact}, nil
 	}
 	pages := (n + a.page - 1) / a.page
-	base := a.takeCached(pages)
-	if base == nil {
-		base = C.guard_map(C.size_t(pages), C.size_t(a.page))
-		if base == nil {
-			return Block{}, fmt.Errorf("mmap %d pages failed", pages+1)
-		}
+	base, err := a.guardMapping(pages)
+	if err != nil {
+		return Block{}, err
 	}
 	ptr := unsafe.Add(base, pages*a.page-n)
 	return Block{Ptr: ptr, Len: n, base: base, pages: pages, mode: Guard}, nil
+}
+
+// guardMapping returns pages writable pages followed by a guard page, recycled if it can.
+func (a *Allocator) guardMapping(pages int) (unsafe.Pointer, error) {
+	if base := a.takeCached(pages); base != nil {
+		return base, nil
+	}
+	base := C.guard_map(C.size_t(pages), C.size_t(a.page))
+	if base == nil {
+		return nil, fmt.Errorf("mmap %d pages failed", pages+1)
+	}
+	return base, nil
 }
 
 // Copy returns a block holding a copy of b.
@@ -143,6 +158,9 @@ func (a *Allocator) Free(b Block) {
 	switch {
 	case b.base == nil:
 	case b.mode == Exact:
+		if b.poisoned > 0 {
+			unpoison(b.base, b.poisoned)
+		}
 		C.free(b.base)
 	default:
 		a.mu.Lock()
