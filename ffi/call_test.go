@@ -60,7 +60,6 @@ func buildCallee(t testing.TB, flags ...string) string {
 	return b.path
 }
 
-
 // callee is the test library, opened once for the whole test binary.
 func callee(t testing.TB) *ffi.Library {
 	t.Helper()
