@@ -121,7 +121,7 @@ func BuildNative(ctx context.Context, root string, specs []string, log io.Writer
 // internal/gen, go-fuzz-headers), whose branches are the spec model's and the checks'; "module"
 // for all of seam's packages; "all" for the standard library too (the RECIPES.md recipe, minus
 // the packages that must not call into libFuzzer). The engine wrapper's branches (engine,
-// nativemem) only mirror what the instrumented native code already reports, and each compare
+// ffi) only mirror what the instrumented native code already reports, and each compare
 // hook in Go costs a switch to the C stack. Measured here on target rules, engine cpp,
 // -fork=1, 20 s, paired: targets 71.5k and 76.7k execs/s (240 edges), module 65.4k and 66.8k
 // (294); earlier, all ≈ 29k vs module ≈ 47k (328 edges: strconv, bytes and fmt). The engines

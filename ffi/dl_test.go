@@ -1,4 +1,4 @@
-package dl
+package ffi
 
 import (
 	"os"

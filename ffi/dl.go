@@ -1,6 +1,7 @@
-// Package dl loads shared libraries at run time and resolves their symbols, so one Go binary can
-// drive any build variant of any engine (or a user's own library) without being rebuilt.
-package dl
+package ffi
+
+// Loading: one Go binary drives any build variant of any engine (or a user's own library)
+// without being rebuilt, because libraries are dlopen'ed at run time.
 
 /*
 #cgo LDFLAGS: -ldl

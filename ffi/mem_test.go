@@ -1,4 +1,4 @@
-package nativemem
+package ffi
 
 import (
 	"os"
@@ -12,7 +12,7 @@ import (
 
 func TestCopyRoundTrip(t *testing.T) {
 	for _, mode := range []Mode{Guard, Exact} {
-		a := New(mode)
+		a := NewAllocator(mode)
 		for _, n := range []int{0, 1, 4095, 4096, 4097, 70000} {
 			data := make([]byte, n)
 			for i := range data {
@@ -31,7 +31,7 @@ func TestCopyRoundTrip(t *testing.T) {
 }
 
 func TestGuardBlockEndsAtPageBoundary(t *testing.T) {
-	a := New(Guard)
+	a := NewAllocator(Guard)
 	page := os.Getpagesize()
 	for _, n := range []int{0, 1, 100, page, page + 1} {
 		blk, err := a.Alloc(n)
@@ -43,7 +43,7 @@ func TestGuardBlockEndsAtPageBoundary(t *testing.T) {
 }
 
 func TestGuardRecyclesMappings(t *testing.T) {
-	a := New(Guard)
+	a := NewAllocator(Guard)
 	b1, err := a.Alloc(10)
 	require.NoError(t, err)
 	base := b1.base
@@ -56,15 +56,15 @@ func TestGuardRecyclesMappings(t *testing.T) {
 
 // The guard page must really fault: read one byte past a block in a child process.
 func TestGuardOverReadFaults(t *testing.T) {
-	if os.Getenv("SEAM_NATIVEMEM_CHILD") == "1" {
-		a := New(Guard)
+	if os.Getenv("SEAM_FFI_GUARD_CHILD") == "1" {
+		a := NewAllocator(Guard)
 		blk, _ := a.Copy([]byte("abc"))
 		p := (*byte)(unsafe.Add(blk.Ptr, blk.Len)) // one past the end
 		println(*p)
 		os.Exit(0)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestGuardOverReadFaults$")
-	cmd.Env = append(os.Environ(), "SEAM_NATIVEMEM_CHILD=1")
+	cmd.Env = append(os.Environ(), "SEAM_FFI_GUARD_CHILD=1")
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err, "reading past a guard block must crash: %s", out)
 	assert.Contains(t, string(out), "SIGSEGV")

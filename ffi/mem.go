@@ -1,13 +1,16 @@
-// Package nativemem hands bytes to native code in memory that ends exactly where the data ends,
-// so a one-byte over-read is a crash instead of luck. Go's fuzz []byte lives in a larger shared
-// buffer (and Go heap blocks are rounded up to size classes), which hides over-reads.
+package ffi
+
+// Native memory: bytes handed to native code live in memory that ends exactly where the data
+// ends, so a one-byte over-read is a crash instead of luck. Go's fuzz []byte lives in a larger
+// shared buffer (and Go heap blocks are rounded up to size classes), which hides over-reads.
 //
-// Two strategies, chosen once per process:
+// Two strategies, chosen once per process (DefaultMode):
 //   - Exact: an exact-size malloc block. Used when the ASan runtime is loaded, whose redzones
-//     catch the first byte past the block (and a UAF, through quarantine).
+//     catch the first byte past the block (and a UAF, through quarantine), and under TSan,
+//     which models malloc/free reuse across threads that recycled guard mappings would hide
+//     behind Go's (invisible to TSan) locks.
 //   - Guard: the data is placed at the very end of an mmap'ed region followed by a PROT_NONE
-//     page, so reading past the end faults (SIGSEGV). Used without ASan.
-package nativemem
+//     page, so reading past the end faults (SIGSEGV). Used without a sanitizer runtime.
 
 /*
 #include <stdlib.h>
@@ -36,7 +39,7 @@ import (
 	"unsafe"
 )
 
-// Mode says how blocks are made.
+// Mode says how an Allocator makes blocks.
 type Mode int
 
 const (
@@ -58,6 +61,9 @@ type Block struct {
 	base  unsafe.Pointer // mapping start (Guard) or malloc pointer (Exact)
 	pages int
 	mode  Mode
+	// poisoned is the size of an Exact block whose sentinels ASan poisons (OutBlock), which
+	// must be unpoisoned before free.
+	poisoned int
 }
 
 // Allocator makes blocks in one mode. It is safe for concurrent use. Guard mappings are
@@ -67,14 +73,26 @@ type Allocator struct {
 	page int
 	mu   sync.Mutex
 	free map[int][]unsafe.Pointer
+	// poison: OutBlock sentinels are ASan-poisoned (Exact mode in an ASan process).
+	poison bool
 }
 
 // maxCachedPerSize bounds the recycled mappings so a burst of big inputs does not pin memory.
 const maxCachedPerSize = 64
 
-// New returns an allocator in the given mode.
-func New(mode Mode) *Allocator {
-	return &Allocator{mode: mode, page: os.Getpagesize(), free: map[int][]unsafe.Pointer{}}
+// DefaultMode is the mode for this process: Exact when the ASan or TSan runtime is loaded,
+// Guard otherwise.
+func DefaultMode() Mode {
+	if ProcessHas("__asan_init") || ProcessHas("__tsan_init") {
+		return Exact
+	}
+	return Guard
+}
+
+// NewAllocator returns an allocator in the given mode.
+func NewAllocator(mode Mode) *Allocator {
+	return &Allocator{mode: mode, page: os.Getpagesize(), free: map[int][]unsafe.Pointer{},
+		poison: mode == Exact && asanPoisoning()}
 }
 
 // Mode reports the allocator's strategy.
@@ -95,15 +113,24 @@ func (a *Allocator) Alloc(n int) (Block, error) {
 		return Block{Ptr: p, Len: n, base: p, mode: Exact}, nil
 	}
 	pages := (n + a.page - 1) / a.page
-	base := a.takeCached(pages)
-	if base == nil {
-		base = C.guard_map(C.size_t(pages), C.size_t(a.page))
-		if base == nil {
-			return Block{}, fmt.Errorf("mmap %d pages failed", pages+1)
-		}
+	base, err := a.guardMapping(pages)
+	if err != nil {
+		return Block{}, err
 	}
 	ptr := unsafe.Add(base, pages*a.page-n)
 	return Block{Ptr: ptr, Len: n, base: base, pages: pages, mode: Guard}, nil
+}
+
+// guardMapping returns pages writable pages followed by a guard page, recycled if it can.
+func (a *Allocator) guardMapping(pages int) (unsafe.Pointer, error) {
+	if base := a.takeCached(pages); base != nil {
+		return base, nil
+	}
+	base := C.guard_map(C.size_t(pages), C.size_t(a.page))
+	if base == nil {
+		return nil, fmt.Errorf("mmap %d pages failed", pages+1)
+	}
+	return base, nil
 }
 
 // Copy returns a block holding a copy of b.
@@ -131,6 +158,9 @@ func (a *Allocator) Free(b Block) {
 	switch {
 	case b.base == nil:
 	case b.mode == Exact:
+		if b.poisoned > 0 {
+			unpoison(b.base, b.poisoned)
+		}
 		C.free(b.base)
 	default:
 		a.mu.Lock()
