@@ -1,0 +1,821 @@
+// Package abi reads the struct layouts a shared library was compiled with from its DWARF
+// debug info and compares them with the layouts a C header declares.
+//
+// It needs nothing from the engine: no layout function, no cgo, not even dlopen — only the
+// ELF file. Layouts are found through the exported functions' parameters (function name and
+// parameter index lead to the struct the parameter points at), never by struct name, because
+// engines name the header's structs their own way (the Rust engine says PricingRequest where
+// the header says pricing_request).
+package abi
+
+import (
+	"debug/dwarf"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ErrNoDebugInfo is what ReadDWARF's error wraps when the library carries no DWARF that
+// describes its exported functions (stripped, or built without -g). A caller prints one line,
+// "abi: " + err.Error() + ", layout check skipped", and goes on: a library without debug info
+// is not a pass, and not a crash either.
+var ErrNoDebugInfo = errors.New("no debug info")
+
+// NoDebugInfoError is the error ReadDWARF returns for a library without usable DWARF. Its
+// Error is "<path>: no debug info"; Detail says why (for a -v line).
+type NoDebugInfoError struct {
+	Path   string
+	Detail string // e.g. "no .debug_info section"
+}
+
+func (e *NoDebugInfoError) Error() string { return e.Path + ": no debug info" }
+
+// Is makes errors.Is(err, ErrNoDebugInfo) true.
+func (e *NoDebugInfoError) Is(target error) bool { return target == ErrNoDebugInfo }
+
+// ReturnIndex is the parameter index that names a function's return value in a Key and a
+// Param, so a struct returned by pointer is checked like one passed in.
+const ReturnIndex = -1
+
+// Library is what one shared library's DWARF says about its exported functions.
+type Library struct {
+	Path  string
+	Funcs map[string]*Func // by symbol name
+}
+
+// Func is one exported function as DWARF describes it.
+type Func struct {
+	Name   string
+	Params []Param // in declaration order; Params[i].Index == i
+	Return *Param  // nil for void; Index is ReturnIndex
+}
+
+// Param is one parameter (or the return value) and the type chain that leads from it to a
+// struct, if any.
+type Param struct {
+	Index int
+	Name  string // empty when DWARF does not name it
+	Type  string // C-like spelling, e.g. "const pricing_request *" or "*const seam_rust::abi::PricingRequest"
+	// Chain is every type the parameter's type passes through, outermost first, e.g.
+	// ["pointer", "const", "typedef pricing_request", "struct pricing_request"].
+	Chain []string
+	// Struct is the struct (or union) the chain ends at, through pointers, typedefs,
+	// qualifiers and arrays; nil when it ends at anything else (an integer, void).
+	Struct *Struct
+}
+
+// Struct is one struct, class or union layout.
+type Struct struct {
+	Kind string // "struct", "class" or "union"
+	Name string // as the engine names it (DW_AT_name; empty for an anonymous struct)
+	Size int64
+	// Align is DW_AT_alignment: rustc always emits it, C and C++ compilers only for an
+	// explicit alignas. 0 means DWARF does not say (and is not guessed, since a packed
+	// struct would make a guess wrong).
+	Align int64
+	// Opaque is set for a struct DWARF only declares (an opaque handle such as
+	// pricing_rules): it has no size and no fields.
+	Opaque bool
+	Fields []Field
+}
+
+// Field is one data member.
+type Field struct {
+	Name   string
+	Offset int64 // bytes from the start of the struct
+	Size   int64 // bytes of its type (for a bit field, of the storage unit)
+	Type   string
+	// BitSize is non-zero for a bit field: its width in bits, starting BitOffset bits from
+	// the start of the struct.
+	BitSize   int64
+	BitOffset int64
+	// Struct is the field's own layout when the field is a struct or an array of structs
+	// (not through a pointer: a pointed-to struct is not part of this one's layout).
+	Struct *Struct
+}
+
+// ReadDWARF reads the exported functions of the ELF shared library at path and every struct
+// their parameters and return values reach. A library without DWARF for its exported
+// functions gives a *NoDebugInfoError (errors.Is ErrNoDebugInfo). Compressed debug sections
+// (SHF_COMPRESSED and .zdebug) are read as they are.
+func ReadDWARF(path string) (*Library, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("abi: %w", err)
+	}
+	defer f.Close()
+	if f.Section(".debug_info") == nil && f.Section(".zdebug_info") == nil {
+		return nil, &NoDebugInfoError{Path: path, Detail: "no .debug_info section" + debugLink(f)}
+	}
+	d, err := f.DWARF()
+	if err != nil {
+		return nil, fmt.Errorf("abi: %s: reading DWARF: %w", path, err)
+	}
+	exported, err := exportedFuncs(f)
+	if err != nil {
+		return nil, fmt.Errorf("abi: %s: %w", path, err)
+	}
+	rd := &reader{d: d, r: d.Reader(), structs: map[dwarf.Offset]*Struct{}}
+	lib := &Library{Path: path, Funcs: map[string]*Func{}}
+	if err := rd.funcs(lib, exported); err != nil {
+		return nil, fmt.Errorf("abi: %s: %w", path, err)
+	}
+	if len(lib.Funcs) == 0 {
+		return nil, &NoDebugInfoError{Path: path, Detail: fmt.Sprintf("DWARF describes none of its %d exported functions", len(exported))}
+	}
+	return lib, nil
+}
+
+// debugLink names the separate debug file a stripped library points at, so the skip line
+// can say where the debug info went.
+func debugLink(f *elf.File) string {
+	s := f.Section(".gnu_debuglink")
+	if s == nil {
+		return ""
+	}
+	b, err := s.Data()
+	if err != nil {
+		return ""
+	}
+	name, _, _ := strings.Cut(string(b), "\x00")
+	return " (debug info is in a separate file: " + name + ")"
+}
+
+// exportedFuncs returns the names of the functions the library defines in its dynamic symbol
+// table. DW_AT_external alone is not enough: a Rust cdylib's DWARF marks hundreds of std
+// functions external that the library does not export.
+func exportedFuncs(f *elf.File) (map[string]bool, error) {
+	syms, err := f.DynamicSymbols()
+	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
+		return nil, fmt.Errorf("reading dynamic symbols: %w", err)
+	}
+	out := map[string]bool{}
+	for _, s := range syms {
+		t := elf.ST_TYPE(s.Info)
+		if s.Section == elf.SHN_UNDEF || (t != elf.STT_FUNC && t != elf.STT_GNU_IFUNC) {
+			continue
+		}
+		if b := elf.ST_BIND(s.Info); b != elf.STB_GLOBAL && b != elf.STB_WEAK {
+			continue
+		}
+		out[s.Name] = true
+	}
+	return out, nil
+}
+
+// reader walks DWARF entries by offset; structs are cached by offset so a struct reached
+// through several parameters (or nested in itself through a pointer) is read once.
+type reader struct {
+	d       *dwarf.Data
+	r       *dwarf.Reader
+	structs map[dwarf.Offset]*Struct
+	byName  map[string]dwarf.Offset // complete structs by name, built on the first opaque one
+}
+
+// funcs fills lib with every exported subprogram. A function can have several DIEs (a
+// declaration, a definition pointing at it with DW_AT_specification, out-of-line copies with
+// DW_AT_abstract_origin, one per CU for C++ inline functions); the first definition wins, a
+// declaration is kept only until one turns up.
+func (rd *reader) funcs(lib *Library, exported map[string]bool) error {
+	type cand struct {
+		off  dwarf.Offset
+		decl bool
+	}
+	found := map[string]cand{}
+	var order []string
+	r := rd.d.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil {
+			return fmt.Errorf("reading DWARF: %w", err)
+		}
+		if e == nil {
+			break
+		}
+		if e.Tag != dwarf.TagSubprogram {
+			continue
+		}
+		if e.Children {
+			// Nested subprograms (closures, inlined copies) are never exported symbols.
+			r.SkipChildren()
+		}
+		name, ext, decl, err := rd.subprogramName(e)
+		if err != nil {
+			return err
+		}
+		if name == "" || !ext || (len(exported) > 0 && !exported[name]) {
+			continue
+		}
+		prev, seen := found[name]
+		if seen && (decl || !prev.decl) {
+			continue
+		}
+		if !seen {
+			order = append(order, name)
+		}
+		found[name] = cand{off: e.Offset, decl: decl}
+	}
+	for _, name := range order {
+		fn, err := rd.function(name, found[name].off)
+		if err != nil {
+			return fmt.Errorf("function %s: %w", name, err)
+		}
+		lib.Funcs[name] = fn
+	}
+	return nil
+}
+
+// subprogramName returns the symbol name of a subprogram DIE (its linkage name if it has
+// one, which is what the dynamic symbol table holds for C++; else its name, which is the
+// symbol of a C or extern "C" or #[no_mangle] function), whether it is external and whether
+// it is only a declaration, following DW_AT_specification and DW_AT_abstract_origin for
+// whatever the DIE itself leaves out.
+func (rd *reader) subprogramName(e *dwarf.Entry) (name string, external, decl bool, err error) {
+	decl, _ = e.Val(dwarf.AttrDeclaration).(bool)
+	var linkage, plain string
+	// A definition → its abstract origin → its declaration is as deep as it gets; the bound
+	// keeps a cycle in bad DWARF from hanging.
+	for range 4 {
+		if linkage == "" {
+			linkage, _ = e.Val(dwarf.AttrLinkageName).(string)
+		}
+		if plain == "" {
+			plain, _ = e.Val(dwarf.AttrName).(string)
+		}
+		if !external {
+			external, _ = e.Val(dwarf.AttrExternal).(bool)
+		}
+		next, ok := e.Val(dwarf.AttrSpecification).(dwarf.Offset)
+		if !ok {
+			next, ok = e.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset)
+		}
+		if !ok {
+			break
+		}
+		if e, err = rd.entry(next); err != nil {
+			return "", false, false, err
+		}
+	}
+	if linkage != "" {
+		return linkage, external, decl, nil
+	}
+	return plain, external, decl, nil
+}
+
+// entry reads the DIE at off.
+func (rd *reader) entry(off dwarf.Offset) (*dwarf.Entry, error) {
+	rd.r.Seek(off)
+	e, err := rd.r.Next()
+	if err != nil {
+		return nil, fmt.Errorf("reading DWARF at %#x: %w", off, err)
+	}
+	if e == nil {
+		return nil, fmt.Errorf("no DWARF entry at %#x", off)
+	}
+	return e, nil
+}
+
+// children reads the direct children of the DIE at off.
+func (rd *reader) children(off dwarf.Offset) ([]*dwarf.Entry, error) {
+	e, err := rd.entry(off)
+	if err != nil || !e.Children {
+		return nil, err
+	}
+	var out []*dwarf.Entry
+	for {
+		c, err := rd.r.Next()
+		if err != nil {
+			return nil, fmt.Errorf("reading DWARF children of %#x: %w", off, err)
+		}
+		if c == nil || c.Tag == 0 {
+			return out, nil
+		}
+		out = append(out, c)
+		if c.Children {
+			rd.r.SkipChildren()
+		}
+	}
+}
+
+// function reads one subprogram's parameters and return type.
+func (rd *reader) function(name string, off dwarf.Offset) (*Func, error) {
+	e, err := rd.entry(off)
+	if err != nil {
+		return nil, err
+	}
+	fn := &Func{Name: name}
+	if t, ok := rd.typeAttr(e); ok {
+		p, err := rd.param(ReturnIndex, "", t)
+		if err != nil {
+			return nil, err
+		}
+		fn.Return = &p
+	}
+	kids, err := rd.children(off)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range kids {
+		if c.Tag != dwarf.TagFormalParameter {
+			continue
+		}
+		pname, _ := c.Val(dwarf.AttrName).(string)
+		t, ok := c.Val(dwarf.AttrType).(dwarf.Offset)
+		if origin, isCopy := c.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset); isCopy && (!ok || pname == "") {
+			// An out-of-line copy's parameters point at the abstract ones for name and type.
+			oe, err := rd.entry(origin)
+			if err != nil {
+				return nil, err
+			}
+			if pname == "" {
+				pname, _ = oe.Val(dwarf.AttrName).(string)
+			}
+			if !ok {
+				t, ok = oe.Val(dwarf.AttrType).(dwarf.Offset)
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("parameter %d (%s) has no type", len(fn.Params), pname)
+		}
+		p, err := rd.param(len(fn.Params), pname, t)
+		if err != nil {
+			return nil, err
+		}
+		fn.Params = append(fn.Params, p)
+	}
+	return fn, nil
+}
+
+// typeAttr returns the DIE's DW_AT_type.
+func (rd *reader) typeAttr(e *dwarf.Entry) (dwarf.Offset, bool) {
+	t, ok := e.Val(dwarf.AttrType).(dwarf.Offset)
+	return t, ok
+}
+
+// param follows a parameter's type to the struct it reaches, if any.
+func (rd *reader) param(index int, name string, t dwarf.Offset) (Param, error) {
+	p := Param{Index: index, Name: name}
+	typ, err := rd.typeName(t, 0)
+	if err != nil {
+		return p, err
+	}
+	p.Type = typ
+	off, ok := t, true
+	for depth := 0; ok; depth++ {
+		if depth > maxChain {
+			return p, fmt.Errorf("type chain of parameter %d longer than %d", index, maxChain)
+		}
+		e, err := rd.entry(off)
+		if err != nil {
+			return p, err
+		}
+		ename, _ := e.Val(dwarf.AttrName).(string)
+		switch e.Tag {
+		case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType:
+			s, err := rd.structAt(e)
+			if err != nil {
+				return p, err
+			}
+			if inner, ok, err := rd.optionPointee(e, s); err != nil {
+				return p, err
+			} else if ok {
+				// Rust's Option<&T> (and Option<NonNull<T>>) is a nullable pointer in the
+				// ABI: follow it to T like a pointer.
+				p.Chain = append(p.Chain, tagWord(e.Tag)+" "+ename)
+				off = inner
+				continue
+			}
+			p.Chain = append(p.Chain, tagWord(e.Tag)+" "+ename)
+			p.Struct = s
+			return p, nil
+		case dwarf.TagTypedef, dwarf.TagBaseType, dwarf.TagEnumerationType:
+			p.Chain = append(p.Chain, strings.TrimSpace(tagWord(e.Tag)+" "+ename))
+		default:
+			p.Chain = append(p.Chain, tagWord(e.Tag))
+		}
+		off, ok = rd.typeAttr(e)
+	}
+	return p, nil
+}
+
+// maxChain bounds a type chain: DWARF is input, and a loop in it must not hang the check.
+const maxChain = 64
+
+// tagWord is the chain word for a type DIE's tag.
+func tagWord(t dwarf.Tag) string {
+	switch t {
+	case dwarf.TagPointerType:
+		return "pointer"
+	case dwarf.TagReferenceType:
+		return "reference"
+	case dwarf.TagRvalueReferenceType:
+		return "rvalue reference"
+	case dwarf.TagConstType:
+		return "const"
+	case dwarf.TagVolatileType:
+		return "volatile"
+	case dwarf.TagRestrictType:
+		return "restrict"
+	case dwarf.TagAtomicType:
+		return "atomic"
+	case dwarf.TagArrayType:
+		return "array"
+	case dwarf.TagTypedef:
+		return "typedef"
+	case dwarf.TagBaseType:
+		return "base"
+	case dwarf.TagEnumerationType:
+		return "enum"
+	case dwarf.TagStructType:
+		return "struct"
+	case dwarf.TagClassType:
+		return "class"
+	case dwarf.TagUnionType:
+		return "union"
+	case dwarf.TagSubroutineType:
+		return "function"
+	}
+	return strings.TrimPrefix(t.String(), "Tag")
+}
+
+// optionPointee recognises rustc's Option<&T>, Option<&mut T> and Option<NonNull<T>>: a
+// struct without members whose variant part holds a Some variant with one pointer-sized
+// member. It returns that member's type.
+func (rd *reader) optionPointee(e *dwarf.Entry, s *Struct) (dwarf.Offset, bool, error) {
+	name, _ := e.Val(dwarf.AttrName).(string)
+	if len(s.Fields) != 0 || !strings.HasPrefix(name, "Option<") || s.Size != rd.ptrSize(e.Offset) {
+		return 0, false, nil
+	}
+	kids, err := rd.children(e.Offset)
+	if err != nil {
+		return 0, false, err
+	}
+	for _, k := range kids {
+		if k.Tag != dwarf.TagVariantPart {
+			continue
+		}
+		variants, err := rd.children(k.Offset)
+		if err != nil {
+			return 0, false, err
+		}
+		for _, v := range variants {
+			if v.Tag != dwarf.TagVariant {
+				continue
+			}
+			members, err := rd.children(v.Offset)
+			if err != nil {
+				return 0, false, err
+			}
+			for _, m := range members {
+				if mn, _ := m.Val(dwarf.AttrName).(string); mn != "Some" {
+					continue
+				}
+				// The Some member's type is the struct "Some" with one field __0.
+				st, ok := rd.typeAttr(m)
+				if !ok {
+					continue
+				}
+				fields, err := rd.children(st)
+				if err != nil {
+					return 0, false, err
+				}
+				for _, f := range fields {
+					if fn, _ := f.Val(dwarf.AttrName).(string); f.Tag == dwarf.TagMember && fn == "__0" {
+						t, ok := rd.typeAttr(f)
+						return t, ok, nil
+					}
+				}
+			}
+		}
+	}
+	return 0, false, nil
+}
+
+// ptrSize is the address size of the unit holding off.
+func (rd *reader) ptrSize(off dwarf.Offset) int64 {
+	rd.r.Seek(off)
+	return int64(rd.r.AddressSize())
+}
+
+// structAt reads (once) the layout of the struct, class or union DIE e.
+func (rd *reader) structAt(e *dwarf.Entry) (*Struct, error) {
+	if s, ok := rd.structs[e.Offset]; ok {
+		return s, nil
+	}
+	name, _ := e.Val(dwarf.AttrName).(string)
+	if decl, _ := e.Val(dwarf.AttrDeclaration).(bool); decl {
+		// Only declared here (C: a CU that includes a header with a forward declaration);
+		// another unit may define it.
+		if def, ok, err := rd.definition(name); err != nil {
+			return nil, err
+		} else if ok {
+			de, err := rd.entry(def)
+			if err != nil {
+				return nil, err
+			}
+			s, err := rd.structAt(de)
+			rd.structs[e.Offset] = s
+			return s, err
+		}
+		s := &Struct{Kind: tagWord(e.Tag), Name: name, Opaque: true}
+		rd.structs[e.Offset] = s
+		return s, nil
+	}
+	s := &Struct{Kind: tagWord(e.Tag), Name: name}
+	s.Size, _ = e.Val(dwarf.AttrByteSize).(int64)
+	s.Align = alignment(e)
+	// Cached before the fields are read: a struct may reach itself through a nested field's
+	// array of itself only in invalid C, but DWARF is input.
+	rd.structs[e.Offset] = s
+	kids, err := rd.children(e.Offset)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range kids {
+		if k.Tag != dwarf.TagMember {
+			continue
+		}
+		if static, _ := k.Val(dwarf.AttrExternal).(bool); static {
+			continue // a C++ static data member takes no room in the struct
+		}
+		if decl, _ := k.Val(dwarf.AttrDeclaration).(bool); decl {
+			continue
+		}
+		f, err := rd.field(k, s.Kind == "union")
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", s.Kind, name, err)
+		}
+		s.Fields = append(s.Fields, f)
+	}
+	return s, nil
+}
+
+// alignment is DW_AT_alignment, 0 when absent.
+func alignment(e *dwarf.Entry) int64 {
+	switch v := e.Val(dwarf.AttrAlignment).(type) {
+	case int64:
+		return v
+	case uint64:
+		return int64(v)
+	}
+	return 0
+}
+
+// definition finds a complete struct named name anywhere in the DWARF, indexing all of them
+// on first use (rare: only for a struct a function's own unit merely declares).
+func (rd *reader) definition(name string) (dwarf.Offset, bool, error) {
+	if name == "" {
+		return 0, false, nil
+	}
+	if rd.byName == nil {
+		rd.byName = map[string]dwarf.Offset{}
+		r := rd.d.Reader()
+		for {
+			e, err := r.Next()
+			if err != nil {
+				return 0, false, fmt.Errorf("reading DWARF: %w", err)
+			}
+			if e == nil {
+				break
+			}
+			switch e.Tag {
+			case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType:
+				n, _ := e.Val(dwarf.AttrName).(string)
+				decl, _ := e.Val(dwarf.AttrDeclaration).(bool)
+				if _, dup := rd.byName[n]; n != "" && !decl && !dup {
+					rd.byName[n] = e.Offset
+				}
+			case dwarf.TagSubprogram:
+				if e.Children {
+					r.SkipChildren() // function-local types never complete a header's struct
+				}
+			}
+		}
+	}
+	off, ok := rd.byName[name]
+	return off, ok, nil
+}
+
+// field reads one DW_TAG_member.
+func (rd *reader) field(k *dwarf.Entry, union bool) (Field, error) {
+	f := Field{}
+	f.Name, _ = k.Val(dwarf.AttrName).(string)
+	t, ok := rd.typeAttr(k)
+	if !ok {
+		return f, fmt.Errorf("field %s has no type", f.Name)
+	}
+	loc, hasLoc, err := memberLocation(k)
+	if err != nil {
+		return f, fmt.Errorf("field %s: %w", f.Name, err)
+	}
+	if !hasLoc && !union && k.Val(dwarf.AttrDataBitOffset) == nil {
+		return f, fmt.Errorf("field %s has no location", f.Name)
+	}
+	f.Offset = loc
+	if f.Type, err = rd.typeName(t, 0); err != nil {
+		return f, err
+	}
+	size, inner, err := rd.sizeOf(t)
+	if err != nil {
+		return f, fmt.Errorf("field %s: %w", f.Name, err)
+	}
+	f.Size = size
+	f.Struct = inner
+	if bits, ok := k.Val(dwarf.AttrBitSize).(int64); ok && bits > 0 {
+		f.BitSize = bits
+		if dbo, ok := k.Val(dwarf.AttrDataBitOffset).(int64); ok {
+			// DWARF 4+: bits from the start of the struct; the byte offset is the storage
+			// unit's, which DWARF no longer gives, so take the byte holding the first bit.
+			f.BitOffset = dbo
+			if !hasLoc {
+				f.Offset = dbo / 8
+			}
+		} else {
+			// DWARF 2/3: DW_AT_bit_offset counts from the most significant bit of the
+			// storage unit (DW_AT_byte_size); this assumes a little-endian target.
+			unit := size
+			if bs, ok := k.Val(dwarf.AttrByteSize).(int64); ok {
+				unit = bs
+			}
+			bo, _ := k.Val(dwarf.AttrBitOffset).(int64)
+			f.BitOffset = loc*8 + unit*8 - bo - bits
+		}
+	}
+	return f, nil
+}
+
+// memberLocation decodes DW_AT_data_member_location: a constant (DWARF 3+) or a location
+// expression DW_OP_plus_uconst n (DWARF 2, and some compilers still).
+func memberLocation(k *dwarf.Entry) (int64, bool, error) {
+	switch v := k.Val(dwarf.AttrDataMemberLoc).(type) {
+	case nil:
+		return 0, false, nil
+	case int64:
+		return v, true, nil
+	case []byte:
+		const opPlusUconst = 0x23
+		if len(v) == 0 || v[0] != opPlusUconst {
+			return 0, false, fmt.Errorf("unsupported member location expression % x", v)
+		}
+		n, rest := uleb128(v[1:])
+		if len(rest) != 0 {
+			return 0, false, fmt.Errorf("unsupported member location expression % x", v)
+		}
+		return int64(n), true, nil
+	default:
+		return 0, false, fmt.Errorf("unsupported member location %T", v)
+	}
+}
+
+func uleb128(b []byte) (uint64, []byte) {
+	var n uint64
+	for i, c := range b {
+		n |= uint64(c&0x7f) << (7 * uint(i))
+		if c&0x80 == 0 {
+			return n, b[i+1:]
+		}
+	}
+	return n, nil
+}
+
+// sizeOf is the byte size of the type at off, and the struct it is (or is an array of).
+func (rd *reader) sizeOf(off dwarf.Offset) (int64, *Struct, error) {
+	count := int64(1)
+	for depth := 0; depth <= maxChain; depth++ {
+		e, err := rd.entry(off)
+		if err != nil {
+			return 0, nil, err
+		}
+		switch e.Tag {
+		case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType:
+			s, err := rd.structAt(e)
+			if err != nil {
+				return 0, nil, err
+			}
+			return count * s.Size, s, nil
+		case dwarf.TagArrayType:
+			n, err := rd.arrayCount(off)
+			if err != nil {
+				return 0, nil, err
+			}
+			if bs, ok := e.Val(dwarf.AttrByteSize).(int64); ok {
+				_, s, err := rd.sizeOf(mustType(rd, e))
+				return count * bs, s, err
+			}
+			count *= n
+		case dwarf.TagPointerType, dwarf.TagReferenceType, dwarf.TagRvalueReferenceType:
+			if bs, ok := e.Val(dwarf.AttrByteSize).(int64); ok {
+				return count * bs, nil, nil
+			}
+			return count * int64(rd.r.AddressSize()), nil, nil
+		default:
+			if bs, ok := e.Val(dwarf.AttrByteSize).(int64); ok {
+				return count * bs, nil, nil
+			}
+		}
+		next, ok := rd.typeAttr(e)
+		if !ok {
+			return 0, nil, fmt.Errorf("type at %#x (%s) has no size", off, tagWord(e.Tag))
+		}
+		off = next
+	}
+	return 0, nil, fmt.Errorf("type chain at %#x longer than %d", off, maxChain)
+}
+
+// mustType is the DW_AT_type of e, or 0 (which reads as an error later) when it has none.
+func mustType(rd *reader, e *dwarf.Entry) dwarf.Offset {
+	t, _ := rd.typeAttr(e)
+	return t
+}
+
+// arrayCount multiplies the element counts of an array DIE's subrange children (a C
+// int a[2][3] is one array DIE with two subranges). A flexible array member counts 0.
+func (rd *reader) arrayCount(off dwarf.Offset) (int64, error) {
+	kids, err := rd.children(off)
+	if err != nil {
+		return 0, err
+	}
+	n := int64(1)
+	for _, k := range kids {
+		if k.Tag != dwarf.TagSubrangeType {
+			continue
+		}
+		if c, ok := k.Val(dwarf.AttrCount).(int64); ok {
+			n *= c
+			continue
+		}
+		ub, ok := k.Val(dwarf.AttrUpperBound).(int64)
+		if !ok {
+			return 0, nil
+		}
+		lb, _ := k.Val(dwarf.AttrLowerBound).(int64)
+		n *= ub - lb + 1
+	}
+	return n, nil
+}
+
+// typeName spells the type at off the way C does (Rust names its own pointer types, and
+// those names are kept).
+func (rd *reader) typeName(off dwarf.Offset, depth int) (string, error) {
+	if depth > maxChain {
+		return "", fmt.Errorf("type chain at %#x longer than %d", off, maxChain)
+	}
+	e, err := rd.entry(off)
+	if err != nil {
+		return "", err
+	}
+	name, _ := e.Val(dwarf.AttrName).(string)
+	next, hasNext := rd.typeAttr(e)
+	inner := func() (string, error) {
+		if !hasNext {
+			return "void", nil
+		}
+		return rd.typeName(next, depth+1)
+	}
+	switch e.Tag {
+	case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType, dwarf.TagEnumerationType:
+		if name == "" {
+			return "anonymous " + tagWord(e.Tag), nil
+		}
+		return name, nil
+	case dwarf.TagPointerType, dwarf.TagReferenceType, dwarf.TagRvalueReferenceType:
+		if name != "" {
+			return name, nil
+		}
+		s, err := inner()
+		mark := map[dwarf.Tag]string{dwarf.TagPointerType: " *", dwarf.TagReferenceType: " &", dwarf.TagRvalueReferenceType: " &&"}[e.Tag]
+		return strings.TrimSuffix(s, " ") + mark, err
+	case dwarf.TagConstType, dwarf.TagVolatileType, dwarf.TagRestrictType, dwarf.TagAtomicType:
+		s, err := inner()
+		if strings.HasSuffix(s, "*") {
+			// const applied to a pointer goes after it: uint8_t *const.
+			return s + " " + tagWord(e.Tag), err
+		}
+		return tagWord(e.Tag) + " " + s, err
+	case dwarf.TagArrayType:
+		s, err := inner()
+		if err != nil {
+			return "", err
+		}
+		n, err := rd.arrayCount(off)
+		return fmt.Sprintf("%s[%d]", s, n), err
+	case dwarf.TagSubroutineType:
+		return "function", nil
+	}
+	if name != "" {
+		return name, nil
+	}
+	return tagWord(e.Tag), nil
+}
+
+// Names returns the exported function names DWARF describes, sorted.
+func (l *Library) Names() []string {
+	out := make([]string, 0, len(l.Funcs))
+	for n := range l.Funcs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
