@@ -786,7 +786,10 @@ func (rd *reader) typeName(off dwarf.Offset, depth int) (string, error) {
 		}
 		s, err := inner()
 		mark := map[dwarf.Tag]string{dwarf.TagPointerType: " *", dwarf.TagReferenceType: " &", dwarf.TagRvalueReferenceType: " &&"}[e.Tag]
-		return strings.TrimSuffix(s, " ") + mark, err
+		if strings.HasSuffix(s, "*") || strings.HasSuffix(s, "&") {
+			return s + strings.TrimSpace(mark), err // order **, not order * *
+		}
+		return s + mark, err
 	case dwarf.TagConstType, dwarf.TagVolatileType, dwarf.TagRestrictType, dwarf.TagAtomicType:
 		s, err := inner()
 		if strings.HasSuffix(s, "*") {
