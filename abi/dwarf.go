@@ -50,6 +50,10 @@ type Func struct {
 	Name   string
 	Params []Param // in declaration order; Params[i].Index == i
 	Return *Param  // nil for void; Index is ReturnIndex
+	// Declared is set when only a declaration describes the function (say, a caller's
+	// unit built with -g while the defining one was not): its types are how that caller
+	// saw the header, which is still this library's view but not its definition's.
+	Declared bool
 }
 
 // Param is one parameter (or the return value) and the type chain that leads from it to a
@@ -222,6 +226,7 @@ func (rd *reader) funcs(lib *Library, exported map[string]bool) error {
 		if err != nil {
 			return fmt.Errorf("function %s: %w", name, err)
 		}
+		fn.Declared = found[name].decl
 		lib.Funcs[name] = fn
 	}
 	return nil
@@ -381,8 +386,8 @@ func (rd *reader) param(index int, name string, t dwarf.Offset) (Param, error) {
 			if inner, ok, err := rd.optionPointee(e, s); err != nil {
 				return p, err
 			} else if ok {
-				// Rust's Option<&T> (and Option<NonNull<T>>) is a nullable pointer in the
-				// ABI: follow it to T like a pointer.
+				// Rust's Option<&T> and NonNull<T> are pointers in the ABI: follow them to
+				// T like a pointer.
 				p.Chain = append(p.Chain, tagWord(e.Tag)+" "+ename)
 				off = inner
 				continue
@@ -440,17 +445,31 @@ func tagWord(t dwarf.Tag) string {
 	return strings.TrimPrefix(t.String(), "Tag")
 }
 
-// optionPointee recognises rustc's Option<&T>, Option<&mut T> and Option<NonNull<T>>: a
-// struct without members whose variant part holds a Some variant with one pointer-sized
-// member. It returns that member's type.
+// optionPointee recognises the two pointer-sized Rust wrappers that are plain pointers in
+// the ABI: NonNull<T> (a struct with one pointer member) and Option<&T>, Option<&mut T> and
+// Option<NonNull<T>> (a struct without members whose variant part holds a Some variant
+// with one member). It returns the type the wrapper holds.
 func (rd *reader) optionPointee(e *dwarf.Entry, s *Struct) (dwarf.Offset, bool, error) {
 	name, _ := e.Val(dwarf.AttrName).(string)
-	if len(s.Fields) != 0 || !strings.HasPrefix(name, "Option<") || s.Size != rd.ptrSize(e.Offset) {
+	if s.Size != rd.ptrSize(e.Offset) {
+		return 0, false, nil
+	}
+	nonNull := strings.HasPrefix(name, "NonNull<") && len(s.Fields) == 1
+	if !nonNull && (len(s.Fields) != 0 || !strings.HasPrefix(name, "Option<")) {
 		return 0, false, nil
 	}
 	kids, err := rd.children(e.Offset)
 	if err != nil {
 		return 0, false, err
+	}
+	if nonNull {
+		for _, k := range kids {
+			if k.Tag == dwarf.TagMember {
+				t, ok := rd.typeAttr(k)
+				return t, ok, nil
+			}
+		}
+		return 0, false, nil
 	}
 	for _, k := range kids {
 		if k.Tag != dwarf.TagVariantPart {

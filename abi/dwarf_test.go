@@ -306,3 +306,69 @@ func run(t *testing.T, name string, args ...string) {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	require.NoError(t, err, "%s %s: %s", name, strings.Join(args, " "), out)
 }
+
+// outerHeader is the C view of testdata/refs.rs's Outer:
+//
+//	struct inner { uint16_t a; uint64_t b; };                                   // 16 bytes
+//	struct outer { uint8_t tag; struct inner inner; struct inner list[2]; uint32_t tail; }; // 64
+func outerHeader() abi.Layout {
+	inner := abi.Layout{Name: "inner", Size: 16, Align: 8, Fields: []abi.FieldLayout{
+		{Name: "a", Offset: 0, Size: 2}, {Name: "b", Offset: 8, Size: 8},
+	}}
+	return abi.Layout{Name: "outer", Size: 64, Align: 8, Fields: []abi.FieldLayout{
+		{Name: "tag", Offset: 0, Size: 1},
+		{Name: "inner", Offset: 8, Size: 16, Struct: &inner},
+		{Name: "list", Offset: 24, Size: 32, Struct: &inner},
+		{Name: "tail", Offset: 56, Size: 4},
+	}}
+}
+
+// TestRustReferenceForms reads a struct through every form a Rust export can take it in —
+// *const T, &T, &mut T, Option<&T>, Option<&mut T>, Option<NonNull<T>>, *mut *mut T, by
+// value — from a cdylib rustc builds here, and names a skew inside a nested struct.
+func TestRustReferenceForms(t *testing.T) {
+	requireTool(t, "rustc")
+	so := filepath.Join(t.TempDir(), "librefs.so")
+	run(t, "rustc", "--edition", "2021", "--crate-type", "cdylib", "-g", "-C", "opt-level=0",
+		"-o", so, filepath.Join("testdata", "refs.rs"))
+	l, err := abi.ReadDWARF(so)
+	require.NoError(t, err)
+	fns := []string{"by_raw", "by_ref", "by_mut", "by_option", "by_option_mut", "by_nonnull", "by_out", "by_value"}
+	want := map[abi.Key]abi.Layout{}
+	for _, fn := range fns {
+		want[abi.Key{Func: fn, Param: 0}] = outerHeader()
+	}
+	r := abi.Compare(l, want)
+	assert.Empty(t, r.Lines(true))
+	assert.Equal(t, len(fns), r.Checked)
+
+	skewed := outerHeader()
+	skewed.Align = 4
+	inner := *skewed.Fields[1].Struct
+	inner.Fields = []abi.FieldLayout{{Name: "a", Offset: 0, Size: 4}, {Name: "b", Offset: 8, Size: 8}}
+	skewed.Fields[1].Struct = &inner
+	r = abi.Compare(l, map[abi.Key]abi.Layout{{Func: "by_option", Param: 0}: skewed})
+	assert.Equal(t, []string{
+		"layout skew: by_option param 0 p (outer): alignof: engine DWARF says 8, header says 4",
+		"layout skew: by_option param 0 p (outer): sizeof(inner.a): engine DWARF says 2, header says 4",
+	}, r.Lines(false))
+}
+
+// TestDeclarationOnly: an export whose defining unit was built without -g is still read
+// from the declaration a calling unit's DWARF holds, and says so.
+func TestDeclarationOnly(t *testing.T) {
+	requireTool(t, "gcc")
+	dir := t.TempDir()
+	caller, def, so := filepath.Join(dir, "caller.o"), filepath.Join(dir, "def.o"), filepath.Join(dir, "libsplit.so")
+	run(t, "gcc", "-g", "-O1", "-fPIC", "-c", "-o", caller, filepath.Join("testdata", "split", "caller.c"))
+	run(t, "gcc", "-O1", "-fPIC", "-c", "-o", def, filepath.Join("testdata", "split", "def.c"))
+	run(t, "gcc", "-shared", "-o", so, caller, def)
+	l, err := abi.ReadDWARF(so)
+	require.NoError(t, err)
+	require.Contains(t, l.Funcs, "def")
+	assert.True(t, l.Funcs["def"].Declared)
+	assert.False(t, l.Funcs["caller"].Declared)
+	s := l.Funcs["def"].Params[0].Struct
+	require.NotNil(t, s)
+	assert.Equal(t, int64(16), s.Size)
+}
