@@ -458,58 +458,58 @@ func (rd *reader) optionPointee(e *dwarf.Entry, s *Struct) (dwarf.Offset, bool, 
 	if !nonNull && (len(s.Fields) != 0 || !strings.HasPrefix(name, "Option<")) {
 		return 0, false, nil
 	}
-	kids, err := rd.children(e.Offset)
-	if err != nil {
-		return 0, false, err
-	}
 	if nonNull {
-		for _, k := range kids {
-			if k.Tag == dwarf.TagMember {
-				t, ok := rd.typeAttr(k)
-				return t, ok, nil
-			}
-		}
-		return 0, false, nil
-	}
-	for _, k := range kids {
-		if k.Tag != dwarf.TagVariantPart {
-			continue
-		}
-		variants, err := rd.children(k.Offset)
-		if err != nil {
+		ptr, err := rd.childrenWith(e.Offset, dwarf.TagMember, "")
+		if err != nil || len(ptr) == 0 {
 			return 0, false, err
 		}
-		for _, v := range variants {
-			if v.Tag != dwarf.TagVariant {
-				continue
-			}
-			members, err := rd.children(v.Offset)
+		t, ok := rd.typeAttr(ptr[0])
+		return t, ok, nil
+	}
+	// Option<&T> → variant part → variant → member "Some" of type Some → field __0.
+	off := []dwarf.Offset{e.Offset}
+	for _, step := range []struct {
+		tag  dwarf.Tag
+		name string
+	}{{dwarf.TagVariantPart, ""}, {dwarf.TagVariant, ""}, {dwarf.TagMember, "Some"}} {
+		var next []dwarf.Offset
+		for _, o := range off {
+			kids, err := rd.childrenWith(o, step.tag, step.name)
 			if err != nil {
 				return 0, false, err
 			}
-			for _, m := range members {
-				if mn, _ := m.Val(dwarf.AttrName).(string); mn != "Some" {
-					continue
-				}
-				// The Some member's type is the struct "Some" with one field __0.
-				st, ok := rd.typeAttr(m)
-				if !ok {
-					continue
-				}
-				fields, err := rd.children(st)
-				if err != nil {
-					return 0, false, err
-				}
-				for _, f := range fields {
-					if fn, _ := f.Val(dwarf.AttrName).(string); f.Tag == dwarf.TagMember && fn == "__0" {
-						t, ok := rd.typeAttr(f)
-						return t, ok, nil
-					}
+			for _, k := range kids {
+				if step.tag != dwarf.TagMember {
+					next = append(next, k.Offset)
+				} else if t, ok := rd.typeAttr(k); ok {
+					next = append(next, t) // the Some member's type: the struct Some
 				}
 			}
 		}
+		off = next
+	}
+	for _, some := range off {
+		f, err := rd.childrenWith(some, dwarf.TagMember, "__0")
+		if err != nil || len(f) == 0 {
+			return 0, false, err
+		}
+		t, ok := rd.typeAttr(f[0])
+		return t, ok, nil
 	}
 	return 0, false, nil
+}
+
+// childrenWith is the direct children of the DIE at off with the tag (and the name, unless
+// name is empty).
+func (rd *reader) childrenWith(off dwarf.Offset, tag dwarf.Tag, name string) ([]*dwarf.Entry, error) {
+	kids, err := rd.children(off)
+	var out []*dwarf.Entry
+	for _, k := range kids {
+		if n, _ := k.Val(dwarf.AttrName).(string); k.Tag == tag && (name == "" || n == name) {
+			out = append(out, k)
+		}
+	}
+	return out, err
 }
 
 // ptrSize is the address size of the unit holding off.
