@@ -54,6 +54,7 @@ type Func struct {
 	// unit built with -g while the defining one was not): its types are how that caller
 	// saw the header, which is still this library's view but not its definition's.
 	Declared bool
+	Variadic bool // ends in ... (DW_TAG_unspecified_parameters)
 }
 
 // Param is one parameter (or the return value) and the type chain that leads from it to a
@@ -80,7 +81,7 @@ type Struct struct {
 	// struct would make a guess wrong).
 	Align int64
 	// Opaque is set for a struct DWARF only declares (an opaque handle such as
-	// pricing_rules): it has no size and no fields.
+	// pricing_rules) and no unit defines unambiguously: it has no size and no fields.
 	Opaque bool
 	Fields []Field
 }
@@ -175,7 +176,7 @@ type reader struct {
 	d       *dwarf.Data
 	r       *dwarf.Reader
 	structs map[dwarf.Offset]*Struct
-	byName  map[string]dwarf.Offset // complete structs by name, built on the first opaque one
+	byName  map[string][]dwarf.Offset // complete structs by name, built on the first declared one
 }
 
 // funcs fills lib with every exported subprogram. A function can have several DIEs (a
@@ -235,23 +236,40 @@ func (rd *reader) funcs(lib *Library, exported map[string]bool) error {
 // subprogramName returns the symbol name of a subprogram DIE (its linkage name if it has
 // one, which is what the dynamic symbol table holds for C++; else its name, which is the
 // symbol of a C or extern "C" or #[no_mangle] function), whether it is external and whether
-// it is only a declaration, following DW_AT_specification and DW_AT_abstract_origin for
-// whatever the DIE itself leaves out.
+// it is only a declaration.
 func (rd *reader) subprogramName(e *dwarf.Entry) (name string, external, decl bool, err error) {
 	decl, _ = e.Val(dwarf.AttrDeclaration).(bool)
-	var linkage, plain string
-	// A definition → its abstract origin → its declaration is as deep as it gets; the bound
-	// keeps a cycle in bad DWARF from hanging.
-	for range 4 {
-		if linkage == "" {
-			linkage, _ = e.Val(dwarf.AttrLinkageName).(string)
+	chain, err := rd.origins(e)
+	if err != nil {
+		return "", false, false, err
+	}
+	var plain string
+	for _, c := range chain {
+		if name == "" {
+			name, _ = c.Val(dwarf.AttrLinkageName).(string)
 		}
 		if plain == "" {
-			plain, _ = e.Val(dwarf.AttrName).(string)
+			plain, _ = c.Val(dwarf.AttrName).(string)
 		}
 		if !external {
-			external, _ = e.Val(dwarf.AttrExternal).(bool)
+			external, _ = c.Val(dwarf.AttrExternal).(bool)
 		}
+	}
+	if name == "" {
+		name = plain
+	}
+	return name, external, decl, nil
+}
+
+// origins is e followed by the DIEs it completes: DW_AT_specification (a C++ member defined
+// outside its class points at the declaration in the class) and DW_AT_abstract_origin (an
+// out-of-line copy points at the abstract instance). The name, the external flag and the
+// return type may each sit on any of them.
+func (rd *reader) origins(e *dwarf.Entry) ([]*dwarf.Entry, error) {
+	chain := []*dwarf.Entry{e}
+	// A copy → its abstract instance → its declaration is as deep as it gets; the bound
+	// keeps a cycle in bad DWARF from hanging.
+	for range 4 {
 		next, ok := e.Val(dwarf.AttrSpecification).(dwarf.Offset)
 		if !ok {
 			next, ok = e.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset)
@@ -259,14 +277,13 @@ func (rd *reader) subprogramName(e *dwarf.Entry) (name string, external, decl bo
 		if !ok {
 			break
 		}
+		var err error
 		if e, err = rd.entry(next); err != nil {
-			return "", false, false, err
+			return nil, err
 		}
+		chain = append(chain, e)
 	}
-	if linkage != "" {
-		return linkage, external, decl, nil
-	}
-	return plain, external, decl, nil
+	return chain, nil
 }
 
 // entry reads the DIE at off.
@@ -311,18 +328,28 @@ func (rd *reader) function(name string, off dwarf.Offset) (*Func, error) {
 		return nil, err
 	}
 	fn := &Func{Name: name}
-	if t, ok := rd.typeAttr(e); ok {
-		p, err := rd.param(ReturnIndex, "", t)
-		if err != nil {
-			return nil, err
+	chain, err := rd.origins(e)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range chain {
+		if t, ok := rd.typeAttr(c); ok {
+			p, err := rd.param(ReturnIndex, "", t)
+			if err != nil {
+				return nil, err
+			}
+			fn.Return = &p
+			break
 		}
-		fn.Return = &p
 	}
 	kids, err := rd.children(off)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range kids {
+		if c.Tag == dwarf.TagUnspecifiedParameters {
+			fn.Variadic = true
+		}
 		if c.Tag != dwarf.TagFormalParameter {
 			continue
 		}
@@ -395,10 +422,17 @@ func (rd *reader) param(index int, name string, t dwarf.Offset) (Param, error) {
 			p.Chain = append(p.Chain, tagWord(e.Tag)+" "+ename)
 			p.Struct = s
 			return p, nil
-		case dwarf.TagTypedef, dwarf.TagBaseType, dwarf.TagEnumerationType:
-			p.Chain = append(p.Chain, strings.TrimSpace(tagWord(e.Tag)+" "+ename))
-		default:
+		case dwarf.TagTypedef:
+			p.Chain = append(p.Chain, tagWord(e.Tag)+" "+ename)
+		case dwarf.TagPointerType, dwarf.TagReferenceType, dwarf.TagRvalueReferenceType,
+			dwarf.TagConstType, dwarf.TagVolatileType, dwarf.TagRestrictType, dwarf.TagAtomicType,
+			dwarf.TagArrayType:
 			p.Chain = append(p.Chain, tagWord(e.Tag))
+		default:
+			// An integer, an enum, a function (whose DW_AT_type is its return type, not
+			// something this parameter points at): the chain ends without a struct.
+			p.Chain = append(p.Chain, strings.TrimSpace(tagWord(e.Tag)+" "+ename))
+			return p, nil
 		}
 		off, ok = rd.typeAttr(e)
 	}
@@ -525,22 +559,9 @@ func (rd *reader) structAt(e *dwarf.Entry) (*Struct, error) {
 	}
 	name, _ := e.Val(dwarf.AttrName).(string)
 	if decl, _ := e.Val(dwarf.AttrDeclaration).(bool); decl {
-		// Only declared here (C: a CU that includes a header with a forward declaration);
-		// another unit may define it.
-		if def, ok, err := rd.definition(name); err != nil {
-			return nil, err
-		} else if ok {
-			de, err := rd.entry(def)
-			if err != nil {
-				return nil, err
-			}
-			s, err := rd.structAt(de)
-			rd.structs[e.Offset] = s
-			return s, err
-		}
-		s := &Struct{Kind: tagWord(e.Tag), Name: name, Opaque: true}
+		s, err := rd.definition(e, name)
 		rd.structs[e.Offset] = s
-		return s, nil
+		return s, err
 	}
 	s := &Struct{Kind: tagWord(e.Tag), Name: name}
 	s.Size, _ = e.Val(dwarf.AttrByteSize).(int64)
@@ -582,39 +603,70 @@ func alignment(e *dwarf.Entry) int64 {
 	return 0
 }
 
-// definition finds a complete struct named name anywhere in the DWARF, indexing all of them
-// on first use (rare: only for a struct a function's own unit merely declares).
-func (rd *reader) definition(name string) (dwarf.Offset, bool, error) {
+// definition completes a struct the DIE e only declares. That happens where a unit sees
+// just a forward declaration (C, or clang's default -fno-standalone-debug for a type the
+// unit only passes by pointer), and another unit of the library defines it. Definitions are
+// found by name, so when units define different structs under that name (their sizes
+// differ) none is picked: the struct stays opaque rather than risk a false skew.
+func (rd *reader) definition(e *dwarf.Entry, name string) (*Struct, error) {
+	opaque := &Struct{Kind: tagWord(e.Tag), Name: name, Opaque: true}
 	if name == "" {
-		return 0, false, nil
+		return opaque, nil
 	}
-	if rd.byName == nil {
-		rd.byName = map[string]dwarf.Offset{}
-		r := rd.d.Reader()
-		for {
-			e, err := r.Next()
-			if err != nil {
-				return 0, false, fmt.Errorf("reading DWARF: %w", err)
+	if err := rd.indexNames(); err != nil {
+		return nil, err
+	}
+	var found *Struct
+	for _, off := range rd.byName[name] {
+		de, err := rd.entry(off)
+		if err != nil {
+			return nil, err
+		}
+		s, err := rd.structAt(de)
+		if err != nil {
+			return nil, err
+		}
+		if found != nil && found.Size != s.Size {
+			return opaque, nil
+		}
+		if found == nil {
+			found = s
+		}
+	}
+	if found == nil {
+		return opaque, nil
+	}
+	return found, nil
+}
+
+// indexNames indexes every complete named struct, class and union, once: it is needed only
+// for a struct some unit merely declares.
+func (rd *reader) indexNames() error {
+	if rd.byName != nil {
+		return nil
+	}
+	rd.byName = map[string][]dwarf.Offset{}
+	r := rd.d.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil {
+			return fmt.Errorf("reading DWARF: %w", err)
+		}
+		if e == nil {
+			return nil
+		}
+		switch e.Tag {
+		case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType:
+			n, _ := e.Val(dwarf.AttrName).(string)
+			if decl, _ := e.Val(dwarf.AttrDeclaration).(bool); n != "" && !decl {
+				rd.byName[n] = append(rd.byName[n], e.Offset)
 			}
-			if e == nil {
-				break
-			}
-			switch e.Tag {
-			case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType:
-				n, _ := e.Val(dwarf.AttrName).(string)
-				decl, _ := e.Val(dwarf.AttrDeclaration).(bool)
-				if _, dup := rd.byName[n]; n != "" && !decl && !dup {
-					rd.byName[n] = e.Offset
-				}
-			case dwarf.TagSubprogram:
-				if e.Children {
-					r.SkipChildren() // function-local types never complete a header's struct
-				}
+		case dwarf.TagSubprogram:
+			if e.Children {
+				r.SkipChildren() // function-local types never complete a header's struct
 			}
 		}
 	}
-	off, ok := rd.byName[name]
-	return off, ok, nil
 }
 
 // field reads one DW_TAG_member.
@@ -720,7 +772,12 @@ func (rd *reader) sizeOf(off dwarf.Offset) (int64, *Struct, error) {
 				return 0, nil, err
 			}
 			if bs, ok := e.Val(dwarf.AttrByteSize).(int64); ok {
-				_, s, err := rd.sizeOf(mustType(rd, e))
+				// The array states its own size; only the element struct is still wanted.
+				elem, ok := rd.typeAttr(e)
+				if !ok {
+					return 0, nil, fmt.Errorf("array at %#x has no element type", off)
+				}
+				_, s, err := rd.sizeOf(elem)
 				return count * bs, s, err
 			}
 			count *= n
@@ -741,12 +798,6 @@ func (rd *reader) sizeOf(off dwarf.Offset) (int64, *Struct, error) {
 		off = next
 	}
 	return 0, nil, fmt.Errorf("type chain at %#x longer than %d", off, maxChain)
-}
-
-// mustType is the DW_AT_type of e, or 0 (which reads as an error later) when it has none.
-func mustType(rd *reader, e *dwarf.Entry) dwarf.Offset {
-	t, _ := rd.typeAttr(e)
-	return t
 }
 
 // arrayCount multiplies the element counts of an array DIE's subrange children (a C

@@ -354,21 +354,66 @@ func TestRustReferenceForms(t *testing.T) {
 	}, r.Lines(false))
 }
 
-// TestDeclarationOnly: an export whose defining unit was built without -g is still read
-// from the declaration a calling unit's DWARF holds, and says so.
-func TestDeclarationOnly(t *testing.T) {
+// TestSplitUnits covers what one unit's DWARF leaves to another's: an export whose
+// defining unit was built without -g is read from the declaration a calling unit holds
+// (and says so); a struct a unit only forward-declares is completed from the unit that
+// defines it, unless two units define different structs under its name.
+func TestSplitUnits(t *testing.T) {
 	requireTool(t, "gcc")
 	dir := t.TempDir()
-	caller, def, so := filepath.Join(dir, "caller.o"), filepath.Join(dir, "def.o"), filepath.Join(dir, "libsplit.so")
-	run(t, "gcc", "-g", "-O1", "-fPIC", "-c", "-o", caller, filepath.Join("testdata", "split", "caller.c"))
-	run(t, "gcc", "-O1", "-fPIC", "-c", "-o", def, filepath.Join("testdata", "split", "def.c"))
-	run(t, "gcc", "-shared", "-o", so, caller, def)
-	l, err := abi.ReadDWARF(so)
-	require.NoError(t, err)
+	obj := func(name string, flags ...string) string {
+		o := filepath.Join(dir, name+".o")
+		run(t, "gcc", append(flags, "-O1", "-fPIC", "-c", "-o", o, filepath.Join("testdata", "split", name+".c"))...)
+		return o
+	}
+	caller, def, fwd, other := obj("caller", "-g"), obj("def"), obj("fwd", "-g"), obj("other", "-g")
+	link := func(name string, objs ...string) *abi.Library {
+		so := filepath.Join(dir, name)
+		run(t, "gcc", append([]string{"-shared", "-o", so}, objs...)...)
+		l, err := abi.ReadDWARF(so)
+		require.NoError(t, err)
+		return l
+	}
+
+	l := link("libsplit.so", caller, def, fwd)
 	require.Contains(t, l.Funcs, "def")
 	assert.True(t, l.Funcs["def"].Declared)
 	assert.False(t, l.Funcs["caller"].Declared)
 	s := l.Funcs["def"].Params[0].Struct
 	require.NotNil(t, s)
 	assert.Equal(t, int64(16), s.Size)
+	s = l.Funcs["fwd"].Params[0].Struct
+	require.NotNil(t, s)
+	assert.False(t, s.Opaque, "completed from caller.c's unit")
+	assert.Equal(t, int64(16), s.Size)
+
+	l = link("libambiguous.so", caller, def, fwd, other)
+	s = l.Funcs["fwd"].Params[0].Struct
+	require.NotNil(t, s)
+	assert.True(t, s.Opaque, "two different struct pair: neither is picked")
+	assert.Equal(t, []string{
+		"layout unchecked: fwd param 0 p (pair): engine DWARF only declares struct pair, its layout is not described",
+	}, abi.Compare(l, map[abi.Key]abi.Layout{{Func: "fwd", Param: 0}: {Name: "pair", Size: 16}}).Lines(false))
+}
+
+// TestCxxReturnTypeElsewhere reads the return type where C++ puts it for a static member
+// defined outside its class (on the declaration) and for out-of-line copies of inlined
+// functions (on the abstract instance).
+func TestCxxReturnTypeElsewhere(t *testing.T) {
+	requireTool(t, "g++")
+	so := filepath.Join(t.TempDir(), "libmember.so")
+	run(t, "g++", "-g", "-O2", "-shared", "-fPIC", "-o", so, filepath.Join("testdata", "member.cpp"))
+	l, err := abi.ReadDWARF(so)
+	require.NoError(t, err)
+	for _, fn := range []string{"_ZN3api3getEPP3big", "hot", "pick_c", "use_hot"} {
+		require.Contains(t, l.Funcs, fn)
+		ret := l.Funcs[fn].Return
+		require.NotNil(t, ret, fn)
+		require.NotNil(t, ret.Struct, fn)
+		assert.Equal(t, "big", ret.Struct.Name, fn)
+		assert.Equal(t, int64(16), ret.Struct.Size, fn)
+	}
+	out := l.Funcs["_ZN3api3getEPP3big"].Params[0]
+	assert.Equal(t, "out", out.Name)
+	assert.Equal(t, "big **", out.Type)
 }
