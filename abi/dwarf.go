@@ -13,6 +13,7 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 )
@@ -105,27 +106,34 @@ type Field struct {
 // their parameters and return values reach. A library without DWARF for its exported
 // functions gives a *NoDebugInfoError (errors.Is ErrNoDebugInfo). Compressed debug sections
 // (SHF_COMPRESSED and .zdebug) are read as they are.
+//
+// Every error names path and none starts with "abi:", so a caller prefixes its own
+// ("abi: " + err) as it does for the no-debug-info line.
 func ReadDWARF(path string) (*Library, error) {
-	f, err := elf.Open(path)
+	file, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("abi: %w", err)
+		return nil, err // "open <path>: ..."
 	}
-	defer f.Close()
+	defer file.Close()
+	f, err := elf.NewFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not an ELF library: %w", path, err)
+	}
 	if f.Section(".debug_info") == nil && f.Section(".zdebug_info") == nil {
 		return nil, &NoDebugInfoError{Path: path, Detail: "no .debug_info section" + debugLink(f)}
 	}
 	d, err := f.DWARF()
 	if err != nil {
-		return nil, fmt.Errorf("abi: %s: reading DWARF: %w", path, err)
+		return nil, fmt.Errorf("%s: reading DWARF: %w", path, err)
 	}
 	exported, err := exportedFuncs(f)
 	if err != nil {
-		return nil, fmt.Errorf("abi: %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	rd := &reader{d: d, r: d.Reader(), structs: map[dwarf.Offset]*Struct{}}
 	lib := &Library{Path: path, Funcs: map[string]*Func{}}
 	if err := rd.funcs(lib, exported); err != nil {
-		return nil, fmt.Errorf("abi: %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(lib.Funcs) == 0 {
 		return nil, &NoDebugInfoError{Path: path, Detail: fmt.Sprintf("DWARF describes none of its %d exported functions", len(exported))}

@@ -124,15 +124,31 @@ func TestNoDebugInfo(t *testing.T) {
 	}
 }
 
+// TestDebugInfoOfOthersOnly: DWARF that describes none of the exports (here a hidden
+// helper's unit; in the wild a prebuilt runtime's) is no debug info for the check.
+func TestDebugInfoOfOthersOnly(t *testing.T) {
+	requireTool(t, "gcc")
+	dir := t.TempDir()
+	hidden, def, so := filepath.Join(dir, "other.o"), filepath.Join(dir, "def.o"), filepath.Join(dir, "libothers.so")
+	run(t, "gcc", "-g", "-fvisibility=hidden", "-fPIC", "-c", "-o", hidden, filepath.Join("testdata", "split", "other.c"))
+	run(t, "gcc", "-fPIC", "-c", "-o", def, filepath.Join("testdata", "split", "def.c"))
+	run(t, "gcc", "-shared", "-o", so, hidden, def)
+	_, err := abi.ReadDWARF(so)
+	require.ErrorIs(t, err, abi.ErrNoDebugInfo)
+	var nd *abi.NoDebugInfoError
+	require.ErrorAs(t, err, &nd)
+	assert.Equal(t, "DWARF describes none of its 1 exported functions", nd.Detail)
+}
+
 // TestNotELF keeps "no debug info" for libraries without DWARF: a file that is no library
 // at all is an error of its own.
 func TestNotELF(t *testing.T) {
-	_, err := abi.ReadDWARF(filepath.Join("testdata", "nolayoutfn.c"))
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, abi.ErrNoDebugInfo)
-	_, err = abi.ReadDWARF(filepath.Join(t.TempDir(), "missing.so"))
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, abi.ErrNoDebugInfo)
+	for _, p := range []string{filepath.Join("testdata", "nolayoutfn.c"), filepath.Join(t.TempDir(), "missing.so")} {
+		_, err := abi.ReadDWARF(p)
+		require.Error(t, err)
+		assert.NotErrorIs(t, err, abi.ErrNoDebugInfo)
+		assert.Contains(t, err.Error(), p, "the error names the library")
+	}
 }
 
 // TestCompressedDebugSections reads a library whose debug sections objcopy compressed
