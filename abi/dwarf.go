@@ -31,6 +31,7 @@ type NoDebugInfoError struct {
 	Detail string // e.g. "no .debug_info section"
 }
 
+// Error is "<path>: no debug info", the middle of the caller's skip line.
 func (e *NoDebugInfoError) Error() string { return e.Path + ": no debug info" }
 
 // Is makes errors.Is(err, ErrNoDebugInfo) true.
@@ -90,7 +91,9 @@ type Struct struct {
 // Field is one data member.
 type Field struct {
 	Name   string
-	Offset int64 // bytes from the start of the struct
+	// Offset is in bytes from the start of the struct; for a bit field it is the storage
+	// unit's where DWARF 2/3 gives one, else the byte holding the field's first bit.
+	Offset int64
 	Size   int64 // bytes of its type (for a bit field, of the storage unit)
 	Type   string
 	// BitSize is non-zero for a bit field: its width in bits, starting BitOffset bits from

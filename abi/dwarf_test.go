@@ -200,6 +200,9 @@ func TestSkewWithoutLayoutFunction(t *testing.T) {
 			require.NoError(t, err)
 			assert.NotContains(t, l.Funcs, "seam_layout")
 			assert.NotContains(t, l.Funcs, "order_internal", "hidden, so not exported")
+			assert.True(t, l.Funcs["order_log"].Variadic)
+			assert.Len(t, l.Funcs["order_log"].Params, 2)
+			assert.False(t, l.Funcs["order_submit"].Variadic)
 			want := map[abi.Key]abi.Layout{
 				{Func: "order_submit", Param: 0}: orderHeader,
 				{Func: "order_new", Param: 0}:    orderHeader, // order **out

@@ -53,6 +53,9 @@ const struct packed_bits *bits_get(volatile struct opaque *handle, const struct 
   return &the_bits;
 }
 
+/* Variadic: DWARF ends the parameter list with DW_TAG_unspecified_parameters. */
+int32_t order_log(const order *o, const char *fmt, ...) { return o && fmt ? 0 : -1; }
+
 /* Not exported: hidden visibility keeps it out of the dynamic symbol table, so it is no
  * part of the boundary however external DWARF calls it. */
 __attribute__((visibility("hidden"))) int32_t order_internal(order *o) { return o ? 1 : 0; }
