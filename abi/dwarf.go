@@ -90,7 +90,7 @@ type Struct struct {
 
 // Field is one data member.
 type Field struct {
-	Name   string
+	Name string
 	// Offset is in bytes from the start of the struct; for a bit field it is the storage
 	// unit's where DWARF 2/3 gives one, else the byte holding the field's first bit.
 	Offset int64
@@ -201,37 +201,26 @@ func (rd *reader) funcs(lib *Library, exported map[string]bool) error {
 	}
 	found := map[string]cand{}
 	var order []string
-	r := rd.d.Reader()
-	for {
-		e, err := r.Next()
-		if err != nil {
-			return fmt.Errorf("reading DWARF: %w", err)
-		}
-		if e == nil {
-			break
-		}
+	err := rd.walk(func(e *dwarf.Entry) error {
 		if e.Tag != dwarf.TagSubprogram {
-			continue
-		}
-		if e.Children {
-			// Nested subprograms (closures, inlined copies) are never exported symbols.
-			r.SkipChildren()
+			return nil
 		}
 		name, ext, decl, err := rd.subprogramName(e)
-		if err != nil {
+		if err != nil || name == "" || !ext || (len(exported) > 0 && !exported[name]) {
 			return err
-		}
-		if name == "" || !ext || (len(exported) > 0 && !exported[name]) {
-			continue
 		}
 		prev, seen := found[name]
 		if seen && (decl || !prev.decl) {
-			continue
+			return nil
 		}
 		if !seen {
 			order = append(order, name)
 		}
 		found[name] = cand{off: e.Offset, decl: decl}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, name := range order {
 		fn, err := rd.function(name, found[name].off)
@@ -657,6 +646,22 @@ func (rd *reader) indexNames() error {
 		return nil
 	}
 	rd.byName = map[string][]dwarf.Offset{}
+	return rd.walk(func(e *dwarf.Entry) error {
+		switch e.Tag {
+		case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType:
+			n, _ := e.Val(dwarf.AttrName).(string)
+			if decl, _ := e.Val(dwarf.AttrDeclaration).(bool); n != "" && !decl {
+				rd.byName[n] = append(rd.byName[n], e.Offset)
+			}
+		}
+		return nil
+	})
+}
+
+// walk calls fn on every DIE of the library but those inside a subprogram: nested
+// subprograms (closures, inlined copies) are never exported symbols, and function-local
+// types never complete a header's struct.
+func (rd *reader) walk(fn func(*dwarf.Entry) error) error {
 	r := rd.d.Reader()
 	for {
 		e, err := r.Next()
@@ -666,16 +671,11 @@ func (rd *reader) indexNames() error {
 		if e == nil {
 			return nil
 		}
-		switch e.Tag {
-		case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType:
-			n, _ := e.Val(dwarf.AttrName).(string)
-			if decl, _ := e.Val(dwarf.AttrDeclaration).(bool); n != "" && !decl {
-				rd.byName[n] = append(rd.byName[n], e.Offset)
-			}
-		case dwarf.TagSubprogram:
-			if e.Children {
-				r.SkipChildren() // function-local types never complete a header's struct
-			}
+		if e.Tag == dwarf.TagSubprogram && e.Children {
+			r.SkipChildren()
+		}
+		if err := fn(e); err != nil {
+			return err
 		}
 	}
 }
