@@ -183,7 +183,11 @@ func (c *comparison) reach(lib *Library, k Key) *Struct {
 		c.add(Skew, "type", p.Type+" (reaches no struct)", "a struct")
 		return nil
 	case p.Struct.Opaque:
-		c.add(Unchecked, "struct", "engine DWARF only declares "+p.Struct.Kind+" "+p.Struct.Name+", its layout is not described", "")
+		what := p.Struct.Kind + " " + p.Struct.Name
+		if p.Struct.Name == "" {
+			what = "the " + p.Struct.Kind // a type unit abi cannot read hides even the name
+		}
+		c.add(Unchecked, "struct", "engine DWARF does not show the layout of "+what+": "+p.Struct.Why, "")
 		return nil
 	}
 	return p.Struct

@@ -10,6 +10,7 @@ package abi
 
 import (
 	"debug/dwarf"
+	"encoding/binary"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -82,9 +83,11 @@ type Struct struct {
 	// explicit alignas. 0 means DWARF does not say (and is not guessed, since a packed
 	// struct would make a guess wrong).
 	Align int64
-	// Opaque is set for a struct DWARF only declares (an opaque handle such as
-	// pricing_rules) and no unit defines unambiguously: it has no size and no fields.
+	// Opaque is set for a struct whose layout the DWARF does not show: one it only declares
+	// (an opaque handle such as pricing_rules) that no unit defines unambiguously, or one in
+	// a DWARF 4 type unit. It has no size and no fields; Why says which.
 	Opaque bool
+	Why    string
 	Fields []Field
 }
 
@@ -133,7 +136,8 @@ func ReadDWARF(path string) (*Library, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	rd := &reader{d: d, r: d.Reader(), structs: map[dwarf.Offset]*Struct{}}
+	rd := &reader{d: d, r: d.Reader(), structs: map[dwarf.Offset]*Struct{},
+		sigs: typeUnits(f), bigEndian: f.ByteOrder == binary.BigEndian}
 	lib := &Library{Path: path, Funcs: map[string]*Func{}}
 	if err := rd.funcs(lib, exported); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -142,6 +146,48 @@ func ReadDWARF(path string) (*Library, error) {
 		return nil, &NoDebugInfoError{Path: path, Detail: fmt.Sprintf("DWARF describes none of its %d exported functions", len(exported))}
 	}
 	return lib, nil
+}
+
+// typeUnits maps the signature of each DWARF 5 type unit in .debug_info to the offset of the
+// type it holds. Go's dwarf.Reader walks those units but does not expose their headers, which
+// is where the signature and the type's offset are; so they are read here. A truncated or
+// odd header ends the scan: a signature not found leaves its types unchecked, never wrong.
+func typeUnits(f *elf.File) map[uint64]dwarf.Offset {
+	sec := f.Section(".debug_info")
+	if sec == nil {
+		return nil
+	}
+	b, err := sec.Data()
+	if err != nil {
+		return nil
+	}
+	const utType, utSplitType = 0x02, 0x06
+	bo := f.ByteOrder
+	out := map[uint64]dwarf.Offset{}
+	for start := 0; start+4 <= len(b); {
+		off, length, offSize := start+4, uint64(bo.Uint32(b[start:])), 4
+		if length == 0xffffffff { // 64-bit DWARF
+			if start+12 > len(b) {
+				break
+			}
+			off, length, offSize = start+12, bo.Uint64(b[start+4:]), 8
+		}
+		if length > uint64(len(b)-off) {
+			break
+		}
+		end := off + int(length)
+		// version (2), unit type (1), address size (1), abbrev offset, signature (8), type offset
+		if p := off + 4 + offSize; p+8+offSize <= end && bo.Uint16(b[off:]) >= 5 && (b[off+2] == utType || b[off+2] == utSplitType) {
+			sig := bo.Uint64(b[p:])
+			typeOff := uint64(bo.Uint32(b[p+8:]))
+			if offSize == 8 {
+				typeOff = bo.Uint64(b[p+8:])
+			}
+			out[sig] = dwarf.Offset(uint64(start) + typeOff)
+		}
+		start = end
+	}
+	return out
 }
 
 // debugLink names the separate debug file a stripped library points at, so the skip line
@@ -188,6 +234,10 @@ type reader struct {
 	r       *dwarf.Reader
 	structs map[dwarf.Offset]*Struct
 	byName  map[string][]dwarf.Offset // complete structs by name, built on the first declared one
+	// sigs finds the DIE of a type a DWARF 5 type unit holds (gcc -fdebug-types-section), by
+	// the signature a DW_FORM_ref_sig8 reference or a DW_AT_signature names.
+	sigs map[uint64]dwarf.Offset
+	bigEndian bool // the target's: it places DWARF 2/3 bit fields
 }
 
 // funcs fills lib with every exported subprogram. A function can have several DIEs (a
@@ -333,8 +383,8 @@ func (rd *reader) function(name string, off dwarf.Offset) (*Func, error) {
 		return nil, err
 	}
 	for _, c := range chain {
-		if t, ok := rd.typeAttr(c); ok {
-			p, err := rd.param(ReturnIndex, "", t)
+		if hasType(c) {
+			p, err := rd.param(ReturnIndex, "", c)
 			if err != nil {
 				return nil, err
 			}
@@ -354,8 +404,8 @@ func (rd *reader) function(name string, off dwarf.Offset) (*Func, error) {
 			continue
 		}
 		pname, _ := c.Val(dwarf.AttrName).(string)
-		t, ok := c.Val(dwarf.AttrType).(dwarf.Offset)
-		if origin, isCopy := c.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset); isCopy && (!ok || pname == "") {
+		holder := c
+		if origin, isCopy := c.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset); isCopy && (!hasType(c) || pname == "") {
 			// An out-of-line copy's parameters point at the abstract ones for name and type.
 			oe, err := rd.entry(origin)
 			if err != nil {
@@ -364,14 +414,14 @@ func (rd *reader) function(name string, off dwarf.Offset) (*Func, error) {
 			if pname == "" {
 				pname, _ = oe.Val(dwarf.AttrName).(string)
 			}
-			if !ok {
-				t, ok = oe.Val(dwarf.AttrType).(dwarf.Offset)
+			if !hasType(c) {
+				holder = oe
 			}
 		}
-		if !ok {
+		if !hasType(holder) {
 			return nil, fmt.Errorf("parameter %d (%s) has no type", len(fn.Params), pname)
 		}
-		p, err := rd.param(len(fn.Params), pname, t)
+		p, err := rd.param(len(fn.Params), pname, holder)
 		if err != nil {
 			return nil, err
 		}
@@ -380,27 +430,79 @@ func (rd *reader) function(name string, off dwarf.Offset) (*Func, error) {
 	return fn, nil
 }
 
-// typeAttr returns the DIE's DW_AT_type.
+// typeAttr returns the DIE's DW_AT_type, following a type signature into a DWARF 5 type
+// unit; false for no type (void) and for a signature it cannot follow (see lostType).
 func (rd *reader) typeAttr(e *dwarf.Entry) (dwarf.Offset, bool) {
-	t, ok := e.Val(dwarf.AttrType).(dwarf.Offset)
-	return t, ok
+	switch t := e.Val(dwarf.AttrType).(type) {
+	case dwarf.Offset:
+		return t, true
+	case uint64:
+		off, ok := rd.sigs[t]
+		return off, ok
+	}
+	return 0, false
 }
 
-// param follows a parameter's type to the struct it reaches, if any.
-func (rd *reader) param(index int, name string, t dwarf.Offset) (Param, error) {
+// hasType reports whether the DIE has a DW_AT_type of any form.
+func hasType(e *dwarf.Entry) bool { return e.Val(dwarf.AttrType) != nil }
+
+// lostType reports whether the DIE's type is a signature this reader cannot follow: a
+// DWARF 4 type unit's (gcc -gdwarf-4 -fdebug-types-section), in .debug_types, which no
+// dwarf.Reader walks. (Go's own type reader does reach them, but fails on gcc 12's.)
+func (rd *reader) lostType(e *dwarf.Entry) bool {
+	sig, ok := e.Val(dwarf.AttrType).(uint64)
+	_, found := rd.sigs[sig]
+	return ok && !found
+}
+
+// skeleton replaces a struct DIE that only stands in for a type unit's (DW_AT_signature)
+// with the type unit's own, where it can be found.
+func (rd *reader) skeleton(e *dwarf.Entry) (*dwarf.Entry, error) {
+	sig, ok := e.Val(dwarf.AttrSignature).(uint64)
+	if !ok {
+		return e, nil
+	}
+	if def, found := rd.sigs[sig]; found {
+		return rd.entry(def)
+	}
+	return e, nil
+}
+
+// inTypeUnit is the Why of a struct (or a struct with a field) in a type unit abi cannot
+// read: its layout is left unchecked, never guessed.
+const inTypeUnit = "in a DWARF 4 type unit (.debug_types), which abi does not read"
+
+// errLost is a type in such a type unit, met while sizing a field.
+var errLost = errors.New(inTypeUnit)
+
+// param follows a parameter's type (the DW_AT_type of holder, a formal parameter or a
+// subprogram for the return value) to the struct it reaches, if any.
+func (rd *reader) param(index int, name string, holder *dwarf.Entry) (Param, error) {
 	p := Param{Index: index, Name: name}
-	typ, err := rd.typeName(t, 0)
+	lost := func() (Param, error) {
+		p.Chain = append(p.Chain, "type unit")
+		p.Struct = &Struct{Kind: "struct", Opaque: true, Why: inTypeUnit}
+		return p, nil
+	}
+	if rd.lostType(holder) {
+		p.Type = "type unit"
+		return lost()
+	}
+	off, ok := rd.typeAttr(holder)
+	typ, err := rd.typeName(off, 0)
 	if err != nil {
 		return p, err
 	}
 	p.Type = typ
-	off, ok := t, true
 	for depth := 0; ok; depth++ {
 		if depth > maxChain {
 			return p, fmt.Errorf("type chain of parameter %d longer than %d", index, maxChain)
 		}
 		e, err := rd.entry(off)
 		if err != nil {
+			return p, err
+		}
+		if e, err = rd.skeleton(e); err != nil {
 			return p, err
 		}
 		ename, _ := e.Val(dwarf.AttrName).(string)
@@ -433,6 +535,9 @@ func (rd *reader) param(index int, name string, t dwarf.Offset) (Param, error) {
 			// something this parameter points at): the chain ends without a struct.
 			p.Chain = append(p.Chain, strings.TrimSpace(tagWord(e.Tag)+" "+ename))
 			return p, nil
+		}
+		if rd.lostType(e) {
+			return lost()
 		}
 		off, ok = rd.typeAttr(e)
 	}
@@ -558,6 +663,21 @@ func (rd *reader) structAt(e *dwarf.Entry) (*Struct, error) {
 		return s, nil
 	}
 	name, _ := e.Val(dwarf.AttrName).(string)
+	if _, ok := e.Val(dwarf.AttrSignature).(uint64); ok {
+		// A skeleton standing in for a type unit's struct.
+		de, err := rd.skeleton(e)
+		if err != nil {
+			return nil, err
+		}
+		if de == e {
+			s := &Struct{Kind: tagWord(e.Tag), Name: name, Opaque: true, Why: inTypeUnit}
+			rd.structs[e.Offset] = s
+			return s, nil
+		}
+		s, err := rd.structAt(de)
+		rd.structs[e.Offset] = s
+		return s, err
+	}
 	if decl, _ := e.Val(dwarf.AttrDeclaration).(bool); decl {
 		s, err := rd.definition(e, name)
 		rd.structs[e.Offset] = s
@@ -584,6 +704,11 @@ func (rd *reader) structAt(e *dwarf.Entry) (*Struct, error) {
 			continue
 		}
 		f, err := rd.field(k, s.Kind == "union")
+		if errors.Is(err, errLost) {
+			// Without one field's size the rest of the layout proves nothing either way.
+			*s = Struct{Kind: s.Kind, Name: name, Opaque: true, Why: "has a field " + inTypeUnit}
+			return s, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", s.Kind, name, err)
 		}
@@ -609,7 +734,7 @@ func alignment(e *dwarf.Entry) int64 {
 // found by name, so when units define different structs under that name (their sizes
 // differ) none is picked: the struct stays opaque rather than risk a false skew.
 func (rd *reader) definition(e *dwarf.Entry, name string) (*Struct, error) {
-	opaque := &Struct{Kind: tagWord(e.Tag), Name: name, Opaque: true}
+	opaque := &Struct{Kind: tagWord(e.Tag), Name: name, Opaque: true, Why: "only declared"}
 	if name == "" {
 		return opaque, nil
 	}
@@ -627,6 +752,7 @@ func (rd *reader) definition(e *dwarf.Entry, name string) (*Struct, error) {
 			return nil, err
 		}
 		if found != nil && found.Size != s.Size {
+			opaque.Why = "only declared, and units define different structs by this name"
 			return opaque, nil
 		}
 		if found == nil {
@@ -685,7 +811,7 @@ func (rd *reader) field(k *dwarf.Entry, union bool) (Field, error) {
 	f := Field{}
 	f.Name, _ = k.Val(dwarf.AttrName).(string)
 	t, ok := rd.typeAttr(k)
-	if !ok {
+	if !ok && !rd.lostType(k) {
 		return f, fmt.Errorf("field %s has no type", f.Name)
 	}
 	loc, hasLoc, err := memberLocation(k)
@@ -696,15 +822,16 @@ func (rd *reader) field(k *dwarf.Entry, union bool) (Field, error) {
 		return f, fmt.Errorf("field %s has no location", f.Name)
 	}
 	f.Offset = loc
+	if !ok {
+		return f, errLost
+	}
 	if f.Type, err = rd.typeName(t, 0); err != nil {
 		return f, err
 	}
-	size, inner, err := rd.sizeOf(t)
-	if err != nil {
+	if f.Size, f.Struct, err = rd.sizeOf(t); err != nil {
 		return f, fmt.Errorf("field %s: %w", f.Name, err)
 	}
-	f.Size = size
-	f.Struct = inner
+	size := f.Size
 	if bits, ok := k.Val(dwarf.AttrBitSize).(int64); ok && bits > 0 {
 		f.BitSize = bits
 		if dbo, ok := k.Val(dwarf.AttrDataBitOffset).(int64); ok {
@@ -715,17 +842,24 @@ func (rd *reader) field(k *dwarf.Entry, union bool) (Field, error) {
 				f.Offset = dbo / 8
 			}
 		} else {
-			// DWARF 2/3: DW_AT_bit_offset counts from the most significant bit of the
-			// storage unit (DW_AT_byte_size); this assumes a little-endian target.
 			unit := size
 			if bs, ok := k.Val(dwarf.AttrByteSize).(int64); ok {
 				unit = bs
 			}
 			bo, _ := k.Val(dwarf.AttrBitOffset).(int64)
-			f.BitOffset = loc*8 + unit*8 - bo - bits
+			f.BitOffset = rd.oldBitOffset(loc, unit, bo, bits)
 		}
 	}
 	return f, nil
+}
+
+// oldBitOffset turns DWARF 2/3's DW_AT_bit_offset, which counts from the most significant
+// bit of the storage unit at byte loc, into bits from the start of the struct.
+func (rd *reader) oldBitOffset(loc, unit, bitOffset, bits int64) int64 {
+	if rd.bigEndian {
+		return loc*8 + bitOffset // the most significant bit comes first
+	}
+	return loc*8 + unit*8 - bitOffset - bits
 }
 
 // memberLocation decodes DW_AT_data_member_location: a constant (DWARF 3+) or a location
@@ -770,6 +904,9 @@ func (rd *reader) sizeOf(off dwarf.Offset) (int64, *Struct, error) {
 		if err != nil {
 			return 0, nil, err
 		}
+		if e, err = rd.skeleton(e); err != nil {
+			return 0, nil, err
+		}
 		switch e.Tag {
 		case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType:
 			s, err := rd.structAt(e)
@@ -786,9 +923,12 @@ func (rd *reader) sizeOf(off dwarf.Offset) (int64, *Struct, error) {
 				// The array states its own size; only the element struct is still wanted.
 				elem, ok := rd.typeAttr(e)
 				if !ok {
-					return 0, nil, fmt.Errorf("array at %#x has no element type", off)
+					return count * bs, nil, nil // the element is unknown, the size is not
 				}
 				_, s, err := rd.sizeOf(elem)
+				if errors.Is(err, errLost) {
+					err = nil
+				}
 				return count * bs, s, err
 			}
 			count *= n
@@ -803,6 +943,9 @@ func (rd *reader) sizeOf(off dwarf.Offset) (int64, *Struct, error) {
 			}
 		}
 		next, ok := rd.typeAttr(e)
+		if !ok && rd.lostType(e) {
+			return 0, nil, errLost
+		}
 		if !ok {
 			return 0, nil, fmt.Errorf("type at %#x (%s) has no size", off, tagWord(e.Tag))
 		}
@@ -847,7 +990,16 @@ func (rd *reader) typeName(off dwarf.Offset, depth int) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if e, err = rd.skeleton(e); err != nil {
+		return "", err
+	}
 	name, _ := e.Val(dwarf.AttrName).(string)
+	if rd.lostType(e) {
+		if e.Tag == dwarf.TagTypedef {
+			return name, nil
+		}
+		return tagWord(e.Tag) + " type unit", nil
+	}
 	next, hasNext := rd.typeAttr(e)
 	inner := func() (string, error) {
 		if !hasNext {

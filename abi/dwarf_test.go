@@ -293,7 +293,7 @@ func TestReaderFollowsEverything(t *testing.T) {
 			assert.Equal(t, []string{
 				"layout skew: bits_get return (packed_bits): bit field(level): engine DWARF says 5 bits at bit 11, header says 4 bits at bit 11",
 				"layout skew: bits_get return (packed_bits): sizeof(hist.currency): engine DWARF says 3, header says 4",
-				"layout unchecked: bits_get param 0 handle (opaque): engine DWARF only declares struct opaque, its layout is not described",
+				"layout unchecked: bits_get param 0 handle (opaque): engine DWARF does not show the layout of struct opaque: only declared",
 				"layout skew: bits_get param 1 table (money): sizeof(currency): engine DWARF says 3, header says 4",
 				"layout skew: bits_get param 2 (money): parameter: engine DWARF says 2 parameters, header says at least 3",
 				"layout unchecked: no_such_fn param 0 (money): engine DWARF does not describe exported function no_such_fn",
@@ -411,7 +411,7 @@ func TestSplitUnits(t *testing.T) {
 	require.NotNil(t, s)
 	assert.True(t, s.Opaque, "two different struct pair: neither is picked")
 	assert.Equal(t, []string{
-		"layout unchecked: fwd param 0 p (pair): engine DWARF only declares struct pair, its layout is not described",
+		"layout unchecked: fwd param 0 p (pair): engine DWARF does not show the layout of struct pair: only declared, and units define different structs by this name",
 	}, abi.Compare(l, map[abi.Key]abi.Layout{{Func: "fwd", Param: 0}: {Name: "pair", Size: 16}}).Lines(false))
 }
 
@@ -435,4 +435,31 @@ func TestCxxReturnTypeElsewhere(t *testing.T) {
 	out := l.Funcs["_ZN3api3getEPP3big"].Params[0]
 	assert.Equal(t, "out", out.Name)
 	assert.Equal(t, "big **", out.Type)
+}
+
+// TestTypeUnits: with -fdebug-types-section gcc moves structs into type units. DWARF 5 keeps
+// them in .debug_info, where the reader follows their signatures to the same layouts; DWARF
+// 4 puts them in .debug_types, which abi does not read, so the layout is reported unchecked
+// — never a skew made up from a struct it could not see.
+func TestTypeUnits(t *testing.T) {
+	requireTool(t, "gcc")
+	want := map[abi.Key]abi.Layout{{Func: "order_submit", Param: 0}: orderHeader}
+
+	plain, err := abi.ReadDWARF(buildC(t, "-gdwarf-5"))
+	require.NoError(t, err)
+	units, err := abi.ReadDWARF(buildC(t, "-gdwarf-5", "-fdebug-types-section"))
+	require.NoError(t, err)
+	for _, fn := range plain.Names() {
+		assert.Equal(t, plain.Funcs[fn], units.Funcs[fn], fn)
+	}
+	assert.Equal(t, abi.Compare(plain, want).Lines(true), abi.Compare(units, want).Lines(true))
+	assert.NotEmpty(t, abi.Compare(units, want).Lines(false), "the skew is still caught")
+
+	v4, err := abi.ReadDWARF(buildC(t, "-gdwarf-4", "-fdebug-types-section"))
+	require.NoError(t, err)
+	r := abi.Compare(v4, want)
+	assert.False(t, r.OK())
+	assert.Equal(t, []string{
+		"layout unchecked: order_submit param 0 o (order): engine DWARF does not show the layout of the struct: in a DWARF 4 type unit (.debug_types), which abi does not read",
+	}, r.Lines(true))
 }
