@@ -10,8 +10,8 @@ package abi
 
 import (
 	"debug/dwarf"
-	"encoding/binary"
 	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -236,7 +236,7 @@ type reader struct {
 	byName  map[string][]dwarf.Offset // complete structs by name, built on the first declared one
 	// sigs finds the DIE of a type a DWARF 5 type unit holds (gcc -fdebug-types-section), by
 	// the signature a DW_FORM_ref_sig8 reference or a DW_AT_signature names.
-	sigs map[uint64]dwarf.Offset
+	sigs      map[uint64]dwarf.Offset
 	bigEndian bool // the target's: it places DWARF 2/3 bit fields
 }
 
