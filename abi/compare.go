@@ -179,6 +179,11 @@ func (c *comparison) reach(lib *Library, k Key) *Struct {
 	}
 	c.base.ParamName = p.Name
 	switch {
+	case p.Struct == nil && slices.ContainsFunc(p.Chain, isPointer):
+		// A pointer to void or bytes where the header has a struct pointer is the same
+		// ABI (Rust engines often say *mut c_void); the layout just cannot be seen.
+		c.add(Unchecked, "type", "engine DWARF says "+p.Type+", a pointer to no struct, so the layout cannot be seen", "")
+		return nil
 	case p.Struct == nil:
 		c.add(Skew, "type", p.Type+" (reaches no struct)", "a struct")
 		return nil
@@ -191,6 +196,11 @@ func (c *comparison) reach(lib *Library, k Key) *Struct {
 		return nil
 	}
 	return p.Struct
+}
+
+// isPointer reports whether a type chain word is a pointer or reference.
+func isPointer(word string) bool {
+	return word == "pointer" || word == "reference" || word == "rvalue reference"
 }
 
 // structs compares one struct; prefix names the enclosing field of a nested one ("inner.").
@@ -242,6 +252,10 @@ func (c *comparison) field(prefix string, got Field, w FieldLayout) {
 	}
 	if got.Struct == nil {
 		c.add(Skew, "type("+name+")", got.Type+" (not a struct)", "struct "+w.Struct.Name)
+		return
+	}
+	if got.Struct.Opaque {
+		c.add(Unchecked, "type("+name+")", "engine DWARF does not show the layout of field "+name+": "+got.Struct.Why, "")
 		return
 	}
 	c.structs(name+".", got.Struct, *w.Struct)

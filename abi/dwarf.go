@@ -256,6 +256,8 @@ func (rd *reader) funcs(lib *Library, exported map[string]bool) error {
 			return nil
 		}
 		name, ext, decl, err := rd.subprogramName(e)
+		// Without a dynamic symbol table (not a shared library) every external function
+		// counts as exported.
 		if err != nil || name == "" || !ext || (len(exported) > 0 && !exported[name]) {
 			return err
 		}

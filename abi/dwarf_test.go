@@ -289,6 +289,7 @@ func TestReaderFollowsEverything(t *testing.T) {
 				{Func: "bits_get", Param: 2}:                   money,
 				{Func: "no_such_fn", Param: 0}:                 money,
 				{Func: "order_submit", Param: abi.ReturnIndex}: money,
+				{Func: "order_log", Param: 1}:                  money,
 			})
 			assert.Equal(t, []string{
 				"layout skew: bits_get return (packed_bits): bit field(level): engine DWARF says 5 bits at bit 11, header says 4 bits at bit 11",
@@ -297,6 +298,7 @@ func TestReaderFollowsEverything(t *testing.T) {
 				"layout skew: bits_get param 1 table (money): sizeof(currency): engine DWARF says 3, header says 4",
 				"layout skew: bits_get param 2 (money): parameter: engine DWARF says 2 parameters, header says at least 3",
 				"layout unchecked: no_such_fn param 0 (money): engine DWARF does not describe exported function no_such_fn",
+				"layout unchecked: order_log param 1 fmt (money): engine DWARF says const char *, a pointer to no struct, so the layout cannot be seen",
 				"layout skew: order_submit return (money): type: engine DWARF says int32_t (reaches no struct), header says a struct",
 			}, r.Lines(false))
 			assert.Equal(t, 2, r.Checked, "the return and table; the others are findings")
