@@ -465,3 +465,28 @@ func TestTypeUnits(t *testing.T) {
 		"layout unchecked: order_submit param 0 o (order): engine DWARF does not show the layout of the struct: in a DWARF 4 type unit (.debug_types), which abi does not read",
 	}, r.Lines(true))
 }
+
+// TestNoFalseSkew runs the check over every library of the build tree — both engines in
+// every variant and every seeded mutant — and only the layout-skew mutant may disagree.
+func TestNoFalseSkew(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads every built library (about 70)")
+	}
+	engines, err := filepath.Glob(filepath.Join("..", "build", "*", "*.so"))
+	require.NoError(t, err)
+	mutants, err := filepath.Glob(filepath.Join("..", "build", "*", "mutants", "*.so"))
+	require.NoError(t, err)
+	require.NotEmpty(t, engines)
+	require.NotEmpty(t, mutants)
+	for _, p := range append(engines, mutants...) {
+		l, err := abi.ReadDWARF(p)
+		require.NoError(t, err, "every variant here is built with -g")
+		r := abi.Compare(l, cheader.Pricing())
+		assert.Equal(t, 2, r.Checked, p)
+		if filepath.Base(p) == "cpp-layout-skew.so" {
+			assert.False(t, r.OK(), p)
+			continue
+		}
+		assert.Empty(t, r.Lines(true), p)
+	}
+}
