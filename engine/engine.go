@@ -1,4 +1,4 @@
-// Package engine is seam's Go binding of the pricing contract (native/include/seam_pricing.h).
+// Package engine is seam's Go binding of the pricing contract (native/pricing/include/seam_pricing.h).
 // It is the one place in seam's machinery that knows the pricing boundary: a team with another
 // boundary writes its own version of this package and reuses the rest (loader, buffers,
 // generator, report parser, corpus, fuzz supervisor, stress driver).
@@ -8,7 +8,7 @@
 package engine
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../native/include
+#cgo CFLAGS: -I${SRCDIR}/../native/pricing/include
 #include "table.h"
 */
 import "C"

@@ -119,7 +119,7 @@ func (f *engineFlags) register(fs *flag.FlagSet) {
 	if def == "" {
 		def = "cpp,rust"
 	}
-	fs.StringVar(&f.engines, "engines", def, "comma-separated engines: cpp, rust, mutant:NAME, native/mutants/NAME or a path to a .so (env SEAM_ENGINES)")
+	fs.StringVar(&f.engines, "engines", def, "comma-separated engines: cpp, rust, mutant:NAME, native/pricing/mutants/NAME or a path to a .so (env SEAM_ENGINES)")
 	v := os.Getenv("SEAM_VARIANT")
 	if v == "" {
 		v = "debug"
