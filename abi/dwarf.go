@@ -491,6 +491,9 @@ func (rd *reader) param(index int, name string, holder *dwarf.Entry) (Param, err
 		return lost()
 	}
 	off, ok := rd.typeAttr(holder)
+	if !ok {
+		return p, fmt.Errorf("parameter %d (%s): unsupported type reference %v", index, name, holder.Val(dwarf.AttrType))
+	}
 	typ, err := rd.typeName(off, 0)
 	if err != nil {
 		return p, err

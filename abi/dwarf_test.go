@@ -309,20 +309,27 @@ func TestReaderFollowsEverything(t *testing.T) {
 // buildC compiles testdata/nolayoutfn.c into a shared library in a temp dir.
 func buildC(t *testing.T, flags ...string) string {
 	t.Helper()
+	return buildCFor(t, append([]string{"-O0"}, flags...)...)
+}
+
+// buildCFor is buildC for a test or a fuzz target.
+func buildCFor(t testing.TB, flags ...string) string {
+	t.Helper()
+	requireTool(t, "gcc")
 	so := filepath.Join(t.TempDir(), "libnolayoutfn.so")
-	args := append([]string{"-shared", "-fPIC", "-O0", "-o", so}, flags...)
+	args := append([]string{"-shared", "-fPIC", "-o", so}, flags...)
 	run(t, "gcc", append(args, filepath.Join("testdata", "nolayoutfn.c"))...)
 	return so
 }
 
-func requireTool(t *testing.T, name string) {
+func requireTool(t testing.TB, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
 		t.Skipf("%s not found: this test needs it", name)
 	}
 }
 
-func run(t *testing.T, name string, args ...string) {
+func run(t testing.TB, name string, args ...string) {
 	t.Helper()
 	out, err := exec.Command(name, args...).CombinedOutput()
 	require.NoError(t, err, "%s %s: %s", name, strings.Join(args, " "), out)
