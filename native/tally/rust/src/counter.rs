@@ -371,6 +371,8 @@ mod tests {
         assert_eq!(c.count(b"z_9"), 1);
         assert_eq!(c.count(b"\xc3\x80"), 1, "À is not folded to à");
         assert_eq!(c.count(b"\xc3\xa0"), 1);
+        // The stored bytes too: a query folded the same wrong way would still find its token.
+        assert!(counts(&c).contains(&(b"\xc3\x80".to_vec(), 1)));
         let mut c = counter(Mode::Words, false, 1);
         c.feed(b"Hello hello").unwrap();
         assert_eq!(
@@ -442,5 +444,83 @@ mod tests {
             .map(|(t, n)| (t.as_bytes().to_vec(), n))
             .collect();
         assert_eq!(top2, pairs(&[(b"z", 3), (b"a", 2)]));
+    }
+
+    /// The header's token rules applied to the whole stream at once, written independently of
+    /// the streaming state machine: split at separators, drop a '\r' before '\n', truncate,
+    /// fold, filter by min_len.
+    fn model(mode: Mode, fold: bool, min_len: usize, stream: &[u8]) -> Vec<(Vec<u8>, u64)> {
+        let mut raw: Vec<Vec<u8>> = Vec::new();
+        match mode {
+            Mode::Words => raw.extend(stream.split(|&b| !is_word_byte(b)).map(<[u8]>::to_vec)),
+            Mode::Bytes => raw.extend(stream.iter().filter(|&&b| b != 0).map(|&b| vec![b])),
+            Mode::Lines => {
+                let mut start = 0;
+                for (i, &b) in stream.iter().enumerate() {
+                    if b == b'\n' || b == 0 {
+                        let mut line = &stream[start..i];
+                        if b == b'\n' {
+                            line = line.strip_suffix(b"\r").unwrap_or(line);
+                        }
+                        raw.push(line.to_vec());
+                        start = i + 1;
+                    }
+                }
+                raw.push(stream[start..].to_vec());
+            }
+        }
+        let mut m: HashMap<Vec<u8>, u64> = HashMap::new();
+        for mut t in raw {
+            t.truncate(MAX_TOKEN);
+            if fold {
+                t.make_ascii_lowercase();
+            }
+            if !t.is_empty() && t.len() >= min_len {
+                *m.entry(t).or_default() += 1;
+            }
+        }
+        let mut v: Vec<_> = m.into_iter().collect();
+        v.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        v
+    }
+
+    #[test]
+    fn random_streams_and_splits_match_the_model() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        const ALPHABET: &[u8] = b"aAbZ_9 \r\n\0\r\n-\xc3\x80\xff";
+        for round in 0..3000 {
+            let mode = [Mode::Words, Mode::Lines, Mode::Bytes][round % 3];
+            let fold = rnd(2) == 1;
+            let min_len = [1, 1, 2, 3, 63, 64][rnd(6)];
+            let len = rnd(if round % 10 == 0 { 400 } else { 40 });
+            let stream: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rnd(3) == 0 {
+                        b'x' // long runs, past TALLY_MAX_TOKEN now and then
+                    } else {
+                        ALPHABET[rnd(ALPHABET.len())]
+                    }
+                })
+                .collect();
+            let mut c = counter(mode, fold, min_len as u32);
+            let mut rest = &stream[..];
+            while !rest.is_empty() {
+                let (feed, tail) = rest.split_at(rnd(rest.len() + 1));
+                c.feed(feed).unwrap();
+                rest = tail;
+            }
+            c.finish().unwrap();
+            assert_eq!(
+                counts(&c),
+                model(mode, fold, min_len, &stream),
+                "{mode:?} fold={fold} min_len={min_len} stream={stream:?}"
+            );
+        }
     }
 }
