@@ -125,11 +125,13 @@ pub unsafe extern "C" fn tally_new(opts: *const TallyOptions, out: *mut *mut Tal
         // Allocated by hand so an allocation failure is TALLY_ENOMEM, as the header says,
         // instead of Box::new's abort. Freed with Box::from_raw (same global allocator, same
         // layout).
+        // SAFETY: Tally is not zero-sized, as alloc requires.
         let p = alloc(Layout::new::<Tally>()) as *mut Tally;
         if p.is_null() {
             return Err(TALLY_ENOMEM);
         }
         let fold = flags & TALLY_FLAG_FOLD_CASE != 0;
+        // SAFETY: p is a fresh allocation with Tally's size and alignment.
         p.write(Tally(Counter::new(mode, fold, min_len)));
         out.write_unaligned(p);
         Ok(())
