@@ -10,8 +10,7 @@ import (
 )
 
 // Pricing and Tally are the reference headers, relative to the repository root.
-// Pricing is the one line to change when the header moves to
-// native/pricing/include (the cgo include path below already has both).
+
 const (
 	Pricing = "native/pricing/include/seam_pricing.h"
 	Tally   = "native/tally/include/tally.h"
