@@ -25,10 +25,11 @@ runtime() { # VARIANT: the sanitizer runtime its libraries need preloaded (none 
 # runtime.
 run_test() {
   local rt; rt=$(runtime "$3")
-  env ${rt:+LD_PRELOAD=$rt} ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}" \
+  # The braces' 2>/dev/null quiets bash's own "Aborted" line for a mutant that aborts.
+  { env ${rt:+LD_PRELOAD=$rt} ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}" \
     UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
     TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1}" \
-    timeout -k 5 "${5:-$TIMEOUT}" "$1" "$2" >"$4" 2>&1
+    timeout -k 5 "${5:-$TIMEOUT}" "$1" "$2" >"$4" 2>&1; } 2>/dev/null
 }
 
 boundaries=("$@")
@@ -85,7 +86,7 @@ for b in "${boundaries[@]}"; do
         st=$?
         # 2 is "could not load or run": that proves nothing.
         if [ $st -eq 124 ]; then caught="$v, timeout after ${MUTANT_TIMEOUT}s: a hang"; break 2; fi
-        if [ $st -ne 0 ] && [ $st -ne 2 ]; then caught="$v, exit $st: $(grep -m 1 -E 'FAIL|ERROR: [A-Za-z]+|runtime error|WARNING: ThreadSanitizer|leak' "$log" | cut -c1-120)"; break 2; fi
+        if [ $st -ne 0 ] && [ $st -ne 2 ]; then caught="$v, exit $st: $(grep -m 1 -E 'FAIL|ERROR: [A-Za-z]+|runtime error|WARNING: ThreadSanitizer|leak|panicked' "$log" | cut -c1-120)"; break 2; fi
       done
     done
     if [ $built = 0 ]; then
