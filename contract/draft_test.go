@@ -92,10 +92,10 @@ func guessedLines(draft []byte) map[int]bool {
 func TestDraftMatchesReferenceContracts(t *testing.T) {
 	unguessable := map[string]map[string]string{
 		"pricing": {
-			"mutants":                                          "where seeded-bug builds live is the build's business",
-			"build":                                            "the build command",
-			"engines.cpp":                                      "engines are named by the team (the draft has a guessed placeholder)",
-			"engines.rust":                                     "engines are named by the team",
+			"mutants":      "where seeded-bug builds live is the build's business",
+			"build":        "the build command",
+			"engines.cpp":  "engines are named by the team (the draft has a guessed placeholder)",
+			"engines.rust": "engines are named by the team",
 			"functions.seam_layout.params.out.engine_specific": "nothing says the layout may differ between engines",
 		},
 		"tally": {
