@@ -64,7 +64,19 @@ type ABI struct {
 	Version string // a function returning the ABI version the engine was built with
 	Expect  string // the header constant it must equal
 	Layout  string // a function filling a layout struct (the boundary's own layout check)
-	Line    int
+	// LayoutFields says what each field of the layout struct holds, in the header's terms:
+	// sizeof(T), alignof(T) or offsetof(T, field).
+	LayoutFields []LayoutField
+	Line         int
+}
+
+// LayoutField is one field of a layout struct and the expression it must equal.
+type LayoutField struct {
+	Field string
+	What  string // sizeof, alignof, offsetof
+	Type  string
+	Of    string // offsetof's field
+	Line  int
 }
 
 // Thread claims, for types and functions.

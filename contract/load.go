@@ -165,7 +165,13 @@ func (r *reader) contract(n *yaml.Node, c *Contract) {
 			c.LastError = r.scalar(e.value, "last_error")
 		case "abi":
 			c.ABI.Line = e.value.Line
-			for _, a := range r.mapping(e.value, "abi", "version", "expect", "layout") {
+			for _, a := range r.mapping(e.value, "abi", "version", "expect", "layout", "layout_fields") {
+				if a.key == "layout_fields" {
+					for _, lf := range r.mapping(a.value, "abi.layout_fields", nil...) {
+						c.ABI.LayoutFields = append(c.ABI.LayoutFields, r.layoutField(lf))
+					}
+					continue
+				}
 				v := r.scalar(a.value, "abi."+a.key)
 				switch a.key {
 				case "version":
@@ -203,6 +209,22 @@ func (r *reader) contract(n *yaml.Node, c *Contract) {
 	if len(c.Engines) == 0 {
 		r.fail(n, "contract: engines is missing (name: library path pattern, at least one)")
 	}
+}
+
+// layoutField reads "sizeof(T)", "alignof(T)" or "offsetof(T, field)".
+func (r *reader) layoutField(e entry) LayoutField {
+	lf := LayoutField{Field: e.key, Line: e.kNode.Line}
+	call := r.call(e.value, "abi.layout_fields."+e.key)
+	lf.What = call.Func
+	switch {
+	case (lf.What == "sizeof" || lf.What == "alignof") && len(call.Args) == 1:
+		lf.Type = call.Args[0]
+	case lf.What == "offsetof" && len(call.Args) == 2:
+		lf.Type, lf.Of = call.Args[0], call.Args[1]
+	default:
+		r.fail(e.value, "abi.layout_fields.%s: want sizeof(T), alignof(T) or offsetof(T, field)", e.key)
+	}
+	return lf
 }
 
 var typeKinds = []string{KindHandle, KindStruct, KindArray, KindBytes}

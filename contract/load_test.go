@@ -149,3 +149,15 @@ func TestLibraryResolvesNamesMutantsAndPaths(t *testing.T) {
 	_, err = c.Library("go", "asan")
 	assert.EqualError(t, err, "engine go: no such library; give cpp, rust, mutant:NAME or the path of a .so")
 }
+
+func TestPricingLayoutFields(t *testing.T) {
+	c, err := contract.Load("../native/pricing/contract.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, "seam_layout", c.ABI.Layout)
+	require.Len(t, c.ABI.LayoutFields, 16)
+	assert.Equal(t, contract.LayoutField{Field: "request_coupon_len", What: "offsetof", Type: "pricing_request", Of: "coupon_len",
+		Line: c.ABI.LayoutFields[9].Line}, c.ABI.LayoutFields[9])
+
+	_, err = contract.Parse("/t/c.yaml", []byte("boundary: x\nheader: x.h\nengines: {a: a.so}\nabi:\n  layout_fields:\n    n: sizeof(a, b)\n"))
+	assert.EqualError(t, err, "/t/c.yaml:6: abi.layout_fields.n: want sizeof(T), alignof(T) or offsetof(T, field)")
+}

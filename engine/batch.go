@@ -1,7 +1,7 @@
 package engine
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../native/include
+#cgo CFLAGS: -I${SRCDIR}/../native/pricing/include
 #include "batch.h"
 */
 import "C"
@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"unsafe"
 
-	"github.com/seamfuzz/seam/internal/nativemem"
+	"github.com/seamfuzz/seam/ffi"
 )
 
 // Batch is one worker's pool of prepared calls, run in native code many calls per cgo crossing
@@ -120,7 +120,7 @@ func (b *Batch) SetDescribe(i, op int, r Rules, s *Scratch, region uint32, want 
 // Described is entry i's text and *needed after Run flagged it, as DescribeScratch returns them.
 func (b *Batch) Described(i int, st Status) (text []byte, needed int) {
 	o := &b.ops[i]
-	return described(nativemem.Block{Ptr: unsafe.Pointer(o.buf), Len: int(o.cap)}, int(o.cap), o.needed, st)
+	return described(ffi.Block{Ptr: unsafe.Pointer(o.buf), Len: int(o.cap)}, int(o.cap), o.needed, st)
 }
 
 // SetExport makes entry i ExportEqual(s, want) on r.

@@ -29,7 +29,7 @@ func ThreadClaims() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(root, "native", "include", "seam_pricing.h"))
+	b, err := os.ReadFile(filepath.Join(root, "native", "pricing", "include", "seam_pricing.h"))
 	if err != nil {
 		return nil, err
 	}

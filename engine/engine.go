@@ -1,4 +1,4 @@
-// Package engine is seam's Go binding of the pricing contract (native/include/seam_pricing.h).
+// Package engine is seam's Go binding of the pricing contract (native/pricing/include/seam_pricing.h).
 // It is the one place in seam's machinery that knows the pricing boundary: a team with another
 // boundary writes its own version of this package and reuses the rest (loader, buffers,
 // generator, report parser, corpus, fuzz supervisor, stress driver).
@@ -8,7 +8,7 @@
 package engine
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../native/include
+#cgo CFLAGS: -I${SRCDIR}/../native/pricing/include
 #include "table.h"
 */
 import "C"
@@ -19,8 +19,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/seamfuzz/seam/internal/dl"
-	"github.com/seamfuzz/seam/internal/nativemem"
+	"github.com/seamfuzz/seam/ffi"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
@@ -76,10 +75,10 @@ func Null(n int) In { return In{Null: true, Len: n} }
 type Engine struct {
 	Path string
 	name string
-	lib  *dl.Library
+	lib  *ffi.Library
 	// t is an anonymous mapping (t_alloc in table.h says why neither Go memory nor malloc).
 	t   *C.seam_table
-	mem *nativemem.Allocator
+	mem *ffi.Allocator
 	// shared: large prepared inputs of identical Go bytes share a native block (prepared.go).
 	shareMu sync.Mutex
 	shared  map[sharedKey]*sharedInput
@@ -92,7 +91,7 @@ func Open(path string) (*Engine, error) {
 	if need, err := RuntimeOf(path); err == nil && need != sanrt.None && sanrt.Loaded() != need {
 		return nil, fmt.Errorf("%s is %s-instrumented but this process has no %s runtime: run it with -variant %s (seam re-executes itself with the runtime)", path, need, need, need)
 	}
-	lib, err := dl.Open(path)
+	lib, err := ffi.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -106,20 +105,14 @@ func Open(path string) (*Engine, error) {
 		if err != nil {
 			C.t_release(t)
 			lib.Close()
-			if errors.Is(err, dl.ErrNoSymbol) {
+			if errors.Is(err, ffi.ErrNoSymbol) {
 				return nil, fmt.Errorf("%s does not implement the contract: missing symbol %s", path, name)
 			}
 			return nil, err
 		}
 		C.t_set(t, C.int(i), p)
 	}
-	// ASan's redzones catch over-reads in exact malloc blocks; TSan models malloc/free reuse
-	// across threads, which recycled guard mappings would hide behind Go's (invisible) locks.
-	mode := nativemem.Guard
-	if sanrt.Loaded() != sanrt.None {
-		mode = nativemem.Exact
-	}
-	e := &Engine{Path: lib.Path, lib: lib, t: t, mem: nativemem.New(mode)}
+	e := &Engine{Path: lib.Path, lib: lib, t: t, mem: ffi.NewAllocator(ffi.DefaultMode())}
 	e.name = C.GoString(C.t_engine_name(t))
 	return e, nil
 }
@@ -136,7 +129,7 @@ func (e *Engine) Close() error {
 func (e *Engine) Name() string { return e.name }
 
 // MemoryMode says how inputs are handed to native code (exact malloc or guard page).
-func (e *Engine) MemoryMode() nativemem.Mode { return e.mem.Mode() }
+func (e *Engine) MemoryMode() ffi.Mode { return e.mem.Mode() }
 
 // ABIVersion is seam_abi_version().
 func (e *Engine) ABIVersion() uint32 { return uint32(C.t_abi_version(e.t)) }
@@ -186,9 +179,9 @@ func (e *Engine) WithLastError(call func() Status) (Status, string) {
 }
 
 // in copies an In into native memory. The returned block must be freed with e.mem.Free.
-func (e *Engine) in(x In) (ptr *C.uint8_t, n C.size_t, blk nativemem.Block, err error) {
+func (e *Engine) in(x In) (ptr *C.uint8_t, n C.size_t, blk ffi.Block, err error) {
 	if x.Null {
-		return nil, C.size_t(x.Len), nativemem.Block{}, nil
+		return nil, C.size_t(x.Len), ffi.Block{}, nil
 	}
 	blk, err = e.mem.Copy(x.Data)
 	if err != nil {

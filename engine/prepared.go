@@ -1,7 +1,7 @@
 package engine
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../native/include
+#cgo CFLAGS: -I${SRCDIR}/../native/pricing/include
 #include "table.h"
 */
 import "C"
@@ -10,7 +10,7 @@ import (
 	"bytes"
 	"unsafe"
 
-	"github.com/seamfuzz/seam/internal/nativemem"
+	"github.com/seamfuzz/seam/ffi"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
@@ -29,7 +29,7 @@ type Input struct {
 	e    *Engine
 	ptr  *C.uint8_t
 	n    C.size_t
-	blk  nativemem.Block
+	blk  ffi.Block
 	orig []byte // what was copied in (not copied again: the caller must not modify it)
 	sh   *sharedInput
 }
@@ -46,7 +46,7 @@ type sharedKey struct {
 }
 
 type sharedInput struct {
-	blk  nativemem.Block
+	blk  ffi.Block
 	refs int
 	key  sharedKey
 }
@@ -137,7 +137,7 @@ func (in *Input) Free() {
 	} else {
 		in.e.mem.Free(in.blk)
 	}
-	in.blk, in.ptr, in.sh, in.orig = nativemem.Block{}, nil, nil, nil
+	in.blk, in.ptr, in.sh, in.orig = ffi.Block{}, nil, nil, nil
 }
 
 // cp passes C memory to the u_ trampolines (table.h says why not as a pointer).
@@ -152,7 +152,7 @@ func (r *Rules) LoadInput(in *Input) Status {
 type PreparedQuote struct {
 	e          *Engine
 	req        *C.pricing_request // nil for NullReq
-	reqBlk     nativemem.Block
+	reqBlk     ffi.Block
 	reqCopy    C.pricing_request // what was copied in, for Changed
 	coupon     Input
 	resultSize C.uint32_t
@@ -200,18 +200,18 @@ func (q *PreparedQuote) Changed() bool {
 func (q *PreparedQuote) Free() {
 	q.e.mem.Free(q.reqBlk)
 	q.coupon.Free()
-	q.reqBlk, q.req = nativemem.Block{}, nil
+	q.reqBlk, q.req = ffi.Block{}, nil
 }
 
 // Scratch is one goroutine's output blocks, each exact-size and reused from call to call. It is
 // not safe for concurrent use.
 type Scratch struct {
 	e        *Engine
-	result   nativemem.Block // pricing_result
-	ptrs     nativemem.Block // export's out pointer and length; pricing_rules_new's out pointer
-	needed   nativemem.Block // describe's *needed
-	handle   nativemem.Block // the cycle's pricing_rules_new out-parameter
-	cycle    nativemem.Block // the cycle's arguments and statuses (seam's, not the engine's)
+	result   ffi.Block // pricing_result
+	ptrs     ffi.Block // export's out pointer and length; pricing_rules_new's out pointer
+	needed   ffi.Block // describe's *needed
+	handle   ffi.Block // the cycle's pricing_rules_new out-parameter
+	cycle    ffi.Block // the cycle's arguments and statuses (seam's, not the engine's)
 	describe []describeBuf
 }
 
@@ -225,7 +225,7 @@ var sentinel = func() (s [256]byte) {
 
 type describeBuf struct {
 	cap int
-	blk nativemem.Block
+	blk ffi.Block
 }
 
 // NewScratch allocates the output blocks.
@@ -256,7 +256,7 @@ func (e *Engine) NewScratch() (*Scratch, error) {
 
 // Free releases the blocks.
 func (s *Scratch) Free() {
-	for _, b := range []nativemem.Block{s.result, s.ptrs, s.needed, s.handle, s.cycle} {
+	for _, b := range []ffi.Block{s.result, s.ptrs, s.needed, s.handle, s.cycle} {
 		s.e.mem.Free(b)
 	}
 	for _, d := range s.describe {
@@ -271,7 +271,7 @@ func (s *Scratch) exportOut() (**C.uint8_t, *C.size_t) {
 }
 
 // describeBuf returns the scratch's exact-size buffer of capacity n (made on first use).
-func (s *Scratch) describeBuf(n int) (nativemem.Block, error) {
+func (s *Scratch) describeBuf(n int) (ffi.Block, error) {
 	for _, d := range s.describe {
 		if d.cap == n {
 			return d.blk, nil
@@ -314,7 +314,7 @@ func (r *Rules) DescribeScratch(s *Scratch, region uint32, cap int) (text []byte
 }
 
 // described reads a describe's output from its buffer and *needed.
-func described(blk nativemem.Block, cap int, np *C.size_t, st Status) (text []byte, needed int) {
+func described(blk ffi.Block, cap int, np *C.size_t, st Status) (text []byte, needed int) {
 	needed = int(*np)
 	if st == OK && needed >= 0 && needed <= cap {
 		text = unsafe.Slice((*byte)(blk.Ptr), cap)[:needed]

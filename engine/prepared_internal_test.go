@@ -3,12 +3,12 @@ package engine
 import (
 	"testing"
 
-	"github.com/seamfuzz/seam/internal/nativemem"
+	"github.com/seamfuzz/seam/ffi"
 )
 
 // A write into a prepared (const) input is seen by Changed.
 func TestPreparedInputChanged(t *testing.T) {
-	e := &Engine{mem: nativemem.New(nativemem.Guard)}
+	e := &Engine{mem: ffi.NewAllocator(ffi.Guard)}
 	in, err := e.NewInput(Bytes([]byte("rules")))
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestPreparedInputChanged(t *testing.T) {
 
 // Large inputs of the same Go bytes share one native block, freed with the last of them.
 func TestPreparedInputsShareLargeBlocks(t *testing.T) {
-	e := &Engine{mem: nativemem.New(nativemem.Guard)}
+	e := &Engine{mem: ffi.NewAllocator(ffi.Guard)}
 	big := make([]byte, shareInputsFrom+1)
 	a, err := e.NewInput(Bytes(big))
 	if err != nil {

@@ -16,7 +16,7 @@ var Variants = []string{"debug", "release", "asan", "tsan", "cov"}
 // BuiltinEngines are the engine names resolved inside the build tree.
 var BuiltinEngines = []string{"cpp", "rust"}
 
-// Root finds the repository root (the directory holding native/include/seam_pricing.h) from
+// Root finds the repository root (the directory holding native/pricing/include/seam_pricing.h) from
 // SEAM_ROOT or by walking up from the working directory.
 func Root() (string, error) {
 	if r := os.Getenv("SEAM_ROOT"); r != "" {
@@ -27,21 +27,21 @@ func Root() (string, error) {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "native", "include", "seam_pricing.h")); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "native", "pricing", "include", "seam_pricing.h")); err == nil {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", fmt.Errorf("cannot find the seam repository (native/include/seam_pricing.h) above the working directory: run from inside it or set SEAM_ROOT")
+			return "", fmt.Errorf("cannot find the seam repository (native/pricing/include/seam_pricing.h) above the working directory: run from inside it or set SEAM_ROOT")
 		}
 		dir = parent
 	}
 }
 
 // Resolve turns an engine spec into a library path:
-//   - "cpp", "rust"                        → build/<variant>/libseam_<name>.so
-//   - "mutant:NAME", "native/mutants/NAME" → build/<variant>/mutants/NAME.so
-//   - anything else                        → a path to a .so implementing the contract
+//   - "cpp", "rust"                                → build/<variant>/libseam_<name>.so
+//   - "mutant:NAME", "native/pricing/mutants/NAME" → build/<variant>/mutants/NAME.so
+//   - anything else                                → a path to a .so implementing the contract
 func Resolve(spec, variant string) (string, error) {
 	if spec == "" {
 		return "", fmt.Errorf("empty engine name: use cpp, rust, mutant:NAME or a path to a .so")
@@ -81,8 +81,8 @@ func mutantName(spec string) (string, bool) {
 		return n, true
 	}
 	clean := filepath.ToSlash(filepath.Clean(spec))
-	if i := strings.Index(clean, "native/mutants/"); i >= 0 && !strings.HasSuffix(clean, ".so") {
-		return strings.TrimSuffix(clean[i+len("native/mutants/"):], ".patch"), true
+	if i := strings.Index(clean, "native/pricing/mutants/"); i >= 0 && !strings.HasSuffix(clean, ".so") {
+		return strings.TrimSuffix(clean[i+len("native/pricing/mutants/"):], ".patch"), true
 	}
 	return "", false
 }

@@ -1,7 +1,7 @@
 package engine
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../native/include
+#cgo CFLAGS: -I${SRCDIR}/../native/pricing/include
 #include "table.h"
 */
 import "C"
@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"unsafe"
 
-	"github.com/seamfuzz/seam/internal/nativemem"
+	"github.com/seamfuzz/seam/ffi"
 )
 
 // Sizes of the contract structs as cgo sees the header. ABI checks compare engines with these.
@@ -104,7 +104,7 @@ func (r *Rules) Quote(req Request) (Result, Status) {
 // result live in exact-size native blocks, so an engine reading past either struct is caught.
 func (r *Rules) QuoteWith(a QuoteArgs) (Result, Status) {
 	e := r.e
-	var reqBlk, outBlk, couponBlk nativemem.Block
+	var reqBlk, outBlk, couponBlk ffi.Block
 	var err error
 	var req *C.pricing_request
 	var out *C.pricing_result

@@ -95,7 +95,7 @@ int main(void) {
 		{"gcc", "-std=c11", "-x", "c"},
 		{"g++", "-std=c++17", "-x", "c++"},
 	} {
-		args := append(cc[1:], "-c", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", filepath.Join(root, "native", "include"), src, "-o", os.DevNull)
+		args := append(cc[1:], "-c", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", filepath.Join(root, "native", "pricing", "include"), src, "-o", os.DevNull)
 		cmd := exec.Command(cc[0], args...)
 		cmd.Env = sanrt.CleanEnv(os.Environ())
 		out, err := cmd.CombinedOutput()
@@ -136,7 +136,7 @@ func TestResolve(t *testing.T) {
 	assert.ErrorContains(t, err, "/no/such.so")
 	_, err = engine.Resolve("cpp", "bogus")
 	assert.ErrorContains(t, err, "unknown variant")
-	p, err := engine.Resolve("native/mutants/cpp-overread.patch", "asan")
+	p, err := engine.Resolve("native/pricing/mutants/cpp-overread.patch", "asan")
 	if err == nil {
 		assert.True(t, strings.HasSuffix(p, "build/asan/mutants/cpp-overread.so"), p)
 	} else {

@@ -39,7 +39,7 @@ static inline size_t t_last_error(seam_table *t, uint8_t *b, size_t cap) { retur
 static inline void t_set(seam_table *t, int i, void *p) { t->fn[i] = p; }
 
 // Trampolines for prepared calls (prepared.go). Every pointer they take is C memory (the mapped
-// table, engine handles, nativemem blocks), passed as uintptr_t: cgo checks each pointer
+// table, engine handles, ffi blocks), passed as uintptr_t: cgo checks each pointer
 // argument for Go pointers, which C memory never holds, and on the stress hot path that check
 // cost as much as a third of the harness's own time.
 #define U(T, x) ((T)(x))

@@ -14,7 +14,7 @@ import (
 	"github.com/seamfuzz/seam/internal/covbridge"
 )
 
-// The coverage bridge on the real seeded magic (native/mutants/cpp-magic.patch): every byte of
+// The coverage bridge on the real seeded magic (native/pricing/mutants/cpp-magic.patch): every byte of
 // "#SEAMBUG" matched reaches a native edge whose slot no shorter match (and no seed) hit, so
 // go test -fuzz has a new-coverage step to keep at each rung of the ladder.
 func TestCoverageBridgeSeesEachRungOfTheMagic(t *testing.T) {

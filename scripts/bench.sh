@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 T=${BENCH_TIME:-20}
 SEAM=build/bin/seam
 mkdir -p build/bench
-g++ -O2 -std=c++17 -Inative/include scripts/bench/stress_loop.cpp -o build/bin/stress_loop -ldl -lpthread || exit 2
+g++ -O2 -std=c++17 -Inative/pricing/include scripts/bench/stress_loop.cpp -o build/bin/stress_loop -ldl -lpthread || exit 2
 
 execs_per_sec() { # from a go test -fuzz log: total execs / seconds of the last status line
   grep -E '^fuzz: elapsed: [0-9]+s, execs' "$1" | tail -1 | sed -E 's/fuzz: elapsed: ([0-9]+)s, execs: ([0-9]+).*/\2 \1/' | awk '{ if ($2 > 0) printf "%.0f", $1/$2; else print 0 }'
@@ -90,7 +90,7 @@ echo "8-byte magic, bridged go test -fuzz vs plain:        $(found_text "$bridge
 # generator + spec model with a plain byte decoder.
 if scripts/install-clang.sh >build/bench/install-clang.log 2>&1 && SEAM_MUTANTS=cpp-magic scripts/build-native.sh fuzzer >/dev/null; then
   lf_c() { # NAME -> execs/s of the C harness scripts/bench/libfuzzer_NAME.c over T seconds
-    clang-19 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Inative/include \
+    clang-19 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Inative/pricing/include \
       "scripts/bench/libfuzzer_$1.c" -o "build/bin/libfuzzer_$1" -ldl || return
     rm -rf "build/bench/lf-c-$1" && mkdir -p "build/bench/lf-c-$1"
     local s e; s=$(date +%s.%N)

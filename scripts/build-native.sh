@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Builds the native engines and seeded-bug mutants in every variant:
-#   build/<variant>/libseam_cpp.so, build/<variant>/libseam_rust.so
-#   build/<variant>/mutants/<name>.so          (native/mutants/<name>.patch applied to a copy)
+# Builds the native engines, seeded-bug mutants and behaviour tests of every reference boundary
+# (each folder native/<b>/ with build.conf, include/, cpp/ and, once written, rust/Cargo.toml),
+# in every variant. native/<b>/build.conf names the outputs; with its OUT:
+#   build/<variant>/$OUT/$CPP_LIB, build/<variant>/$OUT/$RUST_LIB
+#   build/<variant>/$OUT/mutants/<name>.so     (native/<b>/mutants/<name>.patch applied to a copy)
+#   build/bin/<b>_<test>                       (native/<b>/test/<test>.c, plain C, dlopens an engine)
+# pricing's OUT is empty: build/<variant>/libseam_cpp.so, build/<variant>/mutants/<name>.so.
+# A boundary without rust/ yet is built without its Rust engine and says so in one line.
 # Variants: debug release asan tsan cov (cov = asan + edge coverage for the fuzzing bridge).
 # On request only: fuzzer (clang-19, ASan + UBSan + libFuzzer's inline 8-bit counters, pc-table
 # and compare tracing; for `seam fuzz -mode libfuzzer`). Its mutants are built only when asked:
 # `-m NAME,...`/`-m all` or SEAM_MUTANTS=NAME,...|all.
 #
 # Usage: scripts/build-native.sh [-v "debug asan"] [-m all|none|NAME,...] [-j N] [VARIANT...]
+# A mutant NAME is its output path under build/<variant>/ without mutants/: `cpp-overread` is
+# pricing's (build/<v>/mutants/cpp-overread.so), `tally/cpp-hang` tally's.
 # Incremental: an output newer than every input is left alone, so a second run with no change
 # rebuilds nothing. A variant that cannot be built here (no nightly Rust for Rust asan/tsan) is
 # built from the debug profile instead and says so in one line — never a silent pass.
@@ -67,19 +74,41 @@ up_to_date() {
   [ -z "$(find "$@" -newer "$out" -type f -print -quit 2>/dev/null)" ]
 }
 
-# build_cpp SRC_ROOT VARIANT OUT [EXTRA_FLAGS]
+# Every boundary folder of the standard shape, by name.
+boundaries() {
+  local d
+  for d in native/*/; do
+    d=${d%/}
+    if [ -f "$d/build.conf" ] && [ -d "$d/include" ] && [ -d "$d/cpp" ]; then echo "${d#native/}"; fi
+  done
+}
+
+# load_conf BOUNDARY: its build.conf's variables, none left over from another boundary.
+load_conf() {
+  local v
+  for v in OUT CPP_LIB RUST_LIB CARGO_LIB CARGO_DIR $(compgen -v MUTANTS_ || true); do unset "$v"; done
+  # shellcheck disable=SC1090
+  . "native/$1/build.conf"
+  : "${CPP_LIB:?native/$1/build.conf sets no CPP_LIB}" "${RUST_LIB:?native/$1/build.conf sets no RUST_LIB}"
+  : "${CARGO_LIB:?native/$1/build.conf sets no CARGO_LIB}" "${CARGO_DIR:?native/$1/build.conf sets no CARGO_DIR}"
+  OUTDIR=${OUT:+/$OUT}
+}
+
+has_rust() { [ -f "native/$1/rust/Cargo.toml" ]; }
+
+# build_cpp SRC_ROOT BOUNDARY VARIANT OUT [EXTRA_FLAGS]
 build_cpp() {
-  local src=$1 variant=$2 out=$3 extra=${4:-}
+  local src=$1 b=$2 variant=$3 out=$4 extra=${5:-}
   mkdir -p "$(dirname "$out")"
   # shellcheck disable=SC2046,SC2086
-  $(cxx_of "$variant") $(cxx_flags "$variant") $extra -I"$src/native/include" "$src"/native/cpp/*.cpp -o "$out.tmp" ||
+  $(cxx_of "$variant") $(cxx_flags "$variant") $extra -I"$src/native/$b/include" "$src/native/$b"/cpp/*.cpp -o "$out.tmp" ||
     { echo "native: error: $(cxx_of "$variant") build of $out failed" >&2; return 1; }
   mv -f "$out.tmp" "$out"
 }
 
-# build_rust SRC_ROOT VARIANT OUT TARGET_DIR
+# build_rust SRC_ROOT BOUNDARY VARIANT OUT TARGET_DIR (the boundary's build.conf loaded)
 build_rust() {
-  local src=$1 variant=$2 out=$3 tdir=$4
+  local src=$1 b=$2 variant=$3 out=$4 tdir=$5
   local toolchain="" flags="" profile=debug args=()
   # Edge coverage for the fuzzing bridge through LLVM's sancov pass (stable rustc flags).
   local cov_flags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=3 -Cllvm-args=-sanitizer-coverage-trace-pc -Cllvm-args=-sanitizer-coverage-trace-compares"
@@ -96,7 +125,7 @@ build_rust() {
         args+=(--target x86_64-unknown-linux-gnu)
         flags="-Zsanitizer=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes $covf"
       else
-        log "rust $variant: no nightly toolchain, coverage without ASan"
+        log "$b: rust $variant: no nightly toolchain, coverage without ASan"
         flags="$covf"
       fi ;;
     asan|tsan)
@@ -106,69 +135,108 @@ build_rust() {
         flags="-Zsanitizer=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes"
         [ "$variant" = tsan ] && flags="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes"
       else
-        log "rust $variant: no nightly toolchain, using the debug build"
+        log "$b: rust $variant: no nightly toolchain, using the debug build"
       fi ;;
   esac
   mkdir -p "$(dirname "$out")"
   # Legacy mangling: gcc's sanitizer symbolizer does not demangle Rust's v0 names.
-  (cd "$src/native/rust" && RUSTFLAGS="$flags" cargo $toolchain build -q --offline --lib "${args[@]}" --target-dir "$tdir") ||
+  (cd "$src/native/$b/rust" && RUSTFLAGS="$flags" cargo $toolchain build -q --offline --lib "${args[@]}" --target-dir "$tdir") ||
     { echo "native: error: cargo build of $out failed" >&2; return 1; }
   local built
-  if [ -n "$toolchain" ]; then built="$tdir/x86_64-unknown-linux-gnu/$profile/libseam_rust.so"; else built="$tdir/$profile/libseam_rust.so"; fi
+  if [ -n "$toolchain" ]; then built="$tdir/x86_64-unknown-linux-gnu/$profile/$CARGO_LIB"; else built="$tdir/$profile/$CARGO_LIB"; fi
   cp -f "$built" "$out.tmp"
   mv -f "$out.tmp" "$out"
 }
 
-# The variants a mutant is built in: where its detector lives (keeps a fresh `make native` short).
-mutant_wants() { # NAME VARIANT
-  case $2 in
-    asan|debug) return 0 ;;
-    tsan) case $1 in *race*|*busy*|*two-threads*) return 0 ;; esac ;;
-    cov) case $1 in *magic*|*leak-on-error*) return 0 ;; esac ;; # the bridge's mutant; LSan in cov
-    # Everything a fuzz target can find (not the thread, stress-count and ABI mutants).
-    fuzzer) case $1 in *race*|*busy*|*two-threads*|*every-n*|*fail-after*|*layout*) return 1 ;; *) return 0 ;; esac ;;
-  esac
+# mutant_wants NAME VARIANT (the boundary's build.conf loaded): whether a fresh build makes it.
+mutant_wants() {
+  local want="MUTANTS_$2" except="MUTANTS_$2_EXCEPT" pats p
+  read -r -a pats <<<"${!except:-}"
+  for p in "${pats[@]}"; do [[ $1 == $p ]] && return 1; done
+  read -r -a pats <<<"${!want:-}"
+  for p in "${pats[@]}"; do [[ $1 == $p ]] && return 0; done
   return 1
 }
 
 mutant_engine() { # which engine a patch changes: cpp or rust
-  if grep -q '^+++ b/native/rust/' "$1"; then echo rust; else echo cpp; fi
+  if grep -q '^+++ b/native/[^/]*/rust/' "$1"; then echo rust; else echo cpp; fi
 }
 
-build_engine() { # ENGINE VARIANT
-  local engine=$1 variant=$2 out="build/$2/libseam_$1.so"
-  local inputs=(native/include scripts/build-native.sh)
-  if [ "$engine" = cpp ]; then inputs+=(native/cpp); else inputs+=(native/rust/src native/rust/Cargo.toml); fi
-  if up_to_date "$out" "${inputs[@]}"; then return 0; fi
+engine_inputs() { # BOUNDARY ENGINE: the sources an engine build reads
+  if [ "$2" = cpp ]; then echo "native/$1/cpp"; else echo "native/$1/rust/src native/$1/rust/Cargo.toml"; fi
+}
+
+build_engine() { # BOUNDARY ENGINE VARIANT
+  local b=$1 engine=$2 variant=$3
+  load_conf "$b"
+  local lib=$CPP_LIB; [ "$engine" = rust ] && lib=$RUST_LIB
+  local out="build/$variant$OUTDIR/$lib"
+  # shellcheck disable=SC2046
+  if up_to_date "$out" "native/$b/include" "native/$b/build.conf" scripts/build-native.sh $(engine_inputs "$b" "$engine"); then return 0; fi
   log "building $out"
-  if [ "$engine" = cpp ]; then build_cpp "$ROOT" "$variant" "$out"; else build_rust "$ROOT" "$variant" "$out" "$ROOT/build/cargo/$variant"; fi
+  if [ "$engine" = cpp ]; then build_cpp "$ROOT" "$b" "$variant" "$out"; else build_rust "$ROOT" "$b" "$variant" "$out" "$ROOT/build/$CARGO_DIR/$variant"; fi
 }
 
-build_mutant() { # NAME VARIANT
-  local name=$1 variant=$2 patch="native/mutants/$1.patch" out="build/$2/mutants/$1.so"
-  [ -f "$patch" ] || die "no mutant '$name' ($patch does not exist)"
+build_mutant() { # BOUNDARY NAME VARIANT
+  local b=$1 name=$2 variant=$3 patch="native/$1/mutants/$2.patch"
+  load_conf "$b"
+  local out="build/$variant$OUTDIR/mutants/$name.so"
+  [ -f "$patch" ] || die "no mutant '${OUT:+$OUT/}$name' ($patch does not exist)"
   local engine; engine=$(mutant_engine "$patch")
-  local inputs=(native/include scripts/build-native.sh "$patch")
-  if [ "$engine" = cpp ]; then inputs+=(native/cpp); else inputs+=(native/rust/src native/rust/Cargo.toml); fi
-  if up_to_date "$out" "${inputs[@]}"; then return 0; fi
+  # shellcheck disable=SC2046
+  if up_to_date "$out" "native/$b/include" "native/$b/build.conf" scripts/build-native.sh "$patch" $(engine_inputs "$b" "$engine"); then return 0; fi
   log "building $out"
-  local src="build/mutant-src/$variant/$name"
-  rm -rf "$src" && mkdir -p "$src/native"
-  cp -r native/include "native/$engine" "$src/native/"
-  rm -rf "$src/native/rust/target"
-  patch -s -p1 -d "$src" <"$patch" || die "mutant $name: $patch does not apply to native/$engine; refresh the patch"
+  local src="build/mutant-src/$variant/$b-$name"
+  rm -rf "$src" && mkdir -p "$src/native/$b"
+  cp -r "native/$b/include" "native/$b/$engine" "$src/native/$b/"
+  rm -rf "$src/native/$b/rust/target"
+  patch -s -p1 -d "$src" <"$patch" || die "mutant $name: $patch does not apply to native/$b/$engine; refresh the patch"
   if [ "$engine" = cpp ]; then
     # A seeded bug is meant to be there: gcc's own warnings about it must not stop the build.
-    build_cpp "$src" "$variant" "$out" -Wno-error
+    build_cpp "$src" "$b" "$variant" "$out" -Wno-error
   else
     # One shared target dir per variant keeps Rust mutant builds incremental.
-    build_rust "$src" "$variant" "$out" "$ROOT/build/cargo/mutants-$variant"
+    build_rust "$src" "$b" "$variant" "$out" "$ROOT/build/$CARGO_DIR/mutants-$variant"
   fi
 }
 
-export -f mutant_wants log die cxx_flags have_nightly have_clang cxx_of up_to_date build_cpp build_rust mutant_engine build_engine build_mutant
+build_test() { # BOUNDARY TEST.c: a behaviour test, plain C, not sanitized (it runs any engine)
+  local b=$1 c=$2 out; out="build/bin/${1}_$(basename "$2" .c)"
+  if up_to_date "$out" "$c" "native/$b/include" scripts/build-native.sh; then return 0; fi
+  log "building $out"
+  mkdir -p build/bin
+  gcc -std=c11 -O1 -g -Wall -Wextra -Werror -I"native/$b/include" "$c" -o "$out.tmp" -ldl ||
+    { echo "native: error: gcc build of $out failed" >&2; return 1; }
+  mv -f "$out.tmp" "$out"
+}
+
+# mutant_ids BOUNDARY VARIANT: the mutants a fresh build makes in VARIANT (`all`).
+mutant_ids() {
+  local p n
+  for p in "native/$1"/mutants/*.patch; do
+    [ -e "$p" ] || continue
+    n=$(basename "$p" .patch)
+    mutant_wants "$n" "$2" && echo "$1 $n"
+  done
+}
+
+# mutant_of ID: "BOUNDARY NAME" for a mutant named as `-m` takes it (OUT/NAME, or NAME for the
+# boundary whose OUT is empty).
+mutant_of() {
+  local id=$1 out="" name=$1 b
+  case $id in */*) out=${id%/*} name=${id##*/} ;; esac
+  for b in $(boundaries); do
+    load_conf "$b"
+    [ "${OUT:-}" = "$out" ] && { echo "$b $name"; return 0; }
+  done
+  die "no boundary builds into build/<variant>/$out for mutant '$id' (a mutant is NAME or BOUNDARY_OUT/NAME)"
+}
+
+export -f mutant_wants log die cxx_flags have_nightly have_clang cxx_of up_to_date build_cpp build_rust mutant_engine \
+  engine_inputs build_engine build_mutant build_test load_conf
 export ROOT FUZZER_CXX
 
+# Each job is "ENGINE COMMAND...": C++ and C jobs run in parallel, Rust ones in a queue.
 jobs=()
 rc=0
 if [[ " $VARIANTS " == *" fuzzer "* ]] && ! have_clang; then
@@ -176,40 +244,58 @@ if [[ " $VARIANTS " == *" fuzzer "* ]] && ! have_clang; then
   VARIANTS=$(echo " $VARIANTS " | sed 's/ fuzzer / /')
   rc=2
 fi
-for v in $VARIANTS; do
-  cxx_flags "$v" >/dev/null
-  jobs+=("build_engine cpp $v" "build_engine rust $v")
-done
-if [ "$MUTANTS" != none ]; then
-  names=()
-  if [ "$MUTANTS" = all ]; then
-    for p in native/mutants/*.patch; do [ -e "$p" ] && names+=("$(basename "$p" .patch)"); done
-  else
-    IFS=, read -r -a names <<<"$MUTANTS"
+for v in $VARIANTS; do cxx_flags "$v" >/dev/null; done
+all=$(boundaries)
+[ -n "$all" ] || die "no boundary under native/ (native/<name>/ with build.conf, include/ and cpp/)"
+for b in $all; do
+  has_rust "$b" || log "$b: no rust/ engine, skipped"
+  for v in $VARIANTS; do
+    jobs+=("cpp build_engine $b cpp $v")
+    has_rust "$b" && jobs+=("rust build_engine $b rust $v")
+  done
+  if [ -n "$VARIANTS" ]; then
+    for c in "native/$b"/test/*.c; do [ -e "$c" ] && jobs+=("cpp build_test $b $c"); done
   fi
+done
+
+# mutant_jobs LIST VARIANT: the jobs of LIST (all | NAME,...) in VARIANT.
+mutant_jobs() {
+  local list=$1 v=$2 pairs=() b n id engine
+  if [ "$list" = all ]; then
+    for b in $all; do load_conf "$b"; mapfile -t -O "${#pairs[@]}" pairs < <(mutant_ids "$b" "$v"); done
+  else
+    IFS=, read -r -a ids <<<"$list"
+    for id in "${ids[@]}"; do p=$(mutant_of "$id") || exit 2; pairs+=("$p"); done
+  fi
+  for p in "${pairs[@]}"; do
+    read -r b n <<<"$p"
+    engine=cpp
+    [ -f "native/$b/mutants/$n.patch" ] && engine=$(mutant_engine "native/$b/mutants/$n.patch")
+    # A boundary's Rust mutants wait for its Rust engine (the line above said it is missing).
+    [ "$engine" = rust ] && ! has_rust "$b" && continue
+    jobs+=("$engine build_mutant $b $n $v")
+  done
+}
+if [ "$MUTANTS" != none ]; then
   for v in $VARIANTS; do
     # Mutants are for detectors: sanitizer variants plus debug (differential, hang, panic).
-    case $v in asan|tsan|debug|cov) ;; *) continue ;; esac
-    for n in "${names[@]}"; do
-      if [ "$MUTANTS" != all ] || mutant_wants "$n" "$v"; then jobs+=("build_mutant $n $v"); fi
-    done
+    case $v in asan|tsan|debug|cov) mutant_jobs "$MUTANTS" "$v" ;; esac
   done
 fi
 if [[ " $VARIANTS " == *" fuzzer "* ]] && [ "$FUZZER_MUTANTS" != none ]; then
-  names=()
-  if [ "$FUZZER_MUTANTS" = all ]; then
-    for p in native/mutants/*.patch; do n=$(basename "$p" .patch); mutant_wants "$n" fuzzer && names+=("$n"); done
-  else
-    IFS=, read -r -a names <<<"$FUZZER_MUTANTS"
-  fi
-  for n in "${names[@]}"; do jobs+=("build_mutant $n fuzzer"); done
+  mutant_jobs "$FUZZER_MUTANTS" fuzzer
 fi
 
-# C++ builds run in parallel; Rust builds go one at a time because cargo serialises on its
-# target directory anyway and interleaved cargo output is unreadable.
-printf '%s\n' "${jobs[@]}" | grep -v 'rust' | xargs -r -P "$JOBS" -I{} bash -c '{}' || rc=2
-printf '%s\n' "${jobs[@]}" | grep 'rust' | xargs -r -P 1 -I{} bash -c '{}' || rc=2
-for v in $VARIANTS; do
-  for e in cpp rust; do [ -e "build/$v/libseam_$e.so" ] || { echo "native: error: build/$v/libseam_$e.so was not built" >&2; rc=2; }; done
+# Rust builds go one at a time because cargo serialises on its target directory anyway and
+# interleaved cargo output is unreadable.
+printf '%s\n' "${jobs[@]}" | sed -n 's/^cpp //p' | xargs -r -P "$JOBS" -I{} bash -c '{}' || rc=2
+printf '%s\n' "${jobs[@]}" | sed -n 's/^rust //p' | xargs -r -P 1 -I{} bash -c '{}' || rc=2
+for b in $all; do
+  load_conf "$b"
+  libs=("$CPP_LIB")
+  has_rust "$b" && libs+=("$RUST_LIB")
+  for v in $VARIANTS; do
+    for l in "${libs[@]}"; do [ -e "build/$v$OUTDIR/$l" ] || { echo "native: error: build/$v$OUTDIR/$l was not built" >&2; rc=2; }; done
+  done
 done
 exit $rc

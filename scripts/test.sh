@@ -8,6 +8,10 @@ GO=${GO:-go}
 export GOFLAGS="${GOFLAGS:-} -ldflags=-s=false"
 echo "== go vet"
 $GO vet ./...
+# Each boundary's behaviour table in C against its engines' asan (and tsan) builds, and every
+# seeded mutant caught by it.
+echo "== behaviour tests (native/<b>/test against each engine and mutant)"
+scripts/behaviour.sh
 # libFuzzer mode's end-to-end proof needs clang-19, which a fresh machine lacks.
 if command -v clang-19 >/dev/null 2>&1; then
   export SEAM_LIBFUZZER_TEST=1

@@ -131,7 +131,7 @@ func resolve(spec string) (string, error) {
 		name = "libseam_" + spec + ".so"
 	case strings.HasPrefix(spec, "mutant:"):
 		name = filepath.Join("mutants", strings.TrimPrefix(spec, "mutant:")+".so")
-	case strings.Contains(spec, "native/mutants/") && !strings.HasSuffix(spec, ".so"):
+	case strings.Contains(spec, "native/pricing/mutants/") && !strings.HasSuffix(spec, ".so"):
 		name = filepath.Join("mutants", strings.TrimSuffix(filepath.Base(spec), ".patch")+".so")
 	default:
 		return filepath.Abs(spec)

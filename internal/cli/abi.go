@@ -4,47 +4,50 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/abi"
 )
 
 func init() {
-	register("abi", "check that every engine agrees with the header on ABI version and struct layout", runABI)
+	register("abi", "check that every engine agrees with the header on ABI version and struct layout (DWARF and the contract's layout function)", runABI)
 }
 
-// runABI prints one line per engine; any skew exits 1 naming struct, field and both values.
+// runABI prints one line per engine; any skew exits 1 with one line per struct field that
+// disagrees, naming both values.
 func runABI(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("abi", stderr)
-	var ef engineFlags
-	ef.register(fs)
-	verbose := fs.Bool("v", false, "print every compared size and offset")
+	var bf boundaryFlags
+	bf.register(fs)
+	verbose := fs.Bool("v", false, "also print layout notes (fields the engine names differently)")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
-	paths, err := ef.resolve()
+	b, err := bf.load()
 	if err != nil {
 		return fail(stderr, "abi", err)
 	}
-	engines, err := openEngines(paths)
+	libs, err := bf.libraries(b)
 	if err != nil {
 		return fail(stderr, "abi", err)
 	}
 	code := ExitClean
-	for _, e := range engines {
-		r := engine.CheckABI(e)
-		if r.OK() {
-			fmt.Fprintf(stdout, "ok    engine=%s abi=%d layout=%d values agree  %s\n", r.Engine, r.Version, len(r.Fields), r.Path)
-		} else {
-			code = ExitFindings
-			fmt.Fprintf(stdout, "SKEW  engine=%s abi=%d  %s\n", r.Engine, r.Version, r.Path)
-			for _, p := range r.Problems() {
-				fmt.Fprintf(stdout, "      %s\n", p)
-			}
+	for _, l := range libs {
+		e, err := b.Open(l.name, l.path)
+		if err != nil {
+			return fail(stderr, "abi", err)
 		}
-		if *verbose {
-			for _, f := range r.Fields {
-				fmt.Fprintf(stdout, "      %-18s %-18s engine=%-4d go=%d\n", f.Struct, f.Field, f.Engine, f.Go)
-			}
+		r, err := abi.CheckEngine(b, e)
+		if err != nil {
+			return fail(stderr, "abi", err)
 		}
+		state := "ok   "
+		if !r.OK() {
+			state, code = "SKEW ", ExitFindings
+		}
+		fmt.Fprintf(stdout, "%s engine=%s abi=%d dwarf=%d layout=%d  %s\n", state, l.name, r.Version, r.DWARF.Checked, len(b.Contract.ABI.LayoutFields), r.Path)
+		for _, line := range r.Lines(*verbose) {
+			fmt.Fprintf(stdout, "      %s\n", line)
+		}
+		e.Close()
 	}
 	return code
 }

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
@@ -117,7 +119,7 @@ func (f *engineFlags) register(fs *flag.FlagSet) {
 	if def == "" {
 		def = "cpp,rust"
 	}
-	fs.StringVar(&f.engines, "engines", def, "comma-separated engines: cpp, rust, mutant:NAME, native/mutants/NAME or a path to a .so (env SEAM_ENGINES)")
+	fs.StringVar(&f.engines, "engines", def, "comma-separated engines: cpp, rust, mutant:NAME, native/pricing/mutants/NAME or a path to a .so (env SEAM_ENGINES)")
 	v := os.Getenv("SEAM_VARIANT")
 	if v == "" {
 		v = "debug"
@@ -156,20 +158,7 @@ func (f *engineFlags) resolve() ([]string, error) {
 // openEngines makes sure this process runs the sanitizer runtime the libraries need (re-
 // executing itself if not), then loads them all.
 func openEngines(paths []string) ([]*engine.Engine, error) {
-	need := sanrt.None
-	for _, p := range paths {
-		rt, err := engine.RuntimeOf(p)
-		if err != nil {
-			return nil, fmt.Errorf("%s: not a shared library: %w", p, err)
-		}
-		if rt != sanrt.None && need != sanrt.None && rt != need {
-			return nil, fmt.Errorf("cannot load %s and %s libraries in one process: run them separately", need, rt)
-		}
-		if rt != sanrt.None {
-			need = rt
-		}
-	}
-	if err := sanrt.Ensure(need); err != nil {
+	if err := ensureRuntime(paths); err != nil {
 		return nil, err
 	}
 	var out []*engine.Engine
@@ -184,4 +173,85 @@ func openEngines(paths []string) ([]*engine.Engine, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// ensureRuntime makes sure this process runs the one sanitizer runtime the libraries need,
+// re-executing itself with it when not.
+func ensureRuntime(paths []string) error {
+	need := sanrt.None
+	for _, p := range paths {
+		rt, err := engine.RuntimeOf(p)
+		if err != nil {
+			return fmt.Errorf("%s: not a shared library: %w", p, err)
+		}
+		if rt != sanrt.None && need != sanrt.None && rt != need {
+			return fmt.Errorf("cannot load %s and %s libraries in one process: run them separately", need, rt)
+		}
+		if rt != sanrt.None {
+			need = rt
+		}
+	}
+	return sanrt.Ensure(need)
+}
+
+// boundaryFlags are -contract and the -engines/-variant pair, for commands that work on any
+// boundary.
+type boundaryFlags struct {
+	contract string
+	engineFlags
+	fs *flag.FlagSet
+}
+
+func (f *boundaryFlags) register(fs *flag.FlagSet) {
+	f.fs = fs
+	fs.StringVar(&f.contract, "contract", os.Getenv("SEAM_CONTRACT"), "the boundary's contract file (default: the pricing example's, inside the seam checkout; env SEAM_CONTRACT)")
+	f.engineFlags.register(fs)
+	fs.Lookup("engines").Usage = "comma-separated engines: the contract's names (default all), mutant:NAME or library paths (env SEAM_ENGINES)"
+}
+
+// contractPath is -contract, or the pricing example's contract in the seam checkout.
+func (f *boundaryFlags) contractPath() (string, error) {
+	if f.contract != "" {
+		return f.contract, nil
+	}
+	root, err := engine.Root()
+	if err != nil {
+		return "", usageError{"no -contract given and not inside the seam checkout: give -contract FILE (or set SEAM_CONTRACT)"}
+	}
+	return filepath.Join(root, "native", "pricing", "contract.yaml"), nil
+}
+
+// load reads the contract and its header.
+func (f *boundaryFlags) load() (*boundary.Boundary, error) {
+	path, err := f.contractPath()
+	if err != nil {
+		return nil, err
+	}
+	return boundary.Load(path)
+}
+
+// library is one engine to run: its name and its library.
+type library struct{ name, path string }
+
+// libraries resolves -engines through the contract (all its engines when -engines is not
+// given) and makes sure the process runs the sanitizer runtime they need.
+func (f *boundaryFlags) libraries(b *boundary.Boundary) ([]library, error) {
+	specs := f.specs()
+	if !flagSet(f.fs, "engines") && os.Getenv("SEAM_ENGINES") == "" {
+		specs = b.Contract.EngineNames()
+	}
+	if len(specs) == 0 {
+		return nil, usageError{"-engines is empty"}
+	}
+	var libs []library
+	var paths []string
+	for _, s := range specs {
+		p, err := b.Contract.Library(s, f.variant)
+		if err != nil {
+			return nil, err
+		}
+		libs = append(libs, library{name: s, path: p})
+		paths = append(paths, p)
+	}
+	return libs, ensureRuntime(paths)
 }

@@ -382,12 +382,12 @@ func writeReports(dir string, r summary.Run) error {
 	return nil
 }
 
-// abiNote condenses seam abi's per-engine "ok engine=cpp abi=1 layout=16 ..." lines into one
-// table cell.
+// abiNote condenses seam abi's per-engine "ok engine=cpp abi=1 dwarf=3 layout=16 ..." lines
+// into one table cell.
 func abiNote(out string) string {
 	var parts []string
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		var engine, abi, layout string
+		var engine, abi, dwarf, layout string
 		for _, f := range strings.Fields(l) {
 			k, v, _ := strings.Cut(f, "=")
 			switch k {
@@ -395,6 +395,8 @@ func abiNote(out string) string {
 				engine = v
 			case "abi":
 				abi = v
+			case "dwarf":
+				dwarf = v
 			case "layout":
 				layout = v
 			}
@@ -402,7 +404,7 @@ func abiNote(out string) string {
 		if engine == "" {
 			return strings.Join(strings.Fields(out), " ")
 		}
-		parts = append(parts, fmt.Sprintf("%s: abi %s, %s layout values agree", engine, abi, layout))
+		parts = append(parts, fmt.Sprintf("%s: abi %s, %s structs (DWARF) and %s layout values agree", engine, abi, dwarf, layout))
 	}
 	return strings.Join(parts, "; ")
 }

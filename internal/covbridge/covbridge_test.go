@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/internal/dl"
+	"github.com/seamfuzz/seam/ffi"
 )
 
 // A trace-pc instrumented library's edges reach the bridge, and different paths hit
@@ -30,7 +30,7 @@ int branchy(int x) {
 	lib := filepath.Join(dir, "libf.so")
 	out, err := exec.Command("gcc", "-O1", "-shared", "-fPIC", "-fsanitize-coverage=trace-pc", src, "-o", lib).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	l, err := dl.Open(lib)
+	l, err := ffi.Open(lib)
 	require.NoError(t, err, "the executable must export __sanitizer_cov_trace_pc")
 	f, err := l.Sym("branchy")
 	require.NoError(t, err)
@@ -59,7 +59,7 @@ func TestEachEdgeSiteHasItsOwnSlot(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "many.c"), []byte(src.String()), 0o644))
 	out, err := exec.Command("gcc", "-O0", "-shared", "-fPIC", "-fsanitize-coverage=trace-pc", filepath.Join(dir, "many.c"), "-o", lib).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	l, err := dl.Open(lib)
+	l, err := ffi.Open(lib)
 	require.NoError(t, err)
 	f, err := l.Sym("branchy")
 	require.NoError(t, err)

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -84,14 +85,14 @@ func NeedsRust(specs []string) bool {
 	return false
 }
 
-// MutantNames lists the mutants among engine specs (mutant:NAME, native/mutants/NAME).
+// MutantNames lists the mutants among engine specs (mutant:NAME, native/pricing/mutants/NAME).
 func MutantNames(specs []string) []string {
 	var out []string
 	for _, s := range specs {
 		switch {
 		case strings.HasPrefix(s, "mutant:"):
 			out = append(out, strings.TrimPrefix(s, "mutant:"))
-		case strings.Contains(s, "native/mutants/") && !strings.HasSuffix(s, ".so"):
+		case strings.Contains(s, "native/pricing/mutants/") && !strings.HasSuffix(s, ".so"):
 			out = append(out, strings.TrimSuffix(filepath.Base(s), ".patch"))
 		}
 	}
@@ -121,7 +122,7 @@ func BuildNative(ctx context.Context, root string, specs []string, log io.Writer
 // internal/gen, go-fuzz-headers), whose branches are the spec model's and the checks'; "module"
 // for all of seam's packages; "all" for the standard library too (the RECIPES.md recipe, minus
 // the packages that must not call into libFuzzer). The engine wrapper's branches (engine,
-// nativemem) only mirror what the instrumented native code already reports, and each compare
+// ffi) only mirror what the instrumented native code already reports, and each compare
 // hook in Go costs a switch to the C stack. Measured here on target rules, engine cpp,
 // -fork=1, 20 s, paired: targets 71.5k and 76.7k execs/s (240 edges), module 65.4k and 66.8k
 // (294); earlier, all ≈ 29k vs module ≈ 47k (328 edges: strconv, bytes and fmt). The engines
@@ -198,6 +199,19 @@ func Build(ctx context.Context, root, target string) (string, bool, error) {
 	return bin, true, os.WriteFile(keyFile, []byte(key), 0o644)
 }
 
+// cargoTarget reports whether rel is a boundary's cargo output (native/<boundary>/rust/target).
+func cargoTarget(rel string) bool {
+	ok, _ := path.Match("native/*/rust/target", filepath.ToSlash(rel))
+	return ok
+}
+
+// engineSource reports whether rel is an engine's or a behaviour test's own source
+// (native/<boundary>/{cpp,rust,test}/...): dlopen'ed or run apart, never linked into a target.
+func engineSource(rel string) bool {
+	parts := strings.Split(filepath.ToSlash(rel), "/")
+	return len(parts) >= 4 && parts[0] == "native" && (parts[2] == "cpp" || parts[2] == "rust" || parts[2] == "test")
+}
+
 func run(ctx context.Context, dir, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
@@ -231,15 +245,14 @@ func BuildKey(root, target string) (string, error) {
 		if d.IsDir() {
 			switch {
 			case rel == "build" || rel == "out" || rel == "corpus" || d.Name() == "testdata" ||
-				(rel != "." && strings.HasPrefix(d.Name(), ".")) || rel == filepath.Join("native", "rust", "target"):
+				(rel != "." && strings.HasPrefix(d.Name(), ".")) || cargoTarget(rel):
 				return filepath.SkipDir
 			}
 			return nil
 		}
 		name := d.Name()
 		cgoSrc := strings.HasSuffix(name, ".h") || strings.HasSuffix(name, ".c")
-		nativeSrc := strings.HasPrefix(rel, "native"+string(filepath.Separator)+"cpp") || strings.HasPrefix(rel, "native"+string(filepath.Separator)+"rust") ||
-			strings.HasPrefix(rel, "scripts"+string(filepath.Separator))
+		nativeSrc := engineSource(rel) || strings.HasPrefix(rel, "scripts"+string(filepath.Separator))
 		if (strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go")) || rel == "go.mod" || rel == "go.sum" || (cgoSrc && !nativeSrc) {
 			files = append(files, rel)
 		}

@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// libFuzzer mode finds the seeded over-read (native/mutants/cpp-overread.patch) and stores it in
+// libFuzzer mode finds the seeded over-read (native/pricing/mutants/cpp-overread.patch) and stores it in
 // the corpus format of the go test mode, with the same signature and a sidecar. It builds the
 // fuzzer variant and the harness (cached in build/), then fuzzes for 20 s:
 //

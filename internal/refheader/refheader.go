@@ -13,7 +13,7 @@ import (
 // Pricing is the one line to change when the header moves to
 // native/pricing/include (the cgo include path below already has both).
 const (
-	Pricing = "native/include/seam_pricing.h"
+	Pricing = "native/pricing/include/seam_pricing.h"
 	Tally   = "native/tally/include/tally.h"
 )
 

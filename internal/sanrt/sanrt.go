@@ -15,7 +15,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/seamfuzz/seam/internal/dl"
+	"github.com/seamfuzz/seam/ffi"
 )
 
 // Runtime names a sanitizer runtime: "asan", "tsan", or "" for none.
@@ -41,9 +41,9 @@ func For(variant string) Runtime {
 // Loaded reports which sanitizer runtime this process has.
 func Loaded() Runtime {
 	switch {
-	case dl.ProcessHas("__asan_init"):
+	case ffi.ProcessHas("__asan_init"):
 		return ASan
-	case dl.ProcessHas("__tsan_init"):
+	case ffi.ProcessHas("__tsan_init"):
 		return TSan
 	}
 	return None

@@ -4,7 +4,7 @@
 // plain byte decoder instead of seam's generator and spec model. The library is dlopen'ed as
 // seam does (SEAM_LIB, default build/fuzzer/libseam_cpp.so), in LLVMFuzzerInitialize so its
 // counters register with libFuzzer.
-//   clang-19 -O1 -g -fsanitize=fuzzer,address,undefined -Inative/include \
+//   clang-19 -O1 -g -fsanitize=fuzzer,address,undefined -Inative/pricing/include \
 //       scripts/bench/libfuzzer_quote.c -o build/bin/libfuzzer_quote -ldl
 //   SEAM_LIB=build/fuzzer/libseam_cpp.so build/bin/libfuzzer_quote -fork=1 -max_total_time=20 DIR
 #include <dlfcn.h>

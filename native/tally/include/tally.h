@@ -124,8 +124,9 @@ const char *tally_strerror(int status);
 
 /* Adler-32 of data[0..len), continued from seed (start with 1): returns
  * (b << 16) | a after feeding the bytes into a = seed & 0xffff,
- * b = seed >> 16, modulo 65521. Not a status. data NULL (any len) returns
- * seed unchanged. Threads: thread-safe (no state). */
+ * b = seed >> 16, modulo 65521. Not a status. data NULL (any len) or len 0
+ * returns seed unchanged (even a seed whose halves are not yet reduced
+ * modulo 65521). Threads: thread-safe (no state). */
 uint32_t tally_checksum(const uint8_t *data, size_t len, uint32_t seed);
 
 /* Creates a counter. opts: borrowed; NULL is fine (defaults: words mode, no
