@@ -78,9 +78,46 @@ func (k *checker) header() {
 	if c.ABI.Expect != "" && h.Constant(c.ABI.Expect) == nil {
 		k.add(c.ABI.Line, "abi.expect: %s is not a constant of the header", c.ABI.Expect)
 	}
+	if layout := h.Function(c.ABI.Layout); layout != nil {
+		k.layoutFields(layout)
+	}
 	for _, fn := range h.Functions {
 		if !fn.Inline && c.Function(fn.Name) == nil {
 			k.add(c.Line, "functions: %s (%s) is not in the contract: give it a thread claim and its parameters' roles", fn.Name, fn.Pos)
+		}
+	}
+}
+
+// layoutFields checks abi.layout_fields against the struct the layout
+// function fills: every field of it is said, and says a struct and field of
+// the header.
+func (k *checker) layoutFields(layout *cheader.Function) {
+	lf := k.c.ABI.LayoutFields
+	if len(lf) == 0 {
+		return
+	}
+	if len(layout.Params) != 1 || !layout.Params[0].Type.IsPointerTo(cheader.StructKind) || layout.Params[0].Type.Elem.Struct.Opaque {
+		k.add(k.c.ABI.Line, "abi.layout: %s does not fill a struct (it takes %s)", layout.Name, paramNames(layout))
+		return
+	}
+	s := layout.Params[0].Type.Elem.Struct
+	said := map[string]bool{}
+	for _, f := range lf {
+		said[f.Field] = true
+		what := "abi.layout_fields." + f.Field
+		switch t := k.h.Struct(f.Type); {
+		case s.Field(f.Field) == nil:
+			k.add(f.Line, "%s: %s has no field %s", what, s.Name, f.Field)
+		case t == nil || t.Opaque:
+			k.add(f.Line, "%s: %s is not a struct the header defines", what, f.Type)
+		case f.Of != "" && t.Field(f.Of) == nil:
+			k.add(f.Line, "%s: %s has no field %s", what, t.Name, f.Of)
+		}
+	}
+	// A field left out is reported where it would go: after the last one.
+	for _, f := range s.Fields {
+		if !said[f.Name] {
+			k.add(lf[len(lf)-1].Line, "abi.layout_fields: %s.%s is not said (sizeof, alignof or offsetof of what)", s.Name, f.Name)
 		}
 	}
 }

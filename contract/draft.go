@@ -243,6 +243,9 @@ func (d *drafter) top(root *yaml.Node) {
 			strings.Contains(fn.Params[0].Type.Elem.Struct.Name, "layout"):
 			put(abi, "layout", str(fn.Name))
 			guess(abi, "layout", "it fills a layout struct")
+			if fields := d.layoutFields(fn.Params[0].Type.Elem.Struct); len(fields.Content) > 0 {
+				put(abi, "layout_fields", fields)
+			}
 		}
 	}
 	if len(abi.Content) > 0 {
@@ -409,6 +412,64 @@ func (d *drafter) freeOf(fn *cheader.Function, p, lenParam *cheader.Param) (stri
 			free.Params[0].Type.Spelling == p.Type.Elem.Spelling && isSize(free.Params[1].Type) {
 			return fmt.Sprintf("%s(%s, %s)", free.Name, p.Name, lenParam.Name), true
 		}
+	}
+	return "", false
+}
+
+// layoutFields says what each field of a layout struct holds: what its
+// comment says ("sizeof(seam_layout_info)"), else what its name says
+// (request_align: alignof of the struct *_request, request_item_count: the
+// offset of its field item_count), guessed.
+func (d *drafter) layoutFields(s *cheader.Struct) *yaml.Node {
+	out := mapNode(false)
+	for _, f := range s.Fields {
+		if what, ok := d.layoutExpr(f.Comment); ok {
+			put(out, f.Name, str(what))
+			continue
+		}
+		prefix, rest, _ := strings.Cut(f.Name, "_")
+		var t *cheader.Struct
+		for _, c := range d.h.Structs {
+			if !c.Opaque && (c.Name == prefix || strings.HasSuffix(c.Name, "_"+prefix)) {
+				t = c
+			}
+		}
+		if t == nil {
+			continue
+		}
+		switch {
+		case rest == "size":
+			put(out, f.Name, str("sizeof("+t.Name+")"))
+		case rest == "align":
+			put(out, f.Name, str("alignof("+t.Name+")"))
+		case t.Field(rest) != nil:
+			put(out, f.Name, str("offsetof("+t.Name+", "+rest+")"))
+		default:
+			continue
+		}
+		guess(out, f.Name, "from the field's name")
+	}
+	return out
+}
+
+// layoutExpr reads a layout field's comment when it is sizeof(T), alignof(T)
+// or offsetof(T, field) of the header's structs.
+func (d *drafter) layoutExpr(comment string) (string, bool) {
+	name, args, ok := strings.Cut(strings.TrimSuffix(comment, ")"), "(")
+	if !ok || !strings.HasSuffix(comment, ")") {
+		return "", false
+	}
+	parts := strings.Split(args, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	s := d.h.Struct(parts[0])
+	switch {
+	case s == nil:
+		return "", false
+	case (name == "sizeof" || name == "alignof") && len(parts) == 1,
+		name == "offsetof" && len(parts) == 2 && s.Field(parts[1]) != nil:
+		return name + "(" + strings.Join(parts, ", ") + ")", true
 	}
 	return "", false
 }

@@ -1,10 +1,7 @@
 package refheader
 
-// Both the old and the new directory of the pricing header are searched, so
-// the move of seam_pricing.h changes nothing here.
-
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../native/include -I${SRCDIR}/../../native/pricing/include -I${SRCDIR}/../../native/tally/include
+#cgo CFLAGS: -I${SRCDIR}/../../native/pricing/include -I${SRCDIR}/../../native/tally/include
 #include "seam_pricing.h"
 #include "tally.h"
 */

@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 )
 
-// Pricing and Tally are the reference headers, relative to the repository root.
-// Pricing is the one line to change when the header moves to
-// native/pricing/include (the cgo include path below already has both).
+// Pricing and Tally are the reference headers, relative to the repository
+// root: the one place seam's Go tests name them (layout.go's cgo include
+// path is the other, for the C compiler).
 const (
 	Pricing = "native/pricing/include/seam_pricing.h"
 	Tally   = "native/tally/include/tally.h"

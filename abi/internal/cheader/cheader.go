@@ -4,7 +4,7 @@
 package cheader
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../../native/include
+#cgo CFLAGS: -I${SRCDIR}/../../../native/pricing/include
 #include "seam_pricing.h"
 */
 import "C"
