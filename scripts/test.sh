@@ -21,6 +21,6 @@ fi
 echo "== go test (asan variant: behaviour table, corpus replay, seeded-bug proofs)"
 SEAM_VARIANT=asan $GO test -count=1 -timeout 20m ./...
 for v in debug release; do
-  echo "== go test ./engine (variant $v)"
-  SEAM_VARIANT=$v $GO test -count=1 -timeout 5m ./engine/
+  echo "== go test ./engine ./boundary (variant $v)"
+  SEAM_VARIANT=$v $GO test -count=1 -timeout 5m ./engine/ ./boundary/
 done

@@ -21,11 +21,7 @@ func runABI(args []string, stdout, stderr io.Writer) int {
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
-	b, err := bf.load()
-	if err != nil {
-		return fail(stderr, "abi", err)
-	}
-	libs, err := bf.libraries(b)
+	b, libs, err := bf.open()
 	if err != nil {
 		return fail(stderr, "abi", err)
 	}

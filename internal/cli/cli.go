@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/seamfuzz/seam/boundary"
+	"github.com/seamfuzz/seam/cheader"
+	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
@@ -221,37 +223,46 @@ func (f *boundaryFlags) contractPath() (string, error) {
 	return filepath.Join(root, "native", "pricing", "contract.yaml"), nil
 }
 
-// load reads the contract and its header.
-func (f *boundaryFlags) load() (*boundary.Boundary, error) {
-	path, err := f.contractPath()
-	if err != nil {
-		return nil, err
-	}
-	return boundary.Load(path)
-}
-
 // library is one engine to run: its name and its library.
 type library struct{ name, path string }
 
-// libraries resolves -engines through the contract (all its engines when -engines is not
-// given) and makes sure the process runs the sanitizer runtime they need.
-func (f *boundaryFlags) libraries(b *boundary.Boundary) ([]library, error) {
+// open reads the contract, resolves -engines through it (all its engines when -engines is not
+// given), makes sure the process runs the sanitizer runtime they need, then reads the header.
+// The runtime comes first: re-executing under LD_PRELOAD must happen before the header parser
+// runs the system C compiler, which must not inherit the preload.
+func (f *boundaryFlags) open() (*boundary.Boundary, []library, error) {
+	path, err := f.contractPath()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := contract.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
 	specs := f.specs()
 	if !flagSet(f.fs, "engines") && os.Getenv("SEAM_ENGINES") == "" {
-		specs = b.Contract.EngineNames()
+		specs = c.EngineNames()
 	}
 	if len(specs) == 0 {
-		return nil, usageError{"-engines is empty"}
+		return nil, nil, usageError{"-engines is empty"}
 	}
 	var libs []library
 	var paths []string
 	for _, s := range specs {
-		p, err := b.Contract.Library(s, f.variant)
+		p, err := c.Library(s, f.variant)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		libs = append(libs, library{name: s, path: p})
 		paths = append(paths, p)
 	}
-	return libs, ensureRuntime(paths)
+	if err := ensureRuntime(paths); err != nil {
+		return nil, nil, err
+	}
+	h, err := cheader.Parse(c.Header)
+	if err != nil {
+		return nil, nil, fmt.Errorf("header of %s: %w", c.Path, err)
+	}
+	b, err := boundary.New(c, h)
+	return b, libs, err
 }

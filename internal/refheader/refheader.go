@@ -9,9 +9,8 @@ import (
 	"path/filepath"
 )
 
-// Pricing and Tally are the reference headers, relative to the repository
-// root: the one place seam's Go tests name them (layout.go's cgo include
-// path is the other, for the C compiler).
+// Pricing and Tally are the reference headers, relative to the repository root.
+
 const (
 	Pricing = "native/pricing/include/seam_pricing.h"
 	Tally   = "native/tally/include/tally.h"

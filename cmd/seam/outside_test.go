@@ -1,0 +1,92 @@
+package main_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A team's repository holds a contract, its header and built libraries, and nothing of seam's:
+// the installed seam binary works there (no checkout to find, the sanitizer re-exec included).
+func TestSeamRunsInATeamsRepository(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	bin := filepath.Join(t.TempDir(), "seam")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	built, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", built)
+
+	team := t.TempDir()
+	copyFile(t, filepath.Join(root, "native/tally/include/tally.h"), filepath.Join(team, "include/tally.h"))
+	for _, v := range []string{"debug", "asan"} {
+		for _, e := range []string{"cpp", "rust"} {
+			src := filepath.Join(root, "build", v, "tally", "libtally_"+e+".so")
+			if _, err := os.Stat(src); err != nil {
+				t.Skipf("%s is not built: run make native", src)
+			}
+			name := map[string]string{"cpp": "old", "rust": "new"}[e]
+			copyFile(t, src, filepath.Join(team, "build", v, "lib"+name+".so"))
+		}
+	}
+	c, err := os.ReadFile(filepath.Join(root, "native/tally/contract.yaml"))
+	require.NoError(t, err)
+	text := string(c)
+	text = strings.Replace(text, "  cpp: ../../build/{variant}/tally/libtally_cpp.so\n  rust: ../../build/{variant}/tally/libtally_rust.so\n",
+		"  old: build/{variant}/libold.so\n  new: build/{variant}/libnew.so\n", 1)
+	text = strings.Replace(text, "mutants: ../../build/{variant}/tally/mutants/{name}.so\n", "", 1)
+	text = strings.Replace(text, "build: make -C ../.. native\n", "", 1)
+	require.NotContains(t, text, "../..", "the team's contract names nothing of seam's checkout")
+	require.NoError(t, os.WriteFile(filepath.Join(team, "contract.yaml"), []byte(text), 0o644))
+
+	run := func(args ...string) (int, string) {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = team
+		cmd.Env = cleanEnv()
+		var b bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &b, &b
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), b.String()
+		}
+		require.NoError(t, err)
+		return 0, b.String()
+	}
+	code, out := run("abi", "-contract", "contract.yaml", "-engines", "./build/debug/libold.so,./build/debug/libnew.so")
+	assert.Equal(t, 0, code, out)
+	assert.Equal(t, 2, strings.Count(out, "ok    engine="), out)
+	code, out = run("abi", "-contract", "contract.yaml", "-variant", "asan")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "engine=old abi=2")
+	assert.Contains(t, out, "engine=new abi=2")
+
+	// Without -contract, outside the checkout: one line that says what to do.
+	code, out = run("abi")
+	assert.Equal(t, 2, code)
+	assert.Equal(t, "seam abi: no -contract given and not inside the seam checkout: give -contract FILE (or set SEAM_CONTRACT) (see seam abi -h)\n", out)
+}
+
+// cleanEnv is the environment without seam's own settings, as a team's shell has it.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SEAM_") && !strings.HasPrefix(kv, "LD_PRELOAD=") && !strings.HasPrefix(kv, "ASAN_OPTIONS=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Dir(to), 0o755))
+	require.NoError(t, os.WriteFile(to, b, 0o755))
+}
