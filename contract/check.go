@@ -199,6 +199,7 @@ func (k *checker) function(f *Function) {
 			continue
 		}
 		k.role(f.Name+"."+p.Name, "parameter", p, t, func(name string) *cheader.Type { return params[name] })
+		k.nullClaim(f, fn, p)
 	}
 	if len(f.Params) == 0 && k.isFreeFunction(f.Name) {
 		// A free function's arguments are the ones freed_by passes.
@@ -207,6 +208,21 @@ func (k *checker) function(f *Function) {
 	for _, p := range fn.Params {
 		if !covered[p.Name] {
 			k.add(f.Line, "%s: parameter %s (%s) has no role in the contract", f.Name, p.Name, p.Type)
+		}
+	}
+}
+
+// nullClaim reports a parameter the header says may be NULL ("p: ...; NULL
+// is fine") where the contract wants a status for NULL: the engine's
+// documented behaviour would be a finding.
+func (k *checker) nullClaim(f *Function, fn *cheader.Function, p *Param) {
+	hp := fn.Param(p.Name)
+	if hp == nil || hp.Type.Kind != cheader.Pointer {
+		return
+	}
+	if fine, guessed := nullFine(fn, hp); fine && !guessed {
+		if s := k.c.Status(f, p, PreNull); s != Allowed && s != CallerGuarantee {
+			k.add(p.Line, "%s.%s: the header says NULL is fine, the contract wants %s for NULL (say null: ok)", f.Name, p.Name, s)
 		}
 	}
 }

@@ -60,7 +60,7 @@ func checkEdited(t *testing.T, boundary string, edits ...string) ([]contract.Pro
 	return contract.Check(edited, h, nil), src
 }
 
-// atLines replaces each "@{text}" in want with the line of the edited
+// atLines replaces each "@{text}:" in want with the line of the edited
 // contract that holds text, so the cases do not break when the contract grows.
 func atLines(t *testing.T, src string, want []string) []string {
 	var out []string
@@ -71,9 +71,15 @@ func atLines(t *testing.T, src string, want []string) []string {
 				break
 			}
 			end := strings.Index(w[start:], "}:") + start
-			needle := w[start+2 : end]
-			i := strings.Index(src, needle)
+			// "A>>B" is the first B after A.
+			needle, from := w[start+2:end], 0
+			if a, b, ok := strings.Cut(needle, ">>"); ok {
+				from, needle = strings.Index(src, a), b
+				require.GreaterOrEqual(t, from, 0, "%q is not in the contract", a)
+			}
+			i := strings.Index(src[from:], needle)
 			require.GreaterOrEqual(t, i, 0, "%q is not in the contract", needle)
+			i += from
 			w = w[:start] + fmt.Sprint(strings.Count(src[:i], "\n")+1) + w[end+1:]
 		}
 		out = append(out, w)
@@ -134,8 +140,8 @@ func TestCheckFindsEachMisfit(t *testing.T) {
 				"@{  tally_checksum:}: tally_checksum: parameter seed (uint32_t) has no role in the contract",
 			}},
 		"bytes on an output buffer": {"pricing", []string{
-			"buf:    {out_buffer: cap, needed: needed, null: ok, on_error: untouched}", "buf:    {bytes: cap}"},
-			[]string{"@{buf:    {bytes: cap}}: pricing_rules_describe.buf: role bytes needs a 'const uint8_t *' parameter, header has 'uint8_t *'"}},
+			"buf:    {out_buffer: cap, needed: needed, null: ok, on_error: untouched}", "buf:    {bytes: cap, null: ok}"},
+			[]string{"@{buf:    {bytes: cap, null: ok}}: pricing_rules_describe.buf: role bytes needs a 'const uint8_t *' parameter, header has 'uint8_t *'"}},
 		"a handle that is no opaque struct": {"pricing", []string{
 			"freed_by: pricing_rules_free(r)", "freed_by: pricing_rules_free(r, x)",
 			"      out: {handle_out: pricing_rules, on_error: zero}", "      out: {handle: pricing_rules}"},
@@ -151,6 +157,9 @@ func TestCheckFindsEachMisfit(t *testing.T) {
 				"@{result_taxes}: abi.layout_fields.result_taxes: seam_layout_info has no field result_taxes",
 				"@{result_taxes}: abi.layout_fields: seam_layout_info.result_tax_cents is not said (sizeof, alignof or offsetof of what)",
 			}},
+		"NULL where the header says it is fine": {"pricing", []string{
+			"      r: {handle: pricing_rules, null: ok}", "      r: {handle: pricing_rules}"},
+			[]string{"@{  pricing_rules_free:>>      r: {handle: pricing_rules}}: pricing_rules_free.r: the header says NULL is fine, the contract wants bad_input for NULL (say null: ok)"}},
 		"a struct role on the wrong struct": {"pricing", []string{
 			"struct: pricing_request", "struct: pricing_result"},
 			[]string{"@{      req:}: pricing_quote.req: role struct needs a 'const pricing_result *' (a pointer to the struct) parameter, header has 'const pricing_request *'"}},

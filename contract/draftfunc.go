@@ -197,42 +197,6 @@ func (d *drafter) zeroOnError(v *yaml.Node, fn *cheader.Function, p *cheader.Par
 	}
 }
 
-// nullFine reports whether the comment says p may be NULL: a sentence
-// "p: ... NULL is fine", or an unlabelled "NULL is fine." in a function with
-// one pointer parameter (guessed with more).
-func nullFine(fn *cheader.Function, p *cheader.Param) (fine, guessed bool) {
-	pointers := 0
-	for _, q := range fn.Params {
-		if q.Type.Kind == cheader.Pointer {
-			pointers++
-		}
-	}
-	for _, s := range sentences(fn.Doc) {
-		if !strings.Contains(s, "NULL is fine") {
-			continue
-		}
-		label, _, labelled := strings.Cut(s, ":")
-		switch {
-		case labelled && !strings.Contains(label, " "):
-			if label == p.Name {
-				return true, false
-			}
-		case fn.Params[0] == p || firstPointer(fn) == p:
-			return true, pointers > 1
-		}
-	}
-	return false, false
-}
-
-func firstPointer(fn *cheader.Function) *cheader.Param {
-	for _, q := range fn.Params {
-		if q.Type.Kind == cheader.Pointer {
-			return q
-		}
-	}
-	return nil
-}
-
 func (d *drafter) null(params, v *yaml.Node, fn *cheader.Function, p *cheader.Param) {
 	if fine, guessed := nullFine(fn, p); fine {
 		put(v, PreNull, str(Allowed))

@@ -3,6 +3,8 @@ package contract
 import (
 	"strings"
 	"unicode"
+
+	"github.com/seamfuzz/seam/cheader"
 )
 
 // The header's comments are English written to a few conventions (the
@@ -104,4 +106,40 @@ func firstWord(s string) string {
 // says reports whether the comment holds phrase, ignoring case and line breaks.
 func says(doc, phrase string) bool {
 	return strings.Contains(strings.ToLower(flatten(doc)), strings.ToLower(phrase))
+}
+
+// nullFine reports whether the comment says p may be NULL: a sentence
+// "p: ... NULL is fine", or an unlabelled "NULL is fine." in a function with
+// one pointer parameter (guessed with more).
+func nullFine(fn *cheader.Function, p *cheader.Param) (fine, guessed bool) {
+	pointers := 0
+	for _, q := range fn.Params {
+		if q.Type.Kind == cheader.Pointer {
+			pointers++
+		}
+	}
+	for _, s := range sentences(fn.Doc) {
+		if !strings.Contains(s, "NULL is fine") {
+			continue
+		}
+		label, _, labelled := strings.Cut(s, ":")
+		switch {
+		case labelled && !strings.Contains(label, " "):
+			if label == p.Name {
+				return true, false
+			}
+		case fn.Params[0] == p || firstPointer(fn) == p:
+			return true, pointers > 1
+		}
+	}
+	return false, false
+}
+
+func firstPointer(fn *cheader.Function) *cheader.Param {
+	for _, q := range fn.Params {
+		if q.Type.Kind == cheader.Pointer {
+			return q
+		}
+	}
+	return nil
 }
