@@ -146,9 +146,9 @@ func (k *checker) types() {
 			if s == nil || !s.Opaque {
 				k.add(t.Line, "%s: a handle needs an opaque struct %s in the header (declared, never defined)", what, t.Name)
 			}
-		case KindArray:
+		case KindArray, KindStruct:
 			if s == nil || s.Opaque {
-				k.add(t.Line, "%s: an array needs a struct %s defined in the header", what, t.Name)
+				k.add(t.Line, "%s: kind %s needs a struct %s defined in the header", what, t.Kind, t.Name)
 			}
 		}
 		if s != nil {
