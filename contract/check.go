@@ -427,6 +427,10 @@ func (k *checker) calleeAlloc(what string, p *Param, elem *cheader.Type) {
 	freed := t.FreedBy
 	if p.FreedBy.Func != "" {
 		freed = p.FreedBy
+		k.needFunction(p.Line, what+".freed_by", freed.Func)
+	}
+	if freed.Func == "" {
+		k.add(p.Line, "%s: nothing frees it (give %s a freed_by)", what, p.Of)
 	}
 	if free := k.h.Function(freed.Func); free != nil && len(free.Params) > 0 {
 		if first := free.Params[0].Type; first.Kind != cheader.Pointer || first.Elem.Spelling != elem.Elem.Spelling {
