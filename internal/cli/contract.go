@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/seamfuzz/seam/cheader"
 	"github.com/seamfuzz/seam/contract"
@@ -59,23 +60,33 @@ func runContractInit(args []string, stdout, stderr io.Writer) int {
 	return ExitClean
 }
 
+// writeNew writes a file that must not exist yet, through a temporary file and a link, so a
+// reader never sees half of it and nothing already there is replaced.
 func writeNew(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("%s exists: give another -o, or remove it", path)
-	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".seam-draft-*")
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
 		return err
 	}
-	return f.Close()
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s exists: give another -o, or remove it", path)
+		}
+		return err
+	}
+	return nil
 }
 
 // runContractCheck prints one line per problem of the contract against its
-// header and engines: exit 1 when there is any, 0 when it fits.
+// header and engines (stderr, exit 2: a contract that does not fit is bad input
+// to seam), or one ok line.
 func runContractCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("contract check", stderr)
 	var bf boundaryFlags
@@ -101,11 +112,10 @@ func runContractCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	problems := contract.Check(c, h, libs)
 	for _, p := range problems {
-		fmt.Fprintln(stdout, p)
+		fmt.Fprintln(stderr, p)
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(stdout, "%d problems\n", len(problems))
-		return ExitFindings
+		return ExitError
 	}
 	fmt.Fprintf(stdout, "ok: the %s contract fits its header and %d engine libraries\n", c.Boundary, len(libs))
 	return ExitClean
@@ -126,9 +136,9 @@ func runContractTable(args []string, stdout, stderr io.Writer) int {
 	return ExitClean
 }
 
-// loadContract reads -contract and its header. A contract that does not read
-// is a finding (its lines on stdout, exit 1); a header that does not parse
-// leaves seam unable to do its job (exit 2).
+// loadContract reads -contract and its header: a contract that does not read
+// gives one line per problem, a header that does not parse one line (stderr,
+// exit 2 either way).
 func loadContract(bf *boundaryFlags, cmd string, stdout, stderr io.Writer) (*contract.Contract, *cheader.Header, int) {
 	path, err := bf.contractPath()
 	if err != nil {
@@ -141,9 +151,9 @@ func loadContract(bf *boundaryFlags, cmd string, stdout, stderr io.Writer) (*con
 			return nil, nil, fail(stderr, cmd, err)
 		}
 		for _, l := range ce.Lines {
-			fmt.Fprintln(stdout, l)
+			fmt.Fprintln(stderr, l)
 		}
-		return nil, nil, ExitFindings
+		return nil, nil, ExitError
 	}
 	h, err := cheader.Parse(c.Header)
 	if err != nil {
