@@ -1,7 +1,9 @@
 /* seam's generic C call path: one call descriptor, one function that runs it.
  *
- * Package ffi calls every native function through seam_ffi_call_desc, and so can any other cgo
- * package (a batched executor that runs many descriptors in one cgo crossing):
+ * seam_ffi_call_desc runs a descriptor: integer shapes through seam_ffi_call_int, the others
+ * through libffi. Package ffi's Go entries use the same two (an integer call goes straight to
+ * seam_ffi_call_int with its arity a constant, which is cheaper), and so can any other cgo
+ * package, such as a batched executor that runs many descriptors in one cgo crossing:
  *
  *     #cgo CFLAGS: -I${SRCDIR}/../ffi
  *     #cgo LDFLAGS: -lffi
@@ -124,12 +126,4 @@ static inline uint64_t seam_ffi_call_desc(const seam_ffi_desc *d) {
 	return seam_ffi_extend(d->ret, r);
 }
 
-// seam_ffi_call is the single call from Go: the descriptor is built on the C stack, because
-// one built in Go memory and passed by pointer would escape to the heap on every call.
-static inline uint64_t seam_ffi_call(uintptr_t fn, uintptr_t cif, uint32_t ret, uint32_t nargs,
-                                     uintptr_t a0, uintptr_t a1, uintptr_t a2, uintptr_t a3, uintptr_t a4,
-                                     uintptr_t a5, uintptr_t a6, uintptr_t a7, uintptr_t a8, uintptr_t a9) {
-	seam_ffi_desc d = {fn, cif, ret, nargs, {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9}};
-	return seam_ffi_call_desc(&d);
-}
 #endif
