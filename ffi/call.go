@@ -171,10 +171,8 @@ func misuse(ret Kind, n int) {
 func call(fn, cif uintptr, ret Kind, a []uintptr) uint64 {
 	f, r := C.uintptr_t(fn), C.uint32_t(ret)
 	if cif != 0 {
-		var d [MaxArgs]uintptr
-		copy(d[:], a)
-		return uint64(C.seam_ffi_call_any(f, C.uintptr_t(cif), r, C.uint32_t(len(a)), u(d[0]), u(d[1]), u(d[2]),
-			u(d[3]), u(d[4]), u(d[5]), u(d[6]), u(d[7]), u(d[8]), u(d[9])))
+		return uint64(C.seam_ffi_call_any(f, C.uintptr_t(cif), r, C.uint32_t(len(a)), at(a, 0), at(a, 1), at(a, 2),
+			at(a, 3), at(a, 4), at(a, 5), at(a, 6), at(a, 7), at(a, 8), at(a, 9)))
 	}
 	switch len(a) {
 	case 0:
@@ -204,6 +202,14 @@ func call(fn, cif uintptr, ret Kind, a []uintptr) uint64 {
 }
 
 func u(a uintptr) C.uintptr_t { return C.uintptr_t(a) }
+
+// at is a[i], or 0 past its end.
+func at(a []uintptr, i int) C.uintptr_t {
+	if i < len(a) {
+		return C.uintptr_t(a[i])
+	}
+	return 0
+}
 
 // CallDesc is one call, laid out as seam_ffi_desc in seam_ffi.h, so a batched executor can keep
 // arrays of them in C memory and run them from C with seam_ffi_call_desc. Build one with
