@@ -45,27 +45,44 @@ import (
 )
 
 // MaxArgs is the most arguments a call can pass.
-const MaxArgs = C.SEAM_FFI_MAX_ARGS
+const MaxArgs = 10
 
 // Kind is the C type class of an argument or a return value.
 type Kind uint32
 
 const (
-	Void    Kind = C.SEAM_FFI_VOID
-	Int8    Kind = C.SEAM_FFI_I8
-	Uint8   Kind = C.SEAM_FFI_U8 // also _Bool
-	Int16   Kind = C.SEAM_FFI_I16
-	Uint16  Kind = C.SEAM_FFI_U16
-	Int32   Kind = C.SEAM_FFI_I32 // also enums with int range
-	Uint32  Kind = C.SEAM_FFI_U32
-	Int64   Kind = C.SEAM_FFI_I64 // also long, ssize_t, ptrdiff_t on LP64
-	Uint64  Kind = C.SEAM_FFI_U64 // also size_t, uintptr_t
-	Pointer Kind = C.SEAM_FFI_PTR // any data pointer, handle or function pointer
-	Float32 Kind = C.SEAM_FFI_F32
-	Float64 Kind = C.SEAM_FFI_F64
+	Void Kind = iota
+	Int8
+	Uint8 // also _Bool
+	Int16
+	Uint16
+	Int32 // also enums with int range
+	Uint32
+	Int64   // also long, ssize_t, ptrdiff_t on LP64
+	Uint64  // also size_t, uintptr_t
+	Pointer // any data pointer, handle or function pointer
+	Float32
+	Float64
 	// Kinds a header can have that Prepare refuses with an error saying so.
-	LongDouble Kind = C.SEAM_FFI_KIND_COUNT
-	Struct     Kind = LongDouble + 1 // a struct or union by value
+	LongDouble
+	Struct // a struct or union by value
+)
+
+// seam_ffi.h's constants must be these (a difference is a constant out of range).
+var (
+	_ = [1]struct{}{}[MaxArgs-C.SEAM_FFI_MAX_ARGS]
+	_ = [1]struct{}{}[Int8-Kind(C.SEAM_FFI_I8)]
+	_ = [1]struct{}{}[Uint8-Kind(C.SEAM_FFI_U8)]
+	_ = [1]struct{}{}[Int16-Kind(C.SEAM_FFI_I16)]
+	_ = [1]struct{}{}[Uint16-Kind(C.SEAM_FFI_U16)]
+	_ = [1]struct{}{}[Int32-Kind(C.SEAM_FFI_I32)]
+	_ = [1]struct{}{}[Uint32-Kind(C.SEAM_FFI_U32)]
+	_ = [1]struct{}{}[Int64-Kind(C.SEAM_FFI_I64)]
+	_ = [1]struct{}{}[Uint64-Kind(C.SEAM_FFI_U64)]
+	_ = [1]struct{}{}[Pointer-Kind(C.SEAM_FFI_PTR)]
+	_ = [1]struct{}{}[Float32-Kind(C.SEAM_FFI_F32)]
+	_ = [1]struct{}{}[Float64-Kind(C.SEAM_FFI_F64)]
+	_ = [1]struct{}{}[LongDouble-Kind(C.SEAM_FFI_KIND_COUNT)]
 )
 
 var kindNames = [...]string{"void", "int8", "uint8", "int16", "uint16", "int32", "uint32",
@@ -100,10 +117,10 @@ func (k Kind) Bits() uint {
 // Signed reports whether k is a signed integer kind.
 func (k Kind) Signed() bool { return k == Int8 || k == Int16 || k == Int32 || k == Int64 }
 
-// Extend applies k's width and signedness to a raw 64-bit register value: signed kinds are
-// sign-extended, unsigned ones zero-extended, void gives 0. Call and CallShape.Call already
-// return extended values; Extend is for raw values from elsewhere (a batch's result slots
-// written by other C code, a register dump).
+// Extend applies k's width and signedness to a raw 64-bit value: signed kinds are
+// sign-extended, unsigned ones zero-extended, void gives 0. It makes an argument slot of a
+// value of type k, and reads raw results from elsewhere (a batch's result slots written by
+// other C code); Call and CallShape.Call already return extended values.
 func (k Kind) Extend(raw uint64) uint64 {
 	if k == Void {
 		return 0
@@ -148,12 +165,14 @@ func Float64Ret(r uint64) float64 { return math.Float64frombits(r) }
 func Float32Ret(r uint64) float32 { return math.Float32frombits(uint32(r)) }
 
 // Call calls fn, a C function whose parameters are all integers or pointers and whose return
-// kind is ret (an integer kind, Pointer or Void), with up to MaxArgs arguments. A signed
-// argument is passed sign-extended (Int(v)), which is what C callers do too. The
-// result is extended by ret's width and signedness (the C side casts through the declared
-// type, so the garbage in the upper bits of a narrow return never shows). Call does not
-// allocate: the variadic slice stays on the caller's stack. A float/double or variadic
-// signature needs Prepare; Call panics on one, and on more than MaxArgs arguments.
+// kind is ret (an integer kind, Pointer or Void), with up to MaxArgs arguments. Each argument
+// is passed extended by its own C type, as C callers do (Int(v) for a signed one, or
+// kind.Extend(raw)): clang-compiled callees rely on it for types narrower than int. The result
+// is extended by ret's width and signedness (the C side casts through the declared type, so
+// the garbage in the upper bits of a narrow return never shows). Call does not allocate: the
+// variadic slice stays on the caller's stack. Floating-point parameters and variadic
+// functions need Prepare (Call cannot tell and would pass them wrongly); Call panics on a
+// floating-point ret and on more than MaxArgs arguments.
 func Call(fn unsafe.Pointer, ret Kind, args ...uintptr) uint64 {
 	if !ret.Integer() || len(args) > MaxArgs {
 		misuse(ret, len(args))
@@ -161,7 +180,7 @@ func Call(fn unsafe.Pointer, ret Kind, args ...uintptr) uint64 {
 	return call(uintptr(fn), 0, ret, args)
 }
 
-// misuse is Call's panic, out of line so that Call inlines into its callers.
+// misuse is Call's panic, out of line: formatting it stays off the call path.
 func misuse(ret Kind, n int) {
 	panic(fmt.Sprintf("ffi.Call: %d arguments returning %v: use Prepare", n, ret))
 }
