@@ -4,10 +4,12 @@ import (
 	"os"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/seamfuzz/seam/ffi"
+	"github.com/seamfuzz/seam/ffi/internal/cbatch"
 	"github.com/seamfuzz/seam/ffi/internal/cdirect"
 )
 
@@ -45,6 +47,20 @@ func BenchmarkCall(b *testing.B) {
 			d.Args[0] = uintptr(i)
 			sink += d.Call()
 		}
+	})
+	// A batched executor's share: 1024 descriptors run from C per cgo crossing.
+	b.Run("batched-from-C", func(b *testing.B) {
+		const n = 1024
+		descs, results := cDescs(b, ffi.NewAllocator(ffi.DefaultMode()), n)
+		for i := range descs {
+			descs[i] = shape.Desc(fn)
+			descs[i].Args = [ffi.MaxArgs]uintptr{uintptr(i), 2, 3}
+		}
+		b.ResetTimer()
+		for range b.N / n {
+			cbatch.Run(unsafe.Pointer(&descs[0]), n, unsafe.Pointer(&results[0]))
+		}
+		sink += results[0]
 	})
 	// The libffi path, for scale: a variadic call of two int64 values.
 	lib := callee(b)
