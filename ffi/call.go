@@ -29,10 +29,10 @@ static uint64_t seam_ffi_icall8(uintptr_t fn, uint32_t ret, uintptr_t a0, uintpt
 static uint64_t seam_ffi_icall9(uintptr_t fn, uint32_t ret, uintptr_t a0, uintptr_t a1, uintptr_t a2, uintptr_t a3, uintptr_t a4, uintptr_t a5, uintptr_t a6, uintptr_t a7, uintptr_t a8) { I(9, a0, a1, a2, a3, a4, a5, a6, a7, a8); }
 static uint64_t seam_ffi_icall10(uintptr_t fn, uint32_t ret, uintptr_t a0, uintptr_t a1, uintptr_t a2, uintptr_t a3, uintptr_t a4, uintptr_t a5, uintptr_t a6, uintptr_t a7, uintptr_t a8, uintptr_t a9) { I(10, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9); }
 #undef I
-static uint64_t seam_ffi_call_any(uintptr_t fn, uintptr_t cif, uint32_t ret, uint32_t nargs,
+static uint64_t seam_ffi_call_any(uintptr_t fn, uintptr_t cif, uint32_t ret, uint32_t nargs, uintptr_t out,
                                   uintptr_t a0, uintptr_t a1, uintptr_t a2, uintptr_t a3, uintptr_t a4,
                                   uintptr_t a5, uintptr_t a6, uintptr_t a7, uintptr_t a8, uintptr_t a9) {
-	seam_ffi_desc d = {fn, cif, ret, nargs, {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9}};
+	seam_ffi_desc d = {fn, cif, ret, nargs, out, {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9}};
 	return seam_ffi_call_desc(&d);
 }
 */
@@ -65,7 +65,7 @@ const (
 	Float64
 	// Kinds a header can have that Prepare refuses with an error saying so.
 	LongDouble
-	Struct // a struct or union by value
+	Struct // a struct by value, its members in Signature.ArgFields or RetFields
 )
 
 // seam_ffi.h's constants must be these (a difference is a constant out of range).
@@ -82,7 +82,8 @@ var (
 	_ = [1]struct{}{}[Pointer-Kind(C.SEAM_FFI_PTR)]
 	_ = [1]struct{}{}[Float32-Kind(C.SEAM_FFI_F32)]
 	_ = [1]struct{}{}[Float64-Kind(C.SEAM_FFI_F64)]
-	_ = [1]struct{}{}[LongDouble-Kind(C.SEAM_FFI_KIND_COUNT)]
+	_ = [1]struct{}{}[LongDouble-Kind(C.SEAM_FFI_LONG_DOUBLE)]
+	_ = [1]struct{}{}[Struct-Kind(C.SEAM_FFI_STRUCT)]
 )
 
 var kindNames = [...]string{"void", "int8", "uint8", "int16", "uint16", "int32", "uint32",
@@ -177,7 +178,7 @@ func Call(fn unsafe.Pointer, ret Kind, args ...uintptr) uint64 {
 	if !ret.Integer() || len(args) > MaxArgs {
 		misuse(ret, len(args))
 	}
-	return call(uintptr(fn), 0, ret, args)
+	return call(uintptr(fn), 0, ret, 0, args)
 }
 
 // misuse is Call's panic, out of line: formatting it stays off the call path.
@@ -186,11 +187,12 @@ func misuse(ret Kind, n int) {
 }
 
 // call is the Go side of seam_ffi_call_desc: cif 0 through the integer entry of len(a)'s
-// arity, a libffi call through the entry that takes a whole descriptor.
-func call(fn, cif uintptr, ret Kind, a []uintptr) uint64 {
+// arity, a libffi call through the entry that takes a whole descriptor (out: where a struct
+// return goes).
+func call(fn, cif uintptr, ret Kind, out uintptr, a []uintptr) uint64 {
 	f, r := C.uintptr_t(fn), C.uint32_t(ret)
 	if cif != 0 {
-		return uint64(C.seam_ffi_call_any(f, C.uintptr_t(cif), r, C.uint32_t(len(a)), at(a, 0), at(a, 1), at(a, 2),
+		return uint64(C.seam_ffi_call_any(f, C.uintptr_t(cif), r, C.uint32_t(len(a)), C.uintptr_t(out), at(a, 0), at(a, 1), at(a, 2),
 			at(a, 3), at(a, 4), at(a, 5), at(a, 6), at(a, 7), at(a, 8), at(a, 9)))
 	}
 	switch len(a) {
@@ -238,7 +240,9 @@ type CallDesc struct {
 	cif   uintptr
 	ret   Kind
 	nargs uint32
-	Args  [MaxArgs]uintptr
+	// Out is where a Struct return is written (C memory of CallShape.RetSize bytes); 0 drops it.
+	Out  uintptr
+	Args [MaxArgs]uintptr
 }
 
 // The C side reads CallDesc through seam_ffi_desc: the layouts must agree.

@@ -13,9 +13,11 @@
 //     move or be freed during the call; and passing C memory as uintptr is what keeps cgo's
 //     pointer check (a scan of every pointer argument) off the hot path.
 //   - Integer and pointer signatures of up to MaxArgs parameters use cgo trampolines, one per
-//     arity; floating point and variadic calls go through libffi with a call interface
-//     prepared once per signature. Prepare refuses what neither can do (struct or long double
-//     by value) with a one-line error naming the function.
+//     arity; floating point, structs by value (up to MaxFields scalar members; the slot holds
+//     the struct's address, a struct return goes to CallInto's out) and variadic calls go
+//     through libffi with a call interface prepared once per signature. Prepare refuses what
+//     neither can do (long double, nested structs, unions by value) with a one-line error
+//     naming the function.
 //   - seam_ffi.h is the same call path for C: a batched executor in another cgo package runs
 //     CallDescs with seam_ffi_call_desc, many per cgo crossing.
 //   - Memory mode: DefaultMode is Exact (exact-size malloc) when the ASan or TSan runtime is
