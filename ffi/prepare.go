@@ -100,7 +100,7 @@ type Signature struct {
 	Args []Kind
 	// ArgFields[i] lists the member kinds of Args[i] when it is a Struct, in declaration
 	// order (an array member is its element kind repeated; a nested struct member is not
-	// supported). RetFields is the same for a Struct return.
+	// supported); it may be shorter than Args. RetFields is the same for a Struct return.
 	ArgFields [][]Kind
 	RetFields []Kind
 	// Variadic marks a call of a variadic function: Args lists its Fixed declared parameters,
@@ -108,6 +108,14 @@ type Signature struct {
 	// or wider, double), so each different call needs its own Signature.
 	Variadic bool
 	Fixed    int
+}
+
+// argFields is ArgFields[i], which may be missing for the last parameters.
+func (sig Signature) argFields(i int) []Kind {
+	if i < len(sig.ArgFields) {
+		return sig.ArgFields[i]
+	}
+	return nil
 }
 
 // CallShape is a prepared Signature: the integer trampolines for integer and pointer
@@ -177,11 +185,7 @@ func check(sig Signature) error {
 		case k == Void:
 			return refuse("parameter %d is void", i+1)
 		case k == Struct:
-			var fields []Kind
-			if i < len(sig.ArgFields) {
-				fields = sig.ArgFields[i]
-			}
-			if msg := checkFields(fields); msg != "" {
+			if msg := checkFields(sig.argFields(i)); msg != "" {
 				return refuse("struct parameter %d by value %s", i+1, msg)
 			}
 		case k == LongDouble:
@@ -255,11 +259,7 @@ func cifFor(sig Signature) (prepared, error) {
 	}
 	add(sig.Ret, sig.RetFields)
 	for i, k := range sig.Args {
-		var fields []Kind
-		if i < len(sig.ArgFields) {
-			fields = sig.ArgFields[i]
-		}
-		add(k, fields)
+		add(k, sig.argFields(i))
 	}
 	key := fmt.Sprint(fixed, spec)
 	cifCache.Lock()
