@@ -93,7 +93,7 @@ func TestCallOverhead(t *testing.T) {
 		name string
 		run  func(n int)
 	}{
-		{"direct cgo", func(n int) {
+		{"direct-cgo", func(n int) {
 			for i := range n {
 				sink += cdirect.Sum3(uintptr(i), 2, 3)
 			}
