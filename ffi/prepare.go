@@ -90,7 +90,9 @@ import (
 )
 
 // MaxFields is the most members a struct passed or returned by value can have.
-const MaxFields = C.SEAM_FFI_MAX_FIELDS
+const MaxFields = 16
+
+var _ = [1]struct{}{}[MaxFields-C.SEAM_FFI_MAX_FIELDS] // the C node's member arrays
 
 // Signature is what a call passes and returns: the kinds of a C prototype.
 type Signature struct {
