@@ -224,12 +224,35 @@ func (c *comparison) structs(prefix string, s *Struct, w Layout) {
 	if len(s.Fields) != len(w.Fields) {
 		c.add(Skew, count, len(s.Fields), len(w.Fields))
 	}
+	// An engine that names every field as the header does is matched by name, so two fields of
+	// one size swapped are a skew; one that spells them its own way (Rust's style), by position.
+	if byName := fieldsByName(s.Fields, w.Fields); byName != nil {
+		for _, f := range w.Fields {
+			c.field(prefix, byName[f.Name], f)
+		}
+		return
+	}
 	for i := range min(len(s.Fields), len(w.Fields)) {
 		c.field(prefix, s.Fields[i], w.Fields[i])
 	}
 }
 
-// field compares the i-th field of both sides, matched by position.
+// fieldsByName returns the engine's fields by name when it has one of every header field name,
+// nil otherwise.
+func fieldsByName(got []Field, want []FieldLayout) map[string]Field {
+	m := make(map[string]Field, len(got))
+	for _, f := range got {
+		m[f.Name] = f
+	}
+	for _, f := range want {
+		if _, ok := m[f.Name]; !ok || f.Name == "" {
+			return nil
+		}
+	}
+	return m
+}
+
+// field compares a field of both sides, matched by name or by position.
 func (c *comparison) field(prefix string, got Field, w FieldLayout) {
 	name := prefix + w.Name
 	if got.Name != w.Name {

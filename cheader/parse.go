@@ -38,7 +38,14 @@ func Define(name, value string) Option {
 
 // hostConfig runs the system C compiler once per process: NewConfig execs it
 // to learn its predefined macros and include paths, which do not change.
+//
+// The compiler must not inherit a sanitizer runtime preloaded into seam (LD_PRELOAD, set when
+// seam re-executes itself to load sanitized engines): gcc under libasan fails.
 var hostConfig = sync.OnceValues(func() (*cc.Config, error) {
+	if preload, ok := os.LookupEnv("LD_PRELOAD"); ok {
+		os.Unsetenv("LD_PRELOAD")
+		defer os.Setenv("LD_PRELOAD", preload)
+	}
 	return cc.NewConfig(runtime.GOOS, runtime.GOARCH)
 })
 

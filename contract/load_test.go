@@ -144,6 +144,12 @@ func TestLibraryResolvesNamesMutantsAndPaths(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(dir, "own.so"), p)
 
+	p, err = c.Library("mine="+filepath.Join(dir, "build/{variant}/libx_cpp.so"), "asan")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "build/asan/libx_cpp.so"), p, "a pattern given on the command line")
+	_, err = c.Library("mine="+filepath.Join(dir, "build/{variant}/libx_cpp.so"), "tsan")
+	assert.EqualError(t, err, "engine mine (variant tsan): "+filepath.Join(dir, "build/tsan/libx_cpp.so")+" is not built: build it")
+
 	_, err = c.Library("rust", "asan")
 	assert.EqualError(t, err, "engine rust (variant asan): "+filepath.Join(dir, "build/asan/libx_rust.so")+" is not built: build it (`make native` in "+dir+")")
 	_, err = c.Library("go", "asan")

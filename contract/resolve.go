@@ -19,6 +19,7 @@ func (c *Contract) EngineNames() []string {
 // Library turns an engine spec into the path of its library in a build variant:
 //   - an engine the contract names (cpp, rust)  -> its pattern with {variant}
 //   - "mutant:NAME"                              -> the mutants pattern with {variant} and {name}
+//   - "NAME=PATTERN"                             -> PATTERN with {variant} (a build the contract does not name)
 //   - anything else                              -> the path of a library, as given
 //
 // A library that is not there is an error that says how to get it.
@@ -27,7 +28,12 @@ func (c *Contract) Library(spec, variant string) (string, error) {
 		return "", fmt.Errorf("empty engine name: use %s, mutant:NAME or a library path", strings.Join(c.EngineNames(), ", "))
 	}
 	var path, what string
-	if name, ok := strings.CutPrefix(spec, "mutant:"); ok {
+	if name, pattern, ok := strings.Cut(spec, "="); ok {
+		path, what = strings.ReplaceAll(pattern, "{variant}", variant), fmt.Sprintf("engine %s (variant %s)", name, variant)
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+	} else if name, ok := strings.CutPrefix(spec, "mutant:"); ok {
 		if c.Mutants == "" {
 			return "", fmt.Errorf("engine %s: contract %s names no mutants pattern", spec, c.Path)
 		}
@@ -53,7 +59,7 @@ func (c *Contract) Library(spec, variant string) (string, error) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		hint := "build it"
-		if c.Build != "" {
+		if c.Build != "" && !strings.Contains(spec, "=") {
 			hint = fmt.Sprintf("build it (`%s` in %s)", c.Build, c.Dir)
 		}
 		return "", fmt.Errorf("%s: %s is not built: %s", what, path, hint)

@@ -10,7 +10,9 @@
 # Exit 0 all good, 1 a failure, 2 nothing to run or a test binary missing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-TIMEOUT=${SEAM_BEHAVIOUR_TIMEOUT:-30}
+# A run takes about a second; a mutant's hang is proven by its timeout, so that one is short.
+TIMEOUT=${SEAM_BEHAVIOUR_TIMEOUT:-60}
+MUTANT_TIMEOUT=${SEAM_BEHAVIOUR_MUTANT_TIMEOUT:-10}
 
 runtime() { # VARIANT: the sanitizer runtime its libraries need preloaded (none for the others)
   case $1 in
@@ -19,13 +21,15 @@ runtime() { # VARIANT: the sanitizer runtime its libraries need preloaded (none 
   esac
 }
 
-# run_test BIN LIB VARIANT LOG: the test's exit status with LIB under its variant's runtime.
+# run_test BIN LIB VARIANT LOG [TIMEOUT]: the test's exit status with LIB under its variant's
+# runtime.
 run_test() {
   local rt; rt=$(runtime "$3")
-  env ${rt:+LD_PRELOAD=$rt} ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}" \
+  # The braces' 2>/dev/null quiets bash's own "Aborted" line for a mutant that aborts.
+  { env ${rt:+LD_PRELOAD=$rt} ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}" \
     UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
     TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1}" \
-    timeout -k 5 "$TIMEOUT" "$1" "$2" >"$4" 2>&1
+    timeout -k 5 "${5:-$TIMEOUT}" "$1" "$2" >"$4" 2>&1; } 2>/dev/null
 }
 
 boundaries=("$@")
@@ -78,10 +82,11 @@ for b in "${boundaries[@]}"; do
       built=1
       for bin in "${tests[@]}"; do
         log="build/behaviour/$b-$(basename "$bin")-$name-$v.log"
-        run_test "$bin" "$so" "$v" "$log"
+        run_test "$bin" "$so" "$v" "$log" "$MUTANT_TIMEOUT"
         st=$?
         # 2 is "could not load or run": that proves nothing.
-        if [ $st -ne 0 ] && [ $st -ne 2 ]; then caught="$v, exit $st: $(grep -m 1 -E 'FAIL|ERROR: [A-Za-z]+|runtime error|WARNING: ThreadSanitizer|leak' "$log" | cut -c1-120)"; break 2; fi
+        if [ $st -eq 124 ]; then caught="$v, timeout after ${MUTANT_TIMEOUT}s: a hang"; break 2; fi
+        if [ $st -ne 0 ] && [ $st -ne 2 ]; then caught="$v, exit $st: $(grep -m 1 -E 'FAIL|ERROR: [A-Za-z]+|runtime error|WARNING: ThreadSanitizer|leak|panicked' "$log" | cut -c1-120)"; break 2; fi
       done
     done
     if [ $built = 0 ]; then

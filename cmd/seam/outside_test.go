@@ -65,6 +65,10 @@ func TestSeamRunsInATeamsRepository(t *testing.T) {
 	assert.Equal(t, 0, code, out)
 	assert.Contains(t, out, "engine=old abi=2")
 	assert.Contains(t, out, "engine=new abi=2")
+	code, out = run("abi", "-contract", "contract.yaml", "-variant", "asan", "-engines", "mine=build/{variant}/libnew.so")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "engine=mine abi=2")
+	assert.Contains(t, out, filepath.Join(team, "build/asan/libnew.so"))
 
 	// Without -contract, outside the checkout: one line that says what to do.
 	code, out = run("abi")

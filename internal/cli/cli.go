@@ -208,7 +208,7 @@ func (f *boundaryFlags) register(fs *flag.FlagSet) {
 	f.fs = fs
 	fs.StringVar(&f.contract, "contract", os.Getenv("SEAM_CONTRACT"), "the boundary's contract file (default: the pricing example's, inside the seam checkout; env SEAM_CONTRACT)")
 	f.engineFlags.register(fs)
-	fs.Lookup("engines").Usage = "comma-separated engines: the contract's names (default all), mutant:NAME or library paths (env SEAM_ENGINES)"
+	fs.Lookup("engines").Usage = "comma-separated engines: the contract's names (default all), mutant:NAME, NAME=PATTERN (a library path with {variant}) or library paths (env SEAM_ENGINES)"
 }
 
 // contractPath is -contract, or the pricing example's contract in the seam checkout.
@@ -253,7 +253,8 @@ func (f *boundaryFlags) open() (*boundary.Boundary, []library, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		libs = append(libs, library{name: s, path: p})
+		name, _, _ := strings.Cut(s, "=")
+		libs = append(libs, library{name: name, path: p})
 		paths = append(paths, p)
 	}
 	if err := ensureRuntime(paths); err != nil {

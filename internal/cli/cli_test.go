@@ -60,6 +60,16 @@ func TestABIExitCodes(t *testing.T) {
 	code, out, _ = seam("abi", "-engines", "mutant:cpp-layout-skew", "-variant", "debug")
 	assert.Equal(t, ExitFindings, code)
 	assert.Contains(t, out, "offsetof(pricing_request, subtotal_cents)")
+
+	// tally has no layout function: its skew is seen in the engine's DWARF alone.
+	tally := "../../native/tally/contract.yaml"
+	for _, v := range []string{"debug", "asan"} {
+		code, out, _ = seam("abi", "-contract", tally, "-variant", v)
+		assert.Equal(t, ExitClean, code, out)
+	}
+	code, out, _ = seam("abi", "-contract", tally, "-engines", "mutant:cpp-layout-skew", "-variant", "debug")
+	assert.Equal(t, ExitFindings, code)
+	assert.Contains(t, out, "layout skew: tally_new param 0 opts (tally_options): offsetof(flags): engine DWARF says 12, header says 8")
 }
 
 func TestReproVerdictsAndSave(t *testing.T) {

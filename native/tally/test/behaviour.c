@@ -674,6 +674,33 @@ static void case_fold_case(void) {
   EXPECT(count(t, "{"), 1);
   EXPECT(distinct(t), 6);
   api.free_(t);
+  /* Every byte in bytes mode: only the 26 ASCII capitals fold (Latin-1 ones like 0xC0 do not),
+   * and the tokens come back unchanged. */
+  t = make(TALLY_MODE_BYTES, TALLY_FLAG_FOLD_CASE, 1);
+  if (!t) return;
+  uint8_t all[256];
+  for (int i = 0; i < 256; i++) all[i] = (uint8_t)i;
+  EXPECT(feedn(t, all, 256), TALLY_OK);
+  EXPECT(distinct(t), 255 - 26);
+  int unchanged = 1;
+  for (int i = 0x80; i < 0x100; i++) {
+    char q[2] = {(char)i, 0};
+    unchanged &= count(t, q) == 1;
+  }
+  CHECK(unchanged);
+  api.free_(t);
+  t = make(TALLY_MODE_WORDS, TALLY_FLAG_FOLD_CASE, 1);
+  if (!t) return;
+  EXPECT(feeds(t, "\xc0 \xe0 \xc3\x89"), TALLY_OK);
+  EXPECT(api.finish(t), TALLY_OK);
+  EXPECT(count(t, "\xc0"), 1);
+  EXPECT(count(t, "\xe0"), 1);
+  e = NULL, n = 0;
+  EXPECT(api.top(t, 3, &e, &n), TALLY_OK);
+  CHECK(n == 3 && strcmp(e[0].token, "\xc0") == 0 && strcmp(e[1].token, "\xc3\x89") == 0 &&
+        strcmp(e[2].token, "\xe0") == 0);
+  api.entries_free(e, n);
+  api.free_(t);
   t = make(TALLY_MODE_LINES, TALLY_FLAG_FOLD_CASE, 1);
   if (!t) return;
   EXPECT(feeds(t, "One Line\none line\n"), TALLY_OK);
