@@ -55,16 +55,6 @@ func guess(m *yaml.Node, key, why string) {
 	}
 }
 
-// has reports whether the mapping m has key.
-func has(m *yaml.Node, key string) bool {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return true
-		}
-	}
-	return false
-}
-
 // encode writes the document with a two-space indent, as the reference
 // contracts are written.
 func encode(doc *yaml.Node) ([]byte, error) {
