@@ -206,5 +206,5 @@ func TestNewRefusesStructsByValue(t *testing.T) {
 	_, err = boundary.New(c, h)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "v.yaml:12: by_value:")
-	assert.Contains(t, err.Error(), "struct parameter by value is not supported (pass it by pointer)")
+	assert.Contains(t, err.Error(), "parameter p (struct pair): a struct by value is not supported (pass it by pointer)")
 }
