@@ -10,10 +10,7 @@ import (
 // frames come from the gdb thread that is inside a cgo call.
 type hangParser struct{}
 
-var (
-	hangStartRe = regexp.MustCompile(`==seam== HANG: (.+)$`)
-	gdbFrameRe  = regexp.MustCompile(`^#(\d+)\s+(?:0x[0-9a-f]+ in )?((?:\(anonymous namespace\)::)?[^ (]+) \(.*?\)(?: at (\S+?):(\d+))?(?: from (\S+))?\s*$`)
-)
+var hangStartRe = regexp.MustCompile(`==seam== HANG: (.+)$`)
 
 func (hangParser) find(lines []string) (int, bool) {
 	for i, l := range lines {
