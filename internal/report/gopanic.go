@@ -18,9 +18,9 @@ var (
 	goFatalRe  = regexp.MustCompile(`^fatal error: (.+)$`)
 	goSignalRe = regexp.MustCompile(`^(SIG[A-Z]+): (.+)$`)
 	// A frame's function line ends in its argument list, which holds no parentheses.
-	goFuncRe = regexp.MustCompile(`^([\w.\-~/*()\[\]]*?[\w\]~)-])\(([^()]*)\)$`)
-	goFileRe   = regexp.MustCompile(`^(\S+\.(?:go|s|c)):(\d+)(?: \+0x[0-9a-f]+)?(?: .*)?$`)
-	goStackRe  = regexp.MustCompile(`^goroutine \d+ .*\[.*\]:$`)
+	goFuncRe  = regexp.MustCompile(`^([\w.\-~/*()\[\]]*?[\w\]~)-])\(([^()]*)\)$`)
+	goFileRe  = regexp.MustCompile(`^(\S+\.(?:go|s|c)):(\d+)(?: \+0x[0-9a-f]+)?(?: .*)?$`)
+	goStackRe = regexp.MustCompile(`^goroutine \d+ .*\[.*\]:$`)
 )
 
 // goRuntimeErrors maps a runtime error to a type (ClusterFuzz's GOLANG_CRASH_TYPES_MAP).

@@ -17,8 +17,8 @@ var (
 	// The old format's message may span lines ("assertion failed: `(left == right)`\n  left:").
 	rustPanicOldStartRe = regexp.MustCompile(`^thread '.*?' panicked at '(.*)$`)
 	rustPanicOldEndRe   = regexp.MustCompile(`^(.*)', (.+?):(\d+)(?::(\d+))?$`)
-	rustFrameRe    = regexp.MustCompile(`^\s*\d+:\s+(?:0x[0-9a-f]+ - )?(.+)$`)
-	rustAtRe       = regexp.MustCompile(`^\s+at (.+?):(\d+)(?::\d+)?$`)
+	rustFrameRe         = regexp.MustCompile(`^\s*\d+:\s+(?:0x[0-9a-f]+ - )?(.+)$`)
+	rustAtRe            = regexp.MustCompile(`^\s+at (.+?):(\d+)(?::\d+)?$`)
 )
 
 func (rustParser) find(lines []string) (int, bool) {
@@ -111,7 +111,6 @@ func (rustParser) parse(lines []string, start int) *Report {
 	r.Title += ": " + msg
 	return r
 }
-
 
 // restBlank reports whether lines[i:] holds nothing: the input ended there.
 func restBlank(lines []string, i int) bool {

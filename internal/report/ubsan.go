@@ -110,4 +110,3 @@ func (ubsanParser) parse(lines []string, start int) *Report {
 	}
 	return r
 }
-
