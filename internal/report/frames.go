@@ -275,7 +275,7 @@ func sanStack(lines []string, i int) stack {
 		if s.damage == "" {
 			s.damage, s.at = "the report is cut inside the stack", len(s.frames)-1
 		}
-	case strings.TrimSpace(lines[i]) != "" && i+1 < len(lines):
+	case i+1 < len(lines) && strings.TrimSpace(lines[i]) != "":
 		if _, num, ok := parseSanFrame(lines[i+1]); ok && num == last+1 && s.damage == "" {
 			s.damage, s.at = "frame #"+strconv.Itoa(last)+" is wrapped over two lines", len(s.frames)-1
 		}

@@ -23,7 +23,7 @@ func TestGolden(t *testing.T) {
 	require.NoError(t, err)
 	n := 0
 	for _, f := range files {
-		if strings.HasSuffix(f, ".want") || strings.Contains(f, "/stability/") {
+		if strings.HasSuffix(f, ".want") || strings.Contains(f, "/stability/") || strings.HasPrefix(f, "testdata/fuzz/") {
 			continue
 		}
 		n++
@@ -136,20 +136,32 @@ func TestHangWithoutGDB(t *testing.T) {
 	assert.Contains(t, r.Signature, "engine.(*Rules).Load")
 }
 
+// FuzzParse: the parser reads whatever a log holds and never panics; a report it finds has a
+// type, a signature that starts with it, at most three state lines, and a start inside the
+// input. scripts/test.sh runs it for a few seconds on every `make test`:
+//
+//	go test ./internal/report -run '^$' -fuzz FuzzParse -fuzztime 10s
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*/*")
 	for _, p := range files {
-		if b, err := os.ReadFile(p); err == nil {
+		if b, err := os.ReadFile(p); err == nil && !strings.HasSuffix(p, ".want") {
 			f.Add(b)
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, ok := Parse(data)
-		if ok {
-			_ = r.Lines()
-			if r.Signature == "" || r.Type == "" {
-				t.Fatalf("report without type or signature: %+v", r)
-			}
+		if !ok {
+			return
+		}
+		_ = r.Lines()
+		if r.Type == "" || !strings.HasPrefix(r.Signature, r.Type) {
+			t.Fatalf("report without type, or a signature that does not start with it: %+v", r)
+		}
+		if len(r.Frames) > maxState || strings.Count(r.Signature, " | ") > maxState {
+			t.Fatalf("more than %d state lines: %q", maxState, r.Signature)
+		}
+		if r.Start < 0 || r.Start >= len(splitLines(string(data))) {
+			t.Fatalf("report starts at line %d, outside the input", r.Start)
 		}
 	})
 }
