@@ -122,6 +122,9 @@ func goStack(lines []string, i int) (frames []Frame, damage string, at int) {
 		}
 		fl := goFileRe.FindStringSubmatch(strings.TrimSpace(lines[k+1]))
 		if fl == nil {
+			if restBlank(lines, k+1) {
+				return frames, "the report is cut inside the goroutine stack", len(frames)
+			}
 			if len(frames) > 0 {
 				break
 			}

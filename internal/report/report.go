@@ -162,7 +162,15 @@ func finish(r *Report, lines []string, start int) {
 		want--
 	}
 	r.Frames = nil
+	cycle := false
+	if r.Type == "stack-overflow" { // ASan's; ClusterFuzz does not look for cycles in Go's
+		r.Frames = recursionCycle(r, raw, want)
+		cycle = r.Frames != nil
+	}
 	for i, f := range r.AllFrames {
+		if cycle {
+			break
+		}
 		if r.damage != "" && i >= r.damageAt {
 			break
 		}
@@ -219,6 +227,41 @@ func finish(r *Report, lines []string, start int) {
 	}
 	end := min(len(lines), start+30)
 	r.Excerpt = strings.TrimRight(strings.Join(lines[start:end], "\n"), "\n")
+}
+
+// recursionCycle: a stack overflow's first frames depend on where the stack ran out, so
+// ClusterFuzz signs the recursion instead: the first run of frames (up to 10 long) that
+// repeats three times in a row. nil when there is none.
+func recursionCycle(r *Report, raw []string, want int) []Frame {
+	var fs []Frame
+	for i, f := range r.AllFrames {
+		if r.damage != "" && i >= r.damageAt {
+			break
+		}
+		if !skipped(f, raw[i], r.Source) {
+			fs = append(fs, f)
+		}
+	}
+	same := func(a, b []Frame) bool {
+		for k := range a {
+			if a[k].Func != b[k].Func {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range fs {
+		for n := 1; n <= 10 && i+3*n <= len(fs); n++ {
+			if same(fs[i:i+n], fs[i+n:i+2*n]) && same(fs[i:i+n], fs[i+2*n:i+3*n]) {
+				cycle := fs[i : i+n]
+				for len(cycle) < want && len(cycle) < 3*n {
+					cycle = fs[i : i+len(cycle)+1]
+				}
+				return append([]Frame(nil), cycle[:min(want, len(cycle))]...)
+			}
+		}
+	}
+	return nil
 }
 
 // name is the frame's part of a signature: its function, else its file, else its module.
