@@ -35,6 +35,8 @@ func rules(why string, patterns ...string) []skipRule {
 //     every frame of a Go main package or a Rust crate named main); seam skips only the entry
 //     points (main, main.main, main.init, Go's cgo export wrappers).
 //   - ClusterFuzz's '^New' and '^new' skip NewParser and new_session; seam leaves them.
+//   - ClusterFuzz's '^free', '^malloc', '^calloc', '^realloc' and '^delete' skip free_file_sum
+//     (a real bug's frame, testdata/tsan/7); seam skips the allocator's own names only.
 //
 // The second part is seam's own: the Go runtime and cgo glue, the C++ and Rust standard
 // libraries, libFuzzer's and the sanitizers' sources by path, and seam's generic call path.
@@ -50,13 +52,15 @@ var frameSkip = concat(
 		`^__msan_`, `^__pthread_kill`, `^__run_exit_handlers`, `^__sanitizer::`, `^__sanitizer_`,
 		`^__tsan::`, `^__tsan_`, `^__ubsan::`, `^__ubsan_`, `^_asan_`, `^_hwasan_`, `^_lsan_`,
 		`^_msan_`, `^_sanitizer_`, `^_start`, `^_tsan_`, `^_ubsan_`, `^abort`, `^asan_`,
-		`^asan\.module_ctor`, `^asan\.module_dtor`, `^calloc`, `^check_memory_region`,
-		`^common_exit`, `^delete`, `^demangling_terminate_handler`, `^dump_backtrace`,
-		`^dump_stack`, `^exit_or_terminate_process`, `^fpehandler\(`, `^free`, `^gsignal`,
-		`^malloc`, `^operator`, `^print_trailer`, `^realloc`, `^scanf`, `^show_stack`,
+		`^asan\.module_ctor`, `^asan\.module_dtor`, `^check_memory_region`,
+		`^common_exit`, `^demangling_terminate_handler`, `^dump_backtrace`,
+		`^dump_stack`, `^exit_or_terminate_process`, `^fpehandler\(`, `^gsignal`,
+		`^operator`, `^print_trailer`, `^scanf`, `^show_stack`,
 		`^std::__terminate`, `^_objc_terminate`, `^libgcc_s.so.*`, `.*ASAN_OnSIGSEGV`, `.*_asan_rtl_`,
 		`.*asan_Heap`, `.*asan_check_access`, `.*assert`, `.*libpthread`, `.*allocator_shim`,
 		`^<unknown>$`, `^\[vdso\]$`, `^linux-gate.so.*$`, `.*<unknown module>`, `.*\+Unknown`),
+	rules("allocator (ClusterFuzz's '^free', '^malloc', '^calloc', '^realloc', '^delete', narrowed to the allocator's names)",
+		`^(free|cfree|malloc|calloc|realloc|reallocarray|valloc|pvalloc|memalign|posix_memalign|aligned_alloc|delete)$`),
 	rules("fuzzer and logging machinery (ClusterFuzz)",
 		`^LLVMFuzzerTestOneInput`, `^TestOneProtoInput`, `^fuzzer::`, `^libfuzzer_sys::initialize`,
 		`^rust_fuzzer_test_input`, `.*fuzztest::internal::`, `.*base::FuzzedDataProvider`,
