@@ -16,14 +16,7 @@ var (
 	gdbFrameRe  = regexp.MustCompile(`^#(\d+)\s+(?:0x[0-9a-f]+ in )?((?:\(anonymous namespace\)::)?[^ (]+) \(.*?\)(?: at (\S+?):(\d+))?(?: from (\S+))?\s*$`)
 )
 
-func (gdbParser) find(lines []string) (int, bool) {
-	for i, l := range lines {
-		if gdbSignalRe.MatchString(l) {
-			return i, true
-		}
-	}
-	return 0, false
-}
+func (gdbParser) find(lines []string) (int, bool) { return firstMatch(lines, gdbSignalRe) }
 
 func (gdbParser) parse(lines []string, start int) *Report {
 	r := &Report{Source: "gdb", Type: "fatal-signal " + gdbSignalRe.FindStringSubmatch(lines[start])[1]}

@@ -33,12 +33,7 @@ var goRuntimeErrors = []struct{ prefix, kind string }{
 }
 
 func (goParser) find(lines []string) (int, bool) {
-	for i, l := range lines {
-		if goPanicRe.MatchString(l) || goFatalRe.MatchString(l) || goSignalRe.MatchString(l) {
-			return i, true
-		}
-	}
-	return 0, false
+	return firstMatch(lines, goPanicRe, goFatalRe, goSignalRe)
 }
 
 func (goParser) parse(lines []string, start int) *Report {

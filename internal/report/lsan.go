@@ -18,14 +18,7 @@ var (
 	lsanIndirectRe = regexp.MustCompile(`^\s*Indirect leak of `)
 )
 
-func (lsanParser) find(lines []string) (int, bool) {
-	for i, l := range lines {
-		if lsanStartRe.MatchString(l) {
-			return i, true
-		}
-	}
-	return 0, false
-}
+func (lsanParser) find(lines []string) (int, bool) { return firstMatch(lines, lsanStartRe) }
 
 func (lsanParser) parse(lines []string, start int) *Report {
 	r := &Report{Source: "lsan", Type: "leak"}

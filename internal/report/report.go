@@ -114,6 +114,18 @@ func Parse(log []byte) (*Report, bool) {
 	return r, true
 }
 
+// firstMatch is the index of the first line any of res matches.
+func firstMatch(lines []string, res ...*regexp.Regexp) (int, bool) {
+	for i, l := range lines {
+		for _, re := range res {
+			if re.MatchString(l) {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
 // Logs that went through another tool carry a prefix on every line; strip the common ones
 // (in this order, each at most once): a container runtime's "<RFC3339> stderr F ", a CI
 // timestamp, Go's log package's "2006/01/02 15:04:05 ", docker compose's "service-1  | ", and

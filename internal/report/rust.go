@@ -22,12 +22,7 @@ var (
 )
 
 func (rustParser) find(lines []string) (int, bool) {
-	for i, l := range lines {
-		if rustPanicRe.MatchString(l) || rustPanicOldRe.MatchString(l) || rustPanicOldStartRe.MatchString(l) {
-			return i, true
-		}
-	}
-	return 0, false
+	return firstMatch(lines, rustPanicRe, rustPanicOldRe, rustPanicOldStartRe)
 }
 
 func (rustParser) parse(lines []string, start int) *Report {
