@@ -44,3 +44,16 @@ func TestCorpusCheckMigratesChangedSignatures(t *testing.T) {
 	assert.Equal(t, ExitClean, code)
 	assert.Equal(t, "corpus ok", strings.TrimSpace(out))
 }
+
+// seam triage reads a report pasted from a bug tracker: a cut one says CORRUPTED instead of
+// passing a guess off as a signature.
+func TestTriageSaysWhereAReportIsCut(t *testing.T) {
+	code, out, _ := seam("triage", "../report/testdata/tsan/9")
+	assert.Equal(t, ExitFindings, code)
+	assert.Contains(t, out, "SIGNATURE: data-race | tvgexam::GlWindow::~GlWindow\n")
+	assert.Contains(t, out, "CORRUPTED: the report is cut inside the stack\n")
+	code, out, _ = seam("triage", "../report/testdata/go/14")
+	assert.Equal(t, ExitFindings, code)
+	assert.Contains(t, out, "SIGNATURE: go-index-out-of-range | shop.(*Cart).At\n")
+	assert.NotContains(t, out, "CORRUPTED")
+}

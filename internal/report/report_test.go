@@ -181,3 +181,85 @@ func TestUnknownFramesAreSkipped(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, a.Signature, b.Signature)
 }
+
+// Every real-world report names its source in testdata/README.md, and the README lists no file
+// that is not there.
+func TestEveryReportNamesItsSource(t *testing.T) {
+	readme, err := os.ReadFile("testdata/README.md")
+	require.NoError(t, err)
+	listed := map[string]bool{}
+	for _, l := range strings.Split(string(readme), "\n") {
+		if f := strings.Fields(strings.TrimPrefix(l, "| ")); strings.HasPrefix(l, "| ") && len(f) > 0 && strings.Contains(f[0], "/") {
+			listed[f[0]] = true
+		}
+	}
+	ours := map[string]bool{"asan/1": true, "asan/2": true, "asan/3": true, "asan/4": true, "asan/5": true, "go/1": true,
+		"go/2": true, "hang/1": true, "lsan/1": true, "rust/1": true, "rust/2": true, "tsan/1": true, "tsan/2": true,
+		"ubsan/1": true, "ubsan/2": true, "ubsan/3": true}
+	files, err := filepath.Glob("testdata/*/*")
+	require.NoError(t, err)
+	external := 0
+	for _, f := range files {
+		name := strings.TrimPrefix(f, "testdata/")
+		if strings.HasSuffix(f, ".want") || strings.HasPrefix(name, "stability/") || strings.HasPrefix(name, "fuzz/") || ours[name] {
+			continue
+		}
+		external++
+		assert.True(t, listed[name], "%s is not in testdata/README.md", name)
+		delete(listed, name)
+	}
+	assert.Empty(t, listed, "listed in testdata/README.md but not in testdata")
+	assert.GreaterOrEqual(t, external, 60, "real-world reports")
+}
+
+// ClusterFuzz's expected crash state for the reports taken from its stack-analyzer test data
+// (stack_analyzer_test.py), as seam names frames (no template arguments, no Rust hashes). A
+// state line that is a message (an assertion's, a CHECK's) is left out; seam keeps those in
+// the title. seam must agree, except where it differs on purpose (listed in testdata/README.md).
+func TestAgreesWithClusterFuzz(t *testing.T) {
+	states := map[string][]string{
+		"asan/6":   {"ash::WindowGrid::PositionWindows", "ash::WindowSelector::Init", "ash::WindowSelectorController::ToggleOverview"},
+		"asan/7":   {"url::UIDNAWrapper::UIDNAWrapper", "base::DefaultLazyInstanceTraits::New", "base::internal::LeakyLazyInstanceTraits::New"},
+		"asan/8":   {"_gnutls_buffer_append_printf", "print_cert", "gnutls_x509_crt_print"},
+		"asan/10":  {"SkSL::Compiler::addDefinitions", "SkSL::Compiler::scanCFG", "SkSL::Compiler::internalConvertProgram"},
+		"asan/11":  {"boom_internal", "boom_intermediate", "boom"},
+		"asan/12":  {"deflate_set_dictionary_fuzzer.cc"},
+		"asan/13":  {"cc::SurfaceManager::UnregisterBeginFrameSource", "cc::Display::~Display", "~Display"},
+		"asan/15":  {"sfntly::BitmapSizeTable::Builder::Initialize", "sfntly::BitmapSizeTable::Builder::GetIndexSubTableBuilders", "InitializeBitmapBuilder"},
+		"asan/28":  {"begin_parse_string", "finish_lithdr_notidx_v", "begin_parse_string"},
+		"asan/29":  {"rawspeed::FujiDecompressor::copy_line", "rawspeed::FujiDecompressor::copy_line_to_xtrans", "rawspeed::FujiDecompressor::fuji_decode_strip"},
+		"asan/30":  {"v8::internal::Vector::Vector", "v8::internal::wasm::ModuleWireBytes::ModuleWireBytes"},
+		"gdb/1":    {"xymodem_trnasfer", "LoadImageFromUsb30", "LoadBL1FromUsb30"},
+		"go/3":     {"json.(*decodeState).unquoteBytes"},
+		"go/4":     {"math.glob..func1", "math.init.ializers"},
+		"go/5":     {"regexp.(*Regexp).Split", "gonids.(*Rule).option", "gonids.parseRuleAux"},
+		"go/7":     {"gc.newliveness", "gc.liveness", "gc.compile"},
+		"go/8":     {"json.(*decodeState).unquoteBytes", "json.(*decodeState).literalStore", "json.(*decodeState).object"},
+		"go/9":     {"asn1.Fuzz"},
+		"go/10":    {"prog.fromHexChar", "prog.hexToByte"},
+		"go/11":    {"go-bsbmp.(*SensorBMP180).ReadPressureMult10Pa", "go-bsbmp.(*BMP).ReadAltitude"},
+		"go/12":    {"ast.(*scanner).next", "ast.(*scanner).scanIdent", "ast.(*scanner).Scan"},
+		"go/18":    {"repro.(*context).reproMinimizeProg", "repro.(*context).repro", "repro.Run"},
+		"lsan/2":   {"xmlStrndup", "xmlStrdup", "xmlGetPropNodeValueInternal"},
+		"lsan/3":   {"xmlNewDocElementContent", "xmlParseElementMixedContentDecl", "xmlParseElementContentDecl"},
+		"lsan/4":   {"pepper::AutoBuffer::AllocateBuffer"},
+		"lsan/5":   {"f"},
+		"rust/3":   {"libra_config::utils::get_available_port", "libra_json_rpc::fuzzing::fuzzer"},
+		"tsan/3":   {"sqlite3StatusSet", "pcache1Alloc", "pcache1AllocPage"},
+		"ubsan/4":  {"blink::RenderMenuList::didUpdateActiveOption", "blink::RenderMenuList::setTextFromOption"},
+		"ubsan/5":  {"mpeg_decode_postinit", "decode_chunks", "mpeg_decode_frame"},
+		"ubsan/6":  {"boom_internal", "boom_intermediate", "boom"},
+		"ubsan/7":  {"ash::WindowGrid::PositionWindows", "ash::WindowSelector::Init", "ash::WindowSelectorController::ToggleOverview"},
+	}
+	for name, want := range states {
+		raw, err := os.ReadFile("testdata/" + name)
+		require.NoError(t, err)
+		r, ok := Parse(raw)
+		require.True(t, ok, name)
+		var got []string
+		for _, f := range r.Frames {
+			got = append(got, f.name())
+		}
+		assert.Equal(t, want, got[:min(len(got), len(want))], name)
+	}
+}
