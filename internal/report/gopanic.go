@@ -58,6 +58,9 @@ func (goParser) parse(lines []string, start int) *Report {
 			}
 		}
 		r.Title = r.Type + ": " + msg
+		if r.Type == "go-panic" {
+			r.fallback = msg
+		}
 	case goFatalRe.MatchString(lines[start]):
 		msg := goFatalRe.FindStringSubmatch(lines[start])[1]
 		if msg == "stack overflow" {

@@ -63,6 +63,9 @@ type Report struct {
 	// unreliable (the input ends inside the stack, a frame line is wrapped).
 	damage   string
 	damageAt int
+	// fallback is a state line for a report none of whose frames is left (a panic in
+	// main.main): ClusterFuzz's message line, so such panics are not all one signature.
+	fallback string
 }
 
 // Lines is what `seam triage` prints and the golden files hold.
@@ -202,6 +205,9 @@ func finish(r *Report, lines []string, start int) {
 	}
 	if r.damage != "" && len(r.Frames) < want && r.Corrupted == "" {
 		r.Corrupted = r.damage
+	}
+	if len(r.Frames) == 0 && r.Detail == "" && r.fallback != "" {
+		r.Detail = numbersRe.ReplaceAllString(addressRe.ReplaceAllString(r.fallback, "ADDRESS"), "NUMBER")
 	}
 	if len(r.Frames) == 0 && r.Corrupted == "" {
 		for _, f := range r.AllFrames {
@@ -347,6 +353,12 @@ func lambdaSelf(f string) string {
 	}
 	return ""
 }
+
+// ClusterFuzz's filter_addresses_and_numbers, for a message in a state line.
+var (
+	addressRe = regexp.MustCompile(`0x[a-fA-F0-9]{4,}`)
+	numbersRe = regexp.MustCompile(`\b\d{4,}\b`)
+)
 
 var (
 	rustHashRe  = regexp.MustCompile(`::h[0-9a-f]{16}$`)
