@@ -284,3 +284,24 @@ READ of size 1 at 0x502000001192 thread T0
 	assert.Equal(t, "heap-buffer-overflow READ | parse_rules | pricing_rules_load | guard", a.Signature)
 	assert.Equal(t, a.Signature, b.Signature)
 }
+
+// A log pipeline's line prefix does not change a report's signature: Go's log package,
+// a container runtime, docker compose, a CI timestamp, OSS-Fuzz's web page.
+func TestLinePrefixesDoNotChangeTheSignature(t *testing.T) {
+	for _, name := range []string{"testdata/asan/22", "testdata/go/8", "testdata/tsan/3", "testdata/rust/6", "testdata/lsan/2"} {
+		raw, err := os.ReadFile(name)
+		require.NoError(t, err)
+		plain, ok := Parse(raw)
+		require.True(t, ok, name)
+		for _, prefix := range []string{"2026/12/01 08:25:05 ", "2026-12-01T08:25:05.123456789Z stderr F ", "pricing-api-1  | ",
+			"2026-12-01T08:25:05Z ", "  | "} {
+			var b strings.Builder
+			for _, l := range strings.Split(string(raw), "\n") {
+				b.WriteString(prefix + l + "\n")
+			}
+			r, ok := Parse([]byte(b.String()))
+			require.True(t, ok, "%s with %q", name, prefix)
+			assert.Equal(t, plain.Signature, r.Signature, "%s with %q", name, prefix)
+		}
+	}
+}
