@@ -13,6 +13,7 @@ import (
 	"github.com/seamfuzz/seam/internal/corpus"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/minimize"
+	"github.com/seamfuzz/seam/internal/report"
 	"github.com/seamfuzz/seam/internal/supervisor"
 )
 
@@ -66,7 +67,8 @@ func corpusCheck(args []string, stdout, stderr io.Writer) int {
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
-	probs, err := corpus.Open(*dir).Check()
+	st := corpus.Open(*dir)
+	probs, err := st.Check()
 	if err != nil {
 		return fail(stderr, "corpus check", err)
 	}
@@ -77,8 +79,41 @@ func corpusCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%d problem(s); nothing was changed or deleted\n", len(probs))
 		return ExitFindings
 	}
+	setReportRoot()
+	migs, err := st.Migrate(resignFromReport)
+	for _, m := range migs {
+		fmt.Fprintf(stdout, "%s: signature migrated: %s -> %s\n", m.Path, m.Old, m.New)
+	}
+	if err != nil {
+		return fail(stderr, "corpus check", err)
+	}
+	if len(migs) > 0 {
+		fmt.Fprintf(stdout, "corpus ok; %d signature(s) migrated to the current signature rules (commit the sidecars)\n", len(migs))
+		return ExitClean
+	}
 	fmt.Fprintln(stdout, "corpus ok")
 	return ExitClean
+}
+
+// resignFromReport signs a sidecar's stored report again with the current parser. It keeps
+// the entry as it is when the report is not a crash report (a mismatch or contract finding,
+// signed by its own rules), parses as another kind of crash, is cut or garbled, or holds fewer
+// frames than the signature it has (the excerpt is the report's first 30 lines).
+func resignFromReport(m corpus.Meta) (string, string, bool) {
+	if m.Report == "" {
+		return "", "", false
+	}
+	r, ok := report.Parse([]byte(m.Report))
+	if !ok || r.Corrupted != "" {
+		return "", "", false
+	}
+	if !strings.HasPrefix(m.Type, r.Type) && !strings.HasPrefix(r.Type, m.Type) {
+		return "", "", false
+	}
+	if strings.Count(r.Signature, " | ") < strings.Count(m.Signature, " | ") {
+		return "", "", false
+	}
+	return r.Signature, r.Type, true
 }
 
 // corpusAdd stores files (raw bytes, or go test fuzz files from testdata/fuzz) in a target.

@@ -46,7 +46,7 @@ func TestNightlyOnSeededBugExits1WithWorkingReproduce(t *testing.T) {
 	require.NoError(t, err)
 	first, _, _ := strings.Cut(string(md), "\n")
 	assert.Contains(t, first, "NEW FINDINGS")
-	assert.Contains(t, string(md), "heap-buffer-overflow READ 1 \\| parse_rules")
+	assert.Contains(t, string(md), "heap-buffer-overflow READ \\| parse_rules")
 
 	b, err := os.ReadFile(filepath.Join(reports, "report.json"))
 	require.NoError(t, err)

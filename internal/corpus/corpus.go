@@ -270,6 +270,42 @@ func knownTo(e Entry, running map[string]bool) bool {
 	return true
 }
 
+// Resigner re-signs an entry from what its sidecar stored (its report excerpt): the signature
+// and type the current rules give, or ok=false when it cannot tell (no report, a report of
+// another kind, an excerpt that lost frames) and the entry is kept as it is.
+type Resigner func(m Meta) (sig, typ string, ok bool)
+
+// Migration is one entry whose signature changed because the signature rules did.
+type Migration struct {
+	Path     string // the sidecar
+	Old, New string
+}
+
+// Migrate re-signs every entry and rewrites the sidecars whose signature changed (atomically,
+// nothing else in them changes), so a corpus stays in step with the rules that sign new
+// findings. It returns what it changed; the caller says so.
+func (s *Store) Migrate(resign Resigner) ([]Migration, error) {
+	entries, err := s.List("")
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, e := range entries {
+		if e.Signature == "" {
+			continue
+		}
+		sig, typ, ok := resign(e.Meta)
+		if !ok || sig == e.Signature {
+			continue
+		}
+		if err := s.Update(e.Target, e.ID, func(m *Meta) { m.Signature, m.Type = sig, typ }); err != nil {
+			return out, err
+		}
+		out = append(out, Migration{Path: e.Path + ".json", Old: e.Signature, New: sig})
+	}
+	return out, nil
+}
+
 // Problem is something wrong in the corpus directory. Nothing is ever deleted for it.
 type Problem struct{ Path, Reason string }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -160,4 +161,41 @@ func TestUpdateAndKnownSignatures(t *testing.T) {
 	FormatTable(&buf, all)
 	assert.Contains(t, buf.String(), "TARGET")
 	assert.Contains(t, buf.String(), a)
+}
+
+// Migrate rewrites only the sidecars whose signature the resigner changes, and says which.
+func TestMigrateRewritesChangedSignatures(t *testing.T) {
+	s := Open(t.TempDir())
+	old, _, err := s.Add("quote", []byte("a"), Meta{Signature: "heap-buffer-overflow READ 4 | operator() | guard | f", Type: "heap-buffer-overflow READ 4", Source: SourceFuzz, Note: "keep me"})
+	require.NoError(t, err)
+	same, _, err := s.Add("quote", []byte("b"), Meta{Signature: "leak | f", Type: "leak", Source: SourceFuzz})
+	require.NoError(t, err)
+	other, _, err := s.Add("quote", []byte("c"), Meta{Signature: "mismatch-x | f", Source: SourceFuzz})
+	require.NoError(t, err)
+	resign := func(m Meta) (string, string, bool) {
+		switch m.ID {
+		case old:
+			return "heap-buffer-overflow READ | f | guard | f", "heap-buffer-overflow READ", true
+		case same:
+			return m.Signature, m.Type, true
+		}
+		return "", "", false
+	}
+	migs, err := s.Migrate(resign)
+	require.NoError(t, err)
+	require.Len(t, migs, 1)
+	assert.Equal(t, "heap-buffer-overflow READ 4 | operator() | guard | f", migs[0].Old)
+	assert.Equal(t, "heap-buffer-overflow READ | f | guard | f", migs[0].New)
+	assert.True(t, strings.HasSuffix(migs[0].Path, old+".json"), migs[0].Path)
+	e, _, err := s.Get("quote", old)
+	require.NoError(t, err)
+	assert.Equal(t, "heap-buffer-overflow READ | f | guard | f", e.Signature)
+	assert.Equal(t, "heap-buffer-overflow READ", e.Type)
+	assert.Equal(t, "keep me", e.Note, "nothing else in the sidecar changes")
+	e, _, err = s.Get("quote", other)
+	require.NoError(t, err)
+	assert.Equal(t, "mismatch-x | f", e.Signature)
+	migs, err = s.Migrate(resign)
+	require.NoError(t, err)
+	assert.Empty(t, migs, "a second run has nothing to migrate")
 }

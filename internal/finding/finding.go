@@ -65,7 +65,7 @@ func FromOutput(out []byte, hung bool, exitCode int) Finding {
 		f.Excerpt = Tail(string(out), 30)
 		return f
 	}
-	if rep.Type == "leak" {
+	if rep.Source == "lsan" { // "leak", or "indirect-leak" when the log has no direct one
 		f.Kind = "leak"
 	}
 	f.Signature, f.Type, f.Title, f.Location, f.Excerpt, f.Frames = rep.Signature, rep.Type, rep.Title, rep.Location, rep.Excerpt, rep.Frames

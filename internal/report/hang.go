@@ -10,19 +10,9 @@ import (
 // frames come from the gdb thread that is inside a cgo call.
 type hangParser struct{}
 
-var (
-	hangStartRe = regexp.MustCompile(`==seam== HANG: (.+)$`)
-	gdbFrameRe  = regexp.MustCompile(`^#(\d+)\s+(?:0x[0-9a-f]+ in )?((?:\(anonymous namespace\)::)?[^ (]+) \(.*?\)(?: at (\S+?):(\d+))?(?: from (\S+))?\s*$`)
-)
+var hangStartRe = regexp.MustCompile(`==seam== HANG: (.+)$`)
 
-func (hangParser) find(lines []string) (int, bool) {
-	for i, l := range lines {
-		if hangStartRe.MatchString(l) {
-			return i, true
-		}
-	}
-	return 0, false
-}
+func (hangParser) find(lines []string) (int, bool) { return firstMatch(lines, hangStartRe) }
 
 func (hangParser) parse(lines []string, start int) *Report {
 	r := &Report{Source: "hang", Type: "hang", Title: "hang: " + hangStartRe.FindStringSubmatch(lines[start])[1]}

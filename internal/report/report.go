@@ -1,10 +1,13 @@
 // Package report finds crash reports in arbitrary output (a child's stderr, a CI log, a
-// production service's log) and gives each a stable signature: its type plus the top three
-// frames that are not sanitizer, libc, Rust panic machinery, cgo or Go runtime frames (the
-// ClusterFuzz crash-state rule), so the same bug found twice is one finding.
+// production service's log, a report pasted into a bug tracker) and gives each a stable
+// signature: its type plus the top three frames that are not sanitizer, libc, allocator,
+// logging, fuzzer, Rust panic, cgo or Go runtime frames (the ClusterFuzz crash-state rule, with
+// ClusterFuzz's frame-skip table in frames.go), so the same bug found twice is one finding.
 //
-// One parser per source (asan.go, ubsan.go, lsan.go, tsan.go, rust.go, gopanic.go, hang.go)
-// behind the small interface below; Parse picks the report that starts first.
+// One parser per source (asan.go, ubsan.go, lsan.go, tsan.go, rust.go, gopanic.go, gdb.go,
+// hang.go) behind the small interface below; Parse picks the report that starts first. A
+// report that is cut or garbled where its signature frames would be is marked Corrupted
+// (syzkaller's term) instead of being signed with a guess.
 package report
 
 import (
@@ -46,17 +49,36 @@ type Report struct {
 	Title     string  // one human line
 	Frames    []Frame // signature frames (at most three)
 	AllFrames []Frame // the primary stack as parsed
-	Signature string  // Type + the signature frames' functions: the dedup key
+	Signature string  // Type, Detail and the signature frames' functions: the dedup key
+	Detail    string  // a state line that is part of the signature, e.g. "Bad-cast to T from U"
+	Corrupted string  // why the report cannot be signed reliably (cut, garbled); "" if intact
 	Excerpt   string  // the report's first lines
 	Location  string  // file:line of the first signature frame that has one
 	Start     int     // line index where the report starts in the input
+
+	// head is the title's first part when it says more than Type (the access size:
+	// "heap-buffer-overflow READ 4"); the title adds " in <first frame>".
+	head string
+	// damage and damageAt: the parser's note that frames from AllFrames[damageAt] on are
+	// unreliable (the input ends inside the stack, a frame line is wrapped).
+	damage   string
+	damageAt int
+	// fallback is a state line for a report none of whose frames is left (a panic in
+	// main.main): ClusterFuzz's message line, so such panics are not all one signature.
+	fallback string
 }
 
 // Lines is what `seam triage` prints and the golden files hold.
 func (r *Report) Lines() []string {
 	out := []string{"TYPE: " + r.Type, "TITLE: " + r.Title, "SIGNATURE: " + r.Signature}
+	if r.Detail != "" {
+		out = append(out, "DETAIL: "+r.Detail)
+	}
 	for _, f := range r.Frames {
 		out = append(out, "FRAME: "+f.String())
+	}
+	if r.Corrupted != "" {
+		out = append(out, "CORRUPTED: "+r.Corrupted)
 	}
 	return out
 }
@@ -70,7 +92,7 @@ type parser interface {
 }
 
 // parsers in priority order for reports starting on the same line.
-var parsers = []parser{asanParser{}, lsanParser{}, tsanParser{}, ubsanParser{}, rustParser{}, hangParser{}, goParser{}}
+var parsers = []parser{asanParser{}, lsanParser{}, tsanParser{}, ubsanParser{}, rustParser{}, hangParser{}, gdbParser{}, goParser{}}
 
 // Parse finds the first report in log. The report that starts earliest wins: the one that
 // killed the process is printed first, and what follows (a Go "signal arrived during cgo
@@ -95,44 +117,112 @@ func Parse(log []byte) (*Report, bool) {
 	return r, true
 }
 
-// CI systems prefix each line with a timestamp; strip the common forms.
-var prefixRe = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z? |\[\d\d:\d\d:\d\d(\.\d+)?\] |\d\d:\d\d:\d\d(\.\d+)? )`)
+// firstMatch is the index of the first line any of res matches.
+func firstMatch(lines []string, res ...*regexp.Regexp) (int, bool) {
+	for i, l := range lines {
+		for _, re := range res {
+			if re.MatchString(l) {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// Logs that went through another tool carry a prefix on every line; strip the common ones
+// (in this order, each at most once): a container runtime's "<RFC3339> stderr F ", a CI
+// timestamp, Go's log package's "2006/01/02 15:04:05 ", docker compose's "service-1  | ", and
+// the " | " of a report copied out of OSS-Fuzz's web page.
+var prefixRes = []*regexp.Regexp{
+	regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)? (stdout|stderr) [FP] `),
+	regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z? |\[\d\d:\d\d:\d\d(\.\d+)?\] |\d\d:\d\d:\d\d(\.\d+)? )`),
+	regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(\.\d+)? `),
+	regexp.MustCompile(`^[A-Za-z0-9][\w.-]*\s+\| ?`),
+	regexp.MustCompile(`^\s*\| ?`),
+}
 
 func splitLines(s string) []string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = prefixRe.ReplaceAllString(l, "")
+		for _, re := range prefixRes {
+			l = re.ReplaceAllString(l, "")
+		}
+		lines[i] = l
 	}
 	return lines
 }
 
-// finish computes signature frames, signature, title, location and excerpt.
+// maxState is ClusterFuzz's MAX_CRASH_STATE_FRAMES: the state lines (Detail and frames) of a
+// signature.
+const maxState = 3
+
+// finish names the frames, picks the signature frames and builds signature, title, location
+// and excerpt.
 func finish(r *Report, lines []string, start int) {
+	raw := make([]string, len(r.AllFrames))
 	for i := range r.AllFrames {
-		r.AllFrames[i].Func = normalizeFunc(r.AllFrames[i].Func)
+		raw[i] = r.AllFrames[i].Func
+	}
+	for i := range r.AllFrames {
+		next := ""
+		if i+1 < len(raw) {
+			next = raw[i+1]
+		}
+		r.AllFrames[i].Func = frameName(raw[i], next, r.Source)
 		r.AllFrames[i].File = normalizeFile(r.AllFrames[i].File)
 	}
+	want := maxState
+	if r.Detail != "" {
+		want--
+	}
 	r.Frames = nil
-	for _, f := range r.AllFrames {
-		if skipFrame(f) {
+	cycle := false
+	if r.Type == "stack-overflow" { // ASan's; ClusterFuzz does not look for cycles in Go's
+		r.Frames = recursionCycle(r, raw, want)
+		cycle = r.Frames != nil
+	}
+	for i, f := range r.AllFrames {
+		if cycle {
+			break
+		}
+		if r.damage != "" && i >= r.damageAt {
+			break
+		}
+		if f.Func == "LLVMFuzzerTestOneInput" && f.File != "" {
+			f.Func, raw[i] = "", "" // ClusterFuzz names the fuzz target's frame by its file
+		}
+		if skipped(f, raw[i], r.Source) {
 			continue
 		}
 		if n := len(r.Frames); n > 0 && r.Frames[n-1].Func == f.Func && f.Func != "" {
-			continue // inlined duplicates
+			continue // an inlined frame and its caller of the same name
 		}
 		r.Frames = append(r.Frames, f)
-		if len(r.Frames) == 3 {
+		if len(r.Frames) == want {
 			break
 		}
 	}
-	names := []string{r.Type}
-	for _, f := range r.Frames {
-		n := f.Func
-		if n == "" {
-			n = path.Base(f.File)
+	if r.damage != "" && len(r.Frames) < want && r.Corrupted == "" {
+		r.Corrupted = r.damage
+	}
+	if len(r.Frames) == 0 && r.Detail == "" && r.fallback != "" {
+		r.Detail = numbersRe.ReplaceAllString(addressRe.ReplaceAllString(r.fallback, "ADDRESS"), "NUMBER")
+	}
+	if len(r.Frames) == 0 && r.Corrupted == "" {
+		for _, f := range r.AllFrames {
+			if skipReason(f) == unsymbolized {
+				r.Corrupted = "the stack is not symbolized"
+				break
+			}
 		}
-		names = append(names, n)
+	}
+	names := []string{r.Type}
+	if r.Detail != "" {
+		names = append(names, r.Detail)
+	}
+	for _, f := range r.Frames {
+		names = append(names, f.name())
 	}
 	r.Signature = strings.Join(names, " | ")
 	for _, f := range r.Frames {
@@ -143,110 +233,256 @@ func finish(r *Report, lines []string, start int) {
 	}
 	if r.Title == "" {
 		r.Title = r.Type
-		if len(r.Frames) > 0 && r.Frames[0].Func != "" {
-			r.Title += " in " + r.Frames[0].Func
+		if r.head != "" {
+			r.Title = r.head
+		}
+		if r.Detail != "" {
+			r.Title += ": " + r.Detail
+		}
+		if len(r.Frames) > 0 {
+			r.Title += " in " + r.Frames[0].name()
 		}
 	}
 	end := min(len(lines), start+30)
 	r.Excerpt = strings.TrimRight(strings.Join(lines[start:end], "\n"), "\n")
 }
 
-// Frame lines of the sanitizers: "#3 0x7f.. in func file:line:col" or "... in func (module+0x..)".
-var sanFrameRe = regexp.MustCompile(`^\s*#(\d+)\s+0x[0-9a-f]+\s+(?:in\s+(.+?)\s+)?(\S+?)(?::(\d+))?(?::\d+)?\s*$`)
-var sanFrameModRe = regexp.MustCompile(`^\s*#(\d+)\s+0x[0-9a-f]+\s+(?:in\s+(.+?)\s+)?\((.+?)\+0x[0-9a-f]+\)\s*$`)
-
-// ThreadSanitizer frames carry no address: "#0 func file:line (module+0x..)".
-var tsanFrameRe = regexp.MustCompile(`^\s*#(\d+)\s+(.+?)\s+(\S+?):(\d+)(?::\d+)?\s+\((.+?)\+0x[0-9a-f]+\)\s*$`)
-var tsanFrameNoFileRe = regexp.MustCompile(`^\s*#(\d+)\s+(.+?)\s+(?:<null>\s+)?\((.+?)\+0x[0-9a-f]+\)\s*$`)
-
-// sanStack parses the sanitizer-format stack starting at or after lines[i], up to the first
-// line that is not a frame. It returns the frames and the index after the stack.
-func sanStack(lines []string, i int) ([]Frame, int) {
-	for i < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[i]), "#") {
-		i++
-		if i < len(lines) && strings.TrimSpace(lines[i]) == "" && i+1 < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[i+1]), "#") {
-			return nil, i
+// recursionCycle: a stack overflow's first frames depend on where the stack ran out, so
+// ClusterFuzz signs the recursion instead: the first run of frames (up to 10 long) that
+// repeats three times in a row. nil when there is none.
+func recursionCycle(r *Report, raw []string, want int) []Frame {
+	var fs []Frame
+	for i, f := range r.AllFrames {
+		if r.damage != "" && i >= r.damageAt {
+			break
+		}
+		if !skipped(f, raw[i], r.Source) {
+			fs = append(fs, f)
 		}
 	}
-	var frames []Frame
-	for ; i < len(lines); i++ {
-		l := lines[i]
-		if m := sanFrameModRe.FindStringSubmatch(l); m != nil {
-			frames = append(frames, Frame{Func: m[2], Module: m[3]})
-			continue
+	same := func(a, b []Frame) bool {
+		for k := range a {
+			if a[k].Func != b[k].Func {
+				return false
+			}
 		}
-		if m := sanFrameRe.FindStringSubmatch(l); m != nil && strings.Contains(l, " 0x") {
-			line, _ := strconv.Atoi(m[4])
-			frames = append(frames, Frame{Func: m[2], File: m[3], Line: line})
-			continue
-		}
-		if m := tsanFrameRe.FindStringSubmatch(l); m != nil {
-			line, _ := strconv.Atoi(m[4])
-			frames = append(frames, Frame{Func: m[2], File: m[3], Line: line, Module: m[5]})
-			continue
-		}
-		if m := tsanFrameNoFileRe.FindStringSubmatch(l); m != nil {
-			frames = append(frames, Frame{Func: m[2], Module: m[3]})
-			continue
-		}
-		break
+		return true
 	}
-	return frames, i
+	for i := range fs {
+		for n := 1; n <= 10 && i+3*n <= len(fs); n++ {
+			if same(fs[i:i+n], fs[i+n:i+2*n]) && same(fs[i:i+n], fs[i+2*n:i+3*n]) {
+				cycle := fs[i : i+n]
+				for len(cycle) < want && len(cycle) < 3*n {
+					cycle = fs[i : i+len(cycle)+1]
+				}
+				return append([]Frame(nil), cycle[:min(want, len(cycle))]...)
+			}
+		}
+	}
+	return nil
 }
 
-// normalizeFunc strips what changes between builds: argument lists, template arguments,
-// Rust hash suffixes and crate disambiguators.
+// name is the frame's part of a signature: its function, else its file, else its module.
+func (f Frame) name() string {
+	switch {
+	case f.Func != "":
+		return f.Func
+	case f.File != "":
+		return path.Base(f.File)
+	}
+	return path.Base(f.Module)
+}
+
+// frameName normalizes a function name to what stays the same between builds: no argument
+// lists, template arguments, return types, Rust hashes or crate disambiguators, Go module
+// paths or generic shapes. A C++ lambda is named after the function it is defined in (what
+// ClusterFuzz's state shows): "ns::f(int)::$_0::operator()() const" and
+// "ns::f(int)::{lambda(int)#1}::operator()(int) const" become "ns::f"; gcc's own symbolizer
+// prints only "operator()", and then the caller's template argument names the lambda's type
+// ("guard<ns::f(int)::<lambda()> >").
+func frameName(f, next, source string) string {
+	f = strings.TrimSpace(f)
+	if f == "" || f == "??" || f == "<unknown>" || f == "<null>" {
+		return f
+	}
+	if source == "go" || isGoName(f) {
+		return goName(f)
+	}
+	f = rustName(f)
+	if enc := lambdaSelf(f); enc != "" {
+		f = enc
+	} else if isBareCall(f) {
+		if m := lambdaRe.FindStringSubmatch(strings.ReplaceAll(next, "(anonymous namespace)::", "")); m != nil {
+			f = m[1]
+		}
+	}
+	return cxxName(f)
+}
+
+// lambdaSelf is the enclosing function of a frame that is itself a lambda's body:
+// "X(args)::$_0::operator()", "X(args)::{lambda(int)#1}::operator()", "X(args)::<lambda()>",
+// with the lambda marker outside any template argument list; "" for other frames.
+func lambdaSelf(f string) string {
+	f = strings.ReplaceAll(f, "(anonymous namespace)::", "")
+	depth, paren := 0, 0
+	for i := 0; i < len(f); i++ {
+		top := depth == 0 && paren == 0
+		switch f[i] {
+		case '<':
+			if top && strings.HasPrefix(f[i:], "<lambda(") && strings.HasSuffix(f[:i], "::") {
+				return f[:i-2]
+			}
+			if !strings.HasSuffix(f[:i], "operator") && !strings.HasSuffix(f[:i], "operator<") {
+				depth++
+			}
+		case '>':
+			if depth > 0 && !strings.HasSuffix(f[:i], "operator") && !strings.HasSuffix(f[:i], "operator-") {
+				depth--
+			}
+		case '(':
+			paren++
+		case ')':
+			if paren > 0 {
+				paren--
+			}
+		case ':':
+			if top && (strings.HasPrefix(f[i:], "::$_") || strings.HasPrefix(f[i:], "::{lambda(")) {
+				return f[:i]
+			}
+		}
+	}
+	return ""
+}
+
+// ClusterFuzz's filter_addresses_and_numbers, for a message in a state line.
+var (
+	addressRe = regexp.MustCompile(`0x[a-fA-F0-9]{4,}`)
+	numbersRe = regexp.MustCompile(`\b\d{4,}\b`)
+)
+
 var (
 	rustHashRe  = regexp.MustCompile(`::h[0-9a-f]{16}$`)
 	rustCrateRe = regexp.MustCompile(`\[[0-9a-f]{16}\]`)
-	goArgsRe    = regexp.MustCompile(`\(0x[0-9a-f, .{}?]*\)$|\(\.\.\.\)$|\(\{.*\}.*\)$`)
+	llvmSuffix  = regexp.MustCompile(` \(\.llvm\.\d+\)| \[clone [^\]]*\]|\.(cold|isra|part|constprop)\.\d+`)
+	goArgsRe    = regexp.MustCompile(`\([^()]*\)$`)
+	goShapeRe   = regexp.MustCompile(`\[\.\.\.\]|\[go\.shape\.[^\]]*\]`)
+	// lambdaRe finds a lambda's enclosing function: "X(args)::$_0", "X::{lambda(..)#1}",
+	// "X(args)::<lambda(..)>".
+	lambdaRe = regexp.MustCompile(`((?:[A-Za-z_~][\w~]*::)*[A-Za-z_~][\w~]*)(?:\((?:[^()]|\([^()]*\))*\))?(?: const)?::(?:\$_\d+|\{lambda\(|<lambda\()`)
 )
 
 // Rust's legacy mangling escapes, as gcc's symbolizer leaves them.
 var rustEscapes = strings.NewReplacer("$u7b$", "{", "$u7d$", "}", "$LT$", "<", "$GT$", ">", "$u20$", " ",
 	"$C$", ",", "$RF$", "&", "$BP$", "*", "$u27$", "'", "$u5b$", "[", "$u5d$", "]", "$u3b$", ";", "..", "::")
 
-func normalizeFunc(f string) string {
-	f = strings.TrimSpace(f)
+func rustName(f string) string {
+	f = llvmSuffix.ReplaceAllString(f, "")
 	f = rustHashRe.ReplaceAllString(f, "")
 	f = rustCrateRe.ReplaceAllString(f, "")
-	f = goArgsRe.ReplaceAllString(f, "")
-	if strings.Contains(f, "$u") || strings.Contains(f, "$LT$") || strings.Contains(f, "..") {
+	if strings.Contains(f, "$u") || strings.Contains(f, "$LT$") || (strings.Contains(f, "..") && !strings.Contains(f, "...")) {
 		f = rustEscapes.Replace(f)
 	}
 	f = strings.ReplaceAll(f, "::_{{closure}}", "::{{closure}}") // legacy mangling keeps a '_'
-	f = strings.ReplaceAll(f, "::{{closure}}", "::{closure}")
-	f = strings.TrimPrefix(f, "(anonymous namespace)::")
-	if strings.HasPrefix(f, "operator") {
-		return f
+	return strings.ReplaceAll(f, "::{{closure}}", "::{closure}")
+}
+
+// isBareCall: gcc's symbolizer names a lambda's body just "operator()".
+func isBareCall(f string) bool {
+	return f == "operator()" || strings.HasPrefix(f, "operator()<") || strings.HasPrefix(f, "operator()(")
+}
+
+// isGoName: "pkg.Func", "pkg.(*T).Method", "example.com/m/pkg.Func".
+func isGoName(f string) bool {
+	if strings.Contains(f, "::") || strings.Contains(f, " ") {
+		return false
 	}
-	// Go: keep the method receiver, drop the module path: engine.(*Rules).Load.
-	if strings.Contains(f, ".(") || (strings.Contains(f, "/") && !strings.Contains(f, " ")) {
-		head := f
-		if i := strings.Index(f, ".("); i >= 0 {
-			head = f[:i]
+	return strings.Contains(f, ".(") || strings.Contains(f, "/") || strings.Contains(f, "[...]")
+}
+
+// goName keeps the package and receiver, drops the module path, argument list and generic
+// shape: "example.com/shop/pricing.(*Cart[...]).At(0x1?)" is "pricing.(*Cart).At".
+func goName(f string) string {
+	f = goArgsRe.ReplaceAllString(f, "")
+	f = goShapeRe.ReplaceAllString(f, "")
+	head := f
+	if i := strings.Index(f, ".("); i >= 0 {
+		head = f[:i]
+	}
+	return f[strings.LastIndex(head, "/")+1:]
+}
+
+// cxxName drops what a C++ name carries besides its qualified name: anonymous namespaces,
+// thunks, template arguments, the parameter list, the return type.
+func cxxName(f string) string {
+	for _, s := range []string{"(anonymous namespace)::", "`anonymous namespace'::", "non-virtual thunk to ", "virtual thunk to "} {
+		f = strings.ReplaceAll(f, s, "")
+	}
+	if strings.HasPrefix(f, "<") {
+		j := closingAngle(f)
+		if j < 0 || strings.Contains(f[:j], " as ") {
+			return f // "<unknown module>", Rust's "<T as Trait>::f" keep their shape
 		}
-		return f[strings.LastIndex(head, "/")+1:]
-	}
-	// C++: drop the parameter list and template arguments.
-	if i := strings.Index(f, "("); i > 0 && !strings.HasPrefix(f, "<") {
-		f = f[:i]
+		f = f[1:j] + f[j+1:] // Rust's "<core::result::Result<T, E>>::unwrap"
 	}
 	f = stripTemplates(f)
+	if i := paramStart(f); i > 0 {
+		f = f[:i]
+	}
+	f = strings.TrimSuffix(strings.TrimSpace(f), " const")
+	if i := strings.LastIndexByte(f, ' '); i >= 0 && !strings.HasSuffix(f[:i], "operator") {
+		f = f[i+1:]
+	}
 	return strings.TrimSpace(f)
+}
+
+// closingAngle is the index of the '>' that closes f[0] == '<'.
+func closingAngle(f string) int {
+	depth := 0
+	for i := 0; i < len(f); i++ {
+		switch f[i] {
+		case '<':
+			depth++
+		case '>':
+			if depth--; depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// paramStart is the index of the parameter list's '(' ("operator()" is a name, not a list).
+func paramStart(f string) int {
+	for i := 0; i < len(f); i++ {
+		if f[i] != '(' {
+			continue
+		}
+		if strings.HasSuffix(f[:i], "operator") && strings.HasPrefix(f[i:], "()") {
+			i++
+			continue
+		}
+		return i
+	}
+	return -1
 }
 
 func stripTemplates(f string) string {
 	var b strings.Builder
 	depth := 0
-	for _, r := range f {
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		op := strings.HasSuffix(f[:i], "operator") || strings.HasSuffix(f[:i], "operator<") || strings.HasSuffix(f[:i], "operator-")
 		switch {
-		case r == '<' && !strings.HasPrefix(f, "<"):
+		case op && (c == '<' || c == '>'):
+			if depth == 0 {
+				b.WriteByte(c)
+			}
+		case c == '<':
 			depth++
-		case r == '>' && depth > 0:
+		case c == '>' && depth > 0:
 			depth--
 		case depth == 0:
-			b.WriteRune(r)
+			b.WriteByte(c)
 		}
 	}
 	return b.String()
@@ -268,50 +504,43 @@ func normalizeFile(f string) string {
 	return f
 }
 
-// skipFrame: sanitizer, libc, C++ runtime, Rust panic machinery, cgo glue and Go runtime.
-var skipFuncPrefixes = []string{
-	"__asan", "__interceptor", "__sanitizer", "__ubsan", "__tsan", "__lsan", "__msan", "asan_", "___interceptor",
-	"__libc", "__GI_", "__pthread", "pthread_", "start_thread", "clone", "__clone", "_start", "raise", "abort", "__assert",
-	"malloc", "calloc", "realloc", "free", "operator new", "operator delete", "memcpy", "memmove", "memset",
-	"memcmp", "strlen", "strcmp", "strncmp", "bcmp", "__memcpy", "__memmove", "__strlen", "__memcmp", "__nanosleep", "nanosleep", "__futex", "futex",
-	"std::", "core::", "alloc::", "<std::", "<core::", "<alloc::", "__rust", "_rust_try", "rust_begin_unwind", "__rustc::", "rust_panic",
-	"_cgo_", "crosscall2", "x_cgo_", "runtime.", "runtime/cgo", "_Cfunc_", "_rt0_", "gosave", "asmcgocall",
-	"syscall.", "internal/", "??",
-}
-
-var skipFileSuffixes = []string{"engine/table.h", "cgo-gcc-prolog", "_cgo_export.c", "_cgo_gotypes.go"}
-
-var skipModules = []string{"libasan", "libtsan", "libubsan", "liblsan", "libc.so", "libc-", "libstdc++", "libgcc_s", "ld-linux", "libpthread"}
-
-func skipFrame(f Frame) bool {
-	if f.Func == "<unknown>" || f.Func == "??" && f.File == "" {
-		return true // an unwinder's placeholder says nothing about where the bug is
-	}
-	for _, p := range skipFuncPrefixes {
-		if strings.HasPrefix(f.Func, p) {
-			return true
-		}
-	}
-	for _, s := range skipFileSuffixes {
-		if strings.HasSuffix(f.File, s) {
-			return true
-		}
-	}
-	// Inlined C++ standard library code (std::map's node allocator in a leak stack) names the
-	// container, not the bug: ClusterFuzz skips these frames too.
-	if strings.Contains(f.File, "/include/c++/") {
+// skipped checks a named frame, and for Go also the name with its package path
+// ("internal/runtime/maps.fatal" is named "maps.fatal").
+func skipped(f Frame, raw, source string) bool {
+	if skipFrame(f) {
 		return true
 	}
-	if strings.Contains(f.File, "libsanitizer/") || strings.Contains(f.File, "compiler-rt/") || strings.HasPrefix(f.File, "/rustc/") || strings.Contains(f.File, "/go/src/runtime/") {
-		return true
-	}
-	if f.Func == "" && f.File == "" {
-		for _, m := range skipModules {
-			if strings.Contains(path.Base(f.Module), m) {
-				return true
-			}
-		}
-		return f.Module == ""
+	if source == "go" || isGoName(raw) {
+		return skipFrame(Frame{Func: raw, File: f.File, Module: f.Module})
 	}
 	return false
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// firstFunc is the first frame a signature would use.
+func firstFunc(fs []Frame, source string) string {
+	for i, f := range fs {
+		next := ""
+		if i+1 < len(fs) {
+			next = fs[i+1].Func
+		}
+		g := f
+		g.Func, g.File = frameName(f.Func, next, source), normalizeFile(f.File)
+		if !skipped(g, f.Func, source) && g.Func != "" {
+			return g.Func
+		}
+	}
+	return ""
+}
+
+func allSkipped(fs []Frame, source string) bool {
+	for _, f := range fs {
+		g := f
+		g.Func, g.File = frameName(f.Func, "", source), normalizeFile(f.File)
+		if !skipped(g, f.Func, source) {
+			return false
+		}
+	}
+	return true
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -14,31 +13,37 @@ type rustParser struct{}
 
 var (
 	rustPanicRe    = regexp.MustCompile(`^thread '.*?'(?: \(\d+\))? panicked at (.+?):(\d+):(\d+):?$`)
-	rustPanicOldRe = regexp.MustCompile(`^thread '.*?' panicked at '(.*)', (.+?):(\d+):(\d+)$`)
-	rustFrameRe    = regexp.MustCompile(`^\s*\d+:\s+(?:0x[0-9a-f]+ - )?(.+)$`)
-	rustAtRe       = regexp.MustCompile(`^\s+at (.+?):(\d+)(?::\d+)?$`)
+	rustPanicOldRe = regexp.MustCompile(`^thread '.*?' panicked at '(.*)', (.+?):(\d+)(?::(\d+))?$`)
+	// The old format's message may span lines ("assertion failed: `(left == right)`\n  left:").
+	rustPanicOldStartRe = regexp.MustCompile(`^thread '.*?' panicked at '(.*)$`)
+	rustPanicOldEndRe   = regexp.MustCompile(`^(.*)', (.+?):(\d+)(?::(\d+))?$`)
+	rustFrameRe         = regexp.MustCompile(`^\s*\d+:\s+(?:0x[0-9a-f]+ - )?(.+)$`)
+	rustAtRe            = regexp.MustCompile(`^\s+at (.+?):(\d+)(?::\d+)?$`)
 )
 
 func (rustParser) find(lines []string) (int, bool) {
-	for i, l := range lines {
-		if rustPanicRe.MatchString(l) || rustPanicOldRe.MatchString(l) {
-			return i, true
-		}
-	}
-	return 0, false
+	return firstMatch(lines, rustPanicRe, rustPanicOldRe, rustPanicOldStartRe)
 }
 
 func (rustParser) parse(lines []string, start int) *Report {
 	r := &Report{Source: "rust", Type: "rust-panic"}
 	var file, msg string
 	var line int
-	if m := rustPanicRe.FindStringSubmatch(lines[start]); m != nil {
+	if m := rustPanicOldRe.FindStringSubmatch(lines[start]); m != nil {
+		msg, file, line = m[1], m[2], atoi(m[3])
+	} else if m := rustPanicRe.FindStringSubmatch(lines[start]); m != nil && !rustPanicOldStartRe.MatchString(lines[start]) {
 		file, line = m[1], atoi(m[2])
 		if start+1 < len(lines) {
 			msg = strings.TrimSpace(lines[start+1])
 		}
-	} else if m := rustPanicOldRe.FindStringSubmatch(lines[start]); m != nil {
-		msg, file, line = m[1], m[2], atoi(m[3])
+	} else {
+		msg = rustPanicOldStartRe.FindStringSubmatch(lines[start])[1]
+		for j := start + 1; j < len(lines) && j < start+20; j++ {
+			if m := rustPanicOldEndRe.FindStringSubmatch(lines[j]); m != nil {
+				file, line = m[2], atoi(m[3])
+				break
+			}
+		}
 	}
 	for _, l := range lines[start+1:] {
 		if strings.Contains(l, "panic in a function that cannot unwind") || strings.Contains(l, "panic in a destructor during cleanup") {
@@ -54,9 +59,13 @@ func (rustParser) parse(lines []string, start int) *Report {
 		if strings.TrimSpace(lines[j]) != "stack backtrace:" {
 			continue
 		}
-		for k := j + 1; k < len(lines); k++ {
+		k := j + 1
+		for ; k < len(lines); k++ {
 			m := rustFrameRe.FindStringSubmatch(lines[k])
 			if m == nil {
+				if rustAtRe.MatchString(lines[k]) {
+					continue // more "at" lines: frames inlined into this one
+				}
 				break
 			}
 			f := Frame{Func: m[1]}
@@ -68,40 +77,42 @@ func (rustParser) parse(lines []string, start int) *Report {
 			}
 			r.AllFrames = append(r.AllFrames, f)
 		}
+		if restBlank(lines, k) && len(r.AllFrames) > 0 {
+			r.damage, r.damageAt = "the report is cut inside the backtrace", len(r.AllFrames)-1
+		}
 		break
 	}
-	if len(r.AllFrames) == 0 || allSkipped(r.AllFrames) {
-		// No backtrace: the panic location is the one frame there is.
+	if len(r.AllFrames) == 0 || allSkipped(r.AllFrames, "rust") {
+		// No RUST_BACKTRACE: a sanitizer or libFuzzer that caught the abort printed the stack.
+		for j := start + 1; j < len(lines); j++ {
+			if sanErrorRe.MatchString(lines[j]) || strings.Contains(lines[j], "ERROR: libFuzzer: deadly signal") {
+				s := sanStack(lines, j+1)
+				if !allSkipped(s.frames, "rust") {
+					r.AllFrames, r.damage, r.damageAt = s.frames, s.damage, s.at
+				}
+				break
+			}
+		}
+	}
+	if len(r.AllFrames) == 0 || allSkipped(r.AllFrames, "rust") {
+		// No stack at all: the panic location is the one frame there is.
 		r.AllFrames = append(r.AllFrames, Frame{File: file, Line: line})
+		r.damage = ""
 	}
 	r.Title = r.Type
-	if fn := firstFunc(r.AllFrames); fn != "" {
+	if fn := firstFunc(r.AllFrames, "rust"); fn != "" {
 		r.Title += " in " + fn
 	}
 	r.Title += ": " + msg
 	return r
 }
 
-func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
-
-func allSkipped(fs []Frame) bool {
-	for _, f := range fs {
-		g := f
-		g.Func, g.File = normalizeFunc(g.Func), normalizeFile(g.File)
-		if !skipFrame(g) {
+// restBlank reports whether lines[i:] holds nothing: the input ended there.
+func restBlank(lines []string, i int) bool {
+	for ; i < len(lines); i++ {
+		if strings.TrimSpace(lines[i]) != "" {
 			return false
 		}
 	}
 	return true
-}
-
-func firstFunc(fs []Frame) string {
-	for _, f := range fs {
-		g := f
-		g.Func, g.File = normalizeFunc(g.Func), normalizeFile(g.File)
-		if !skipFrame(g) && g.Func != "" {
-			return g.Func
-		}
-	}
-	return ""
 }
