@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/internal/corpus"
+	"github.com/seamfuzz/seam/corpus"
 )
 
 // The test binary is also the child that isolated runs and stress loops start.

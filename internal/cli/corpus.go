@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seamfuzz/seam/corpus"
 	"github.com/seamfuzz/seam/fuzz"
-	"github.com/seamfuzz/seam/internal/corpus"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/minimize"
-	"github.com/seamfuzz/seam/internal/report"
 	"github.com/seamfuzz/seam/internal/supervisor"
+	"github.com/seamfuzz/seam/report"
 )
 
 func init() {

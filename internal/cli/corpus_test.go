@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seamfuzz/seam/internal/corpus"
+	"github.com/seamfuzz/seam/corpus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -16,8 +16,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/seamfuzz/seam/corpus"
 	"github.com/seamfuzz/seam/fuzz"
-	"github.com/seamfuzz/seam/internal/corpus"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
 )

@@ -13,9 +13,9 @@ import (
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
-	"github.com/seamfuzz/seam/internal/report"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/watchdog"
+	"github.com/seamfuzz/seam/report"
 )
 
 // checksLeaks: children of this variant run a LeakSanitizer check (asan, and cov, which is asan

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seamfuzz/seam/corpus"
 	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
-	"github.com/seamfuzz/seam/internal/corpus"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/summary"

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/seamfuzz/seam/internal/isolate"
-	"github.com/seamfuzz/seam/internal/report"
+	"github.com/seamfuzz/seam/report"
 )
 
 // Finding is one signed problem.

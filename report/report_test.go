@@ -48,7 +48,7 @@ func TestGolden(t *testing.T) {
 				return
 			}
 			want, err := os.ReadFile(f + ".want")
-			require.NoError(t, err, "run go test ./internal/report -update to create it")
+			require.NoError(t, err, "run go test ./report -update to create it")
 			assert.Equal(t, string(want), got)
 		})
 	}
@@ -140,7 +140,7 @@ func TestHangWithoutGDB(t *testing.T) {
 // type, a signature that starts with it, at most three state lines, and a start inside the
 // input. scripts/test.sh runs it for a few seconds on every `make test`:
 //
-//	go test ./internal/report -run '^$' -fuzz FuzzParse -fuzztime 10s
+//	go test ./report -run '^$' -fuzz FuzzParse -fuzztime 10s
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*/*")
 	for _, p := range files {
