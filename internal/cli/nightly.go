@@ -100,7 +100,7 @@ func runNightly(args []string, stdout, stderr io.Writer) int {
 			case err == nil:
 				return summary.Passed, "", abiNote(b.String())
 			case cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == ExitFindings:
-				run.New = append(run.New, summary.Finding{Signature: "layout-skew | " + v, Type: "layout-skew", Title: firstLineOf(b.String()),
+				run.New = append(run.New, finding.Finding{Signature: "layout-skew | " + v, Type: "layout-skew", Title: firstLineOf(b.String()),
 					Engine: "cpp,rust", Variant: v, Target: "abi", Reproduce: "seam abi -variant " + v, Excerpt: b.String(), Source: "abi"})
 				return summary.Failed, "layout skew", b.String()
 			}
@@ -261,7 +261,7 @@ func runNightly(args []string, stdout, stderr io.Writer) int {
 }
 
 // replayCorpus replays every corpus entry on the engines; each failure is a finding.
-func replayCorpus(ctx context.Context, dir string, specs []string, variant string) ([]summary.Finding, int, error) {
+func replayCorpus(ctx context.Context, dir string, specs []string, variant string) ([]finding.Finding, int, error) {
 	entries, err := corpus.Open(dir).List("")
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w (run seam corpus check)", err)
@@ -270,7 +270,7 @@ func replayCorpus(ctx context.Context, dir string, specs []string, variant strin
 	for _, e := range entries {
 		byTarget[e.Target] = append(byTarget[e.Target], e)
 	}
-	var out []summary.Finding
+	var out []finding.Finding
 	for tg, es := range byTarget {
 		t, ok := fuzz.Lookup(tg)
 		if !ok || (t.Pair && len(specs) < 2) {
@@ -329,20 +329,18 @@ func nightlyFuzzVariant(specs []string) (variant, why string) {
 	return "cov", ""
 }
 
-func toSummary(f finding.Finding, target, eng, variant, id, repro, source string) summary.Finding {
-	s := summary.Finding{Signature: f.Signature, Type: f.Type, Title: f.Title, Engine: eng, Variant: variant, Target: target,
-		CorpusID: id, Reproduce: repro, Excerpt: finding.Head(f.Excerpt, 20), Location: f.Location, Source: source}
-	for _, fr := range f.Frames {
-		s.Frames = append(s.Frames, summary.Frame{Func: fr.Func, File: fr.File, Line: fr.Line})
-	}
-	return s
+// toSummary is f as the report has it: where it was found, and the head of its report.
+func toSummary(f finding.Finding, target, eng, variant, id, repro, source string) finding.Finding {
+	f.Target, f.Engine, f.Variant, f.CorpusID, f.Reproduce, f.Source = target, eng, variant, id, repro, source
+	f.Excerpt = finding.Head(f.Excerpt, 20)
+	return f
 }
 
 // dedupe keeps one entry per signature in each list (the same bug from replay and fuzz).
 func dedupe(r *summary.Run) {
-	one := func(fs []summary.Finding) []summary.Finding {
+	one := func(fs []finding.Finding) []finding.Finding {
 		seen := map[string]bool{}
-		var out []summary.Finding
+		var out []finding.Finding
 		for _, f := range fs {
 			if !seen[f.Signature] {
 				seen[f.Signature] = true
