@@ -1,6 +1,7 @@
 package campaign_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -81,7 +82,7 @@ func TestStressUnderTSan(t *testing.T) {
 }
 
 // seam stress: clean on the correct engine; finds the 5000th-call bug (with the in-flight
-// call saved) and the every-1000th-call leak.
+// call saved) and the every-1000th-call leak (with the batch that leaks saved).
 func TestStressFindsHistoryAndLeakBugs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs stress loops")
@@ -107,4 +108,12 @@ func TestStressFindsHistoryAndLeakBugs(t *testing.T) {
 		}
 	}
 	require.NotNil(t, leak, "the per-operation leak batch finds the every-1000th leak")
+	// The leaking batch is stored as the stressbatch input it is, and its reproduce command
+	// replays it to the same leak.
+	assert.Equal(t, "stressbatch", leak.Target)
+	require.True(t, strings.HasPrefix(leak.Reproduce, "seam repro "), leak.Reproduce)
+	var out bytes.Buffer
+	code := cli.Main(strings.Fields(leak.Reproduce)[1:], &out, &out)
+	assert.Equal(t, cli.ExitFindings, code, out.String())
+	assert.Contains(t, out.String(), "LEAK  "+leak.Signature)
 }

@@ -207,7 +207,10 @@ func (sr *stressRun) record(f Finding) {
 		return
 	}
 	sr.seen[f.Signature] = true
-	f.Target, f.Engine, f.Variant, f.Source, f.New = "stressop", spec, cfg.Variant, "stress", true
+	if f.Target == "" {
+		f.Target = "stressop"
+	}
+	f.Engine, f.Variant, f.Source, f.New = spec, cfg.Variant, "stress", true
 	if f.Input != nil {
 		if id, err := store(sr.store, f, corpus.SourceStress); err == nil {
 			f.CorpusID = id
@@ -231,7 +234,7 @@ func (sr *stressRun) record(f Finding) {
 }
 
 // leakBatches runs a batch of each operation in an isolated child with a leak check after it:
-// a leak is pinned to the operation whose batch leaks.
+// a leak is pinned to the operation whose batch leaks (and stored as that stressbatch input).
 func (sr *stressRun) leakBatches(ctx context.Context) []Finding {
 	var out []Finding
 	j := job{target: "stressbatch", specs: []string{sr.spec}, variant: sr.cfg.Variant, timeout: 60 * time.Second}
