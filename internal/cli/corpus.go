@@ -145,15 +145,13 @@ func corpusMin(args []string, stdout, stderr io.Writer) int {
 	// The entry's own engines and variant, unless the flags name others.
 	m, err := campaign.Minimize(context.Background(), campaign.MinimizeConfig{CorpusDir: *dir, Specs: ef.specs(), Variant: ef.variant,
 		ForceSpecs: flagSet(fs, "engines"), ForceVariant: flagSet(fs, "variant"), Budget: *budget, Timeout: *timeout, Progress: stderr}, "", fs.Arg(0))
-	e := m.Entry
-	switch {
-	case err != nil && m.ID == "":
+	if err != nil {
 		return fail(stderr, "corpus min", err)
-	case m.ID == "":
+	}
+	e := m.Entry
+	if m.ID == "" {
 		fmt.Fprintf(stdout, "%s/%s is already minimal for its signature (%d bytes)\n", e.Target, e.ID, e.Size)
 		return ExitClean
-	case err != nil:
-		return fail(stderr, "corpus min", err)
 	}
 	fmt.Fprintf(stdout, "%s/%s: %d -> %d bytes in %d tries, same signature; saved as %s/%s (the original stays)\n",
 		e.Target, e.ID, m.Stats.From, m.Stats.To, m.Stats.Tries, e.Target, m.ID)
