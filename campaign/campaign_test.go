@@ -54,19 +54,21 @@ func TestThreadsVerifiesClaimsAndFlagsMutants(t *testing.T) {
 	}
 }
 
+// stressFor runs the loops of one engine on 4 workers, into a fresh corpus.
+func stressFor(t *testing.T, spec, variant string, d time.Duration, maxSlope float64) campaign.StressResult {
+	res, err := campaign.Stress(context.Background(), campaign.StressConfig{Specs: []string{spec}, Variant: variant, Workers: 4, Duration: d,
+		CorpusDir: t.TempDir(), Timeout: 10 * time.Second, MaxSlope: maxSlope, Out: io.Discard})
+	require.NoError(t, err)
+	return res
+}
+
 // seam stress in the tsan variant: the loops' threads and hand-offs are annotated, so the
 // correct engines are clean and the shared-cache race is a data race found under load.
 func TestStressUnderTSan(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs stress loops")
 	}
-	ctx := context.Background()
-	run := func(spec string, d time.Duration) campaign.StressResult {
-		res, err := campaign.Stress(ctx, campaign.StressConfig{Specs: []string{spec}, Variant: "tsan", Workers: 4, Duration: d, CorpusDir: t.TempDir(),
-			Timeout: 10 * time.Second, MaxSlope: 1 << 20, Out: io.Discard})
-		require.NoError(t, err)
-		return res
-	}
+	run := func(spec string, d time.Duration) campaign.StressResult { return stressFor(t, spec, "tsan", d, 1<<20) }
 	for _, spec := range []string{"cpp", "rust"} {
 		res := run(spec, 3*time.Second)
 		assert.Empty(t, res.Findings, "%s under TSan: %v", spec, res.Findings)
@@ -87,14 +89,7 @@ func TestStressFindsHistoryAndLeakBugs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs stress loops")
 	}
-	ctx := context.Background()
-	run := func(spec string, d time.Duration) campaign.StressResult {
-		dir := t.TempDir()
-		res, err := campaign.Stress(ctx, campaign.StressConfig{Specs: []string{spec}, Variant: "asan", Workers: 4, Duration: d, CorpusDir: dir,
-			Timeout: 10 * time.Second, MaxSlope: 1 << 30, Out: io.Discard})
-		require.NoError(t, err)
-		return res
-	}
+	run := func(spec string, d time.Duration) campaign.StressResult { return stressFor(t, spec, "asan", d, 1<<30) }
 	assert.Empty(t, run("cpp", 4*time.Second).Findings, "the correct engine is clean")
 	res := run("mutant:cpp-fail-after-5000", 15*time.Second)
 	require.NotEmpty(t, res.Findings)
