@@ -30,6 +30,7 @@ type Finding = finding.Finding
 // target cannot be told) rather than a run that failed: the CLI answers it with its usage line.
 type ConfigError struct{ Msg string }
 
+// Error is the message, which says what to give instead.
 func (e ConfigError) Error() string { return e.Msg }
 
 // unknownTarget is the error for a target name fuzz does not know.
