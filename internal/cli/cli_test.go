@@ -2,13 +2,10 @@ package cli
 
 import (
 	"bytes"
-	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -122,91 +119,4 @@ func TestCorpusMinShrinksPaddedCrasher(t *testing.T) {
 			assert.Equal(t, entries[0].ID, e.MinimizedFrom)
 		}
 	}
-}
-
-// seam threads: the correct engines verify every claim; each thread mutant is flagged by the
-// check for the claim it breaks.
-func TestThreadsVerifiesClaimsAndFlagsMutants(t *testing.T) {
-	ctx := context.Background()
-	rows, err := Threads(ctx, []string{"cpp", "rust"}, time.Minute, io.Discard)
-	require.NoError(t, err)
-	for _, r := range rows {
-		assert.True(t, strings.HasPrefix(r.Verdict, "verified"), "%s on %s: %s %s", r.Function, r.Engine, r.Verdict, r.Note)
-	}
-	want := map[string]struct{ check, typ string }{
-		"mutant:cpp-race-cache":      {"readers", "data-race"},
-		"mutant:cpp-no-busy":         {"load-busy", "data-race"},
-		"mutant:cpp-uaf-two-threads": {"free-busy", "heap-use-after-free"},
-	}
-	for spec, w := range want {
-		// TSan reports a race only when the racing calls overlap in time, which a loaded
-		// 2-core machine sometimes prevents for a whole run: up to three runs, like a nightly
-		// that runs every night.
-		flagged := false
-		for attempt := 0; attempt < 3 && !flagged; attempt++ {
-			rows, err := Threads(ctx, []string{spec}, time.Minute, io.Discard)
-			require.NoError(t, err)
-			for _, r := range rows {
-				if r.Check == w.check && r.Finding != nil && strings.HasPrefix(r.Finding.Type, w.typ) {
-					flagged = true
-				}
-			}
-		}
-		assert.True(t, flagged, "%s must be flagged by %s with %s (3 runs)", spec, w.check, w.typ)
-	}
-}
-
-// seam stress in the tsan variant: the loops' threads and hand-offs are annotated, so the
-// correct engines are clean and the shared-cache race is a data race found under load.
-func TestStressUnderTSan(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs stress loops")
-	}
-	ctx := context.Background()
-	run := func(spec string, d time.Duration) StressResult {
-		res, err := Stress(ctx, StressConfig{Specs: []string{spec}, Variant: "tsan", Workers: 4, Duration: d, CorpusDir: t.TempDir(),
-			Timeout: 10 * time.Second, MaxSlope: 1 << 20, Out: io.Discard})
-		require.NoError(t, err)
-		return res
-	}
-	for _, spec := range []string{"cpp", "rust"} {
-		res := run(spec, 3*time.Second)
-		assert.Empty(t, res.Findings, "%s under TSan: %v", spec, res.Findings)
-		assert.Positive(t, res.Rate[spec], spec)
-	}
-	res := run("mutant:cpp-race-cache", 10*time.Second)
-	require.NotEmpty(t, res.Findings)
-	f := res.Findings[0]
-	assert.Equal(t, "data-race", f.Type)
-	// No call races alone: the reproduce command is the stress run, not a replay of one call.
-	assert.Equal(t, needsLoopsNote, f.Note)
-	assert.True(t, strings.HasPrefix(f.Reproduce, "seam stress -engines mutant:cpp-race-cache -variant tsan"), f.Reproduce)
-}
-
-// seam stress: clean on the correct engine; finds the 5000th-call bug (with the in-flight
-// call saved) and the every-1000th-call leak.
-func TestStressFindsHistoryAndLeakBugs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs stress loops")
-	}
-	ctx := context.Background()
-	run := func(spec string, d time.Duration) StressResult {
-		dir := t.TempDir()
-		res, err := Stress(ctx, StressConfig{Specs: []string{spec}, Variant: "asan", Workers: 4, Duration: d, CorpusDir: dir,
-			Timeout: 10 * time.Second, MaxSlope: 1 << 30, Out: io.Discard})
-		require.NoError(t, err)
-		return res
-	}
-	assert.Empty(t, run("cpp", 4*time.Second).Findings, "the correct engine is clean")
-	res := run("mutant:cpp-fail-after-5000", 15*time.Second)
-	require.NotEmpty(t, res.Findings)
-	assert.Equal(t, "heap-buffer-overflow WRITE", res.Findings[0].Type, "the access size is in the title, not the type")
-	assert.True(t, strings.HasPrefix(res.Findings[0].Title, "heap-buffer-overflow WRITE 4 in "), res.Findings[0].Title)
-	assert.NotEmpty(t, res.Findings[0].CorpusID, "the in-flight call is saved")
-	res = run("mutant:cpp-leak-every-n", 3*time.Second)
-	leak := false
-	for _, f := range res.Findings {
-		leak = leak || f.Type == "leak"
-	}
-	assert.True(t, leak, "the per-operation leak batch finds the every-1000th leak")
 }

@@ -75,18 +75,3 @@ func TestNightlyOnSeededBugExits1WithWorkingReproduce(t *testing.T) {
 	assert.Equal(t, ExitFindings, exit.ExitCode(), "%s", out)
 	assert.Contains(t, string(out), "heap-buffer-overflow")
 }
-
-// The nightly fuzzes the cov build (edges and comparison feedback) when every engine has one,
-// and says why when it falls back to asan.
-func TestNightlyFuzzVariant(t *testing.T) {
-	if _, err := engine.Resolve("cpp", "cov"); err != nil {
-		t.Skip("the cov variant is not built: run make native")
-	}
-	v, why := nightlyFuzzVariant([]string{"cpp", "rust"})
-	assert.Equal(t, "cov", v)
-	assert.Empty(t, why)
-	// A thread mutant is built for tsan, asan and debug only.
-	v, why = nightlyFuzzVariant([]string{"cpp", "mutant:cpp-race-cache"})
-	assert.Equal(t, "asan", v)
-	assert.Contains(t, why, "mutant:cpp-race-cache has no cov build")
-}
