@@ -80,6 +80,7 @@ func nightlySteps() []nightlyStep {
 	for _, v := range abiVariants {
 		steps = append(steps, nightlyStep{name: named("abi (" + v + ")"), run: stepABI(v)})
 	}
+	steps = append(steps, nightlyStep{name: named("contracts (check + abi, every native/*/contract.yaml)"), run: stepContracts})
 	return append(steps,
 		nightlyStep{name: func(n *nightlyRun) string { return "replay corpus (asan, " + strings.Join(n.cfg.Specs, ",") + ")" }, run: stepReplay},
 		nightlyStep{name: fuzzStepName, prepare: chooseFuzzVariant, run: stepFuzz},
@@ -209,6 +210,44 @@ func stepABI(variant string) func(context.Context, *nightlyRun) stepResult {
 		}
 		return stepResult{summary.Errored, "seam abi could not run", b.String()}
 	}
+}
+
+// contractVariants are the builds whose layouts the contracts step checks.
+var contractVariants = []string{"debug", "asan"}
+
+// stepContracts checks every boundary that ships in native/ through its contract: the contract
+// against its header and engines, then the ABI of its engines in the debug and asan builds.
+func stepContracts(_ context.Context, n *nightlyRun) stepResult {
+	paths, _ := filepath.Glob(filepath.Join(n.root, "native", "*", "contract.yaml"))
+	var notes []string
+	for _, c := range paths {
+		boundary := filepath.Base(filepath.Dir(c))
+		runs := [][]string{{"contract", "check", "-contract", c}}
+		for _, v := range contractVariants {
+			runs = append(runs, []string{"abi", "-contract", c, "-variant", v})
+		}
+		for _, args := range runs {
+			var b bytes.Buffer
+			cmd := exec.Command(n.cfg.Seam, args...)
+			cmd.Stdout, cmd.Stderr = &b, &b
+			err := cmd.Run()
+			reproduce := "seam " + strings.Join(args, " ")
+			switch {
+			case err == nil:
+			case args[0] == "abi" && cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == exitFindings:
+				variant := args[len(args)-1]
+				n.report.New = append(n.report.New, Finding{Kind: "violation", Signature: "layout-skew | " + boundary + " | " + variant,
+					Type: "layout-skew", Title: firstLineOf(b.String()), Variant: variant, Target: "abi", Reproduce: reproduce,
+					Excerpt: b.String(), Source: "abi"})
+				return stepResult{summary.Failed, boundary + ": layout skew", b.String()}
+			default:
+				return stepResult{summary.Errored, reproduce + " could not run or found problems", b.String()}
+			}
+		}
+		notes = append(notes, boundary)
+	}
+	return stepResult{status: summary.Passed, detail: fmt.Sprintf("%s: contracts fit their headers and engines; layouts agree (%s)",
+		strings.Join(notes, ", "), strings.Join(contractVariants, ", "))}
 }
 
 // stepReplay replays the whole corpus in asan: every entry that fails is a finding.

@@ -40,7 +40,8 @@ func TestNightlyStepsInOrder(t *testing.T) {
 		names = append(names, s.name(n))
 	}
 	assert.Equal(t, []string{
-		"build (make native)", "abi (debug)", "abi (asan)", "abi (release)", "replay corpus (asan, cpp,rust)",
+		"build (make native)", "abi (debug)", "abi (asan)", "abi (release)",
+		"contracts (check + abi, every native/*/contract.yaml)", "replay corpus (asan, cpp,rust)",
 		"fuzz (rules, 2m0s, cov)", "stress (asan, 15s per engine)", "stress (tsan, 7.5s per engine)", "threads (claim table, tsan + asan)",
 	}, names)
 	n.cfg.Targets = nil

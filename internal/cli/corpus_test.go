@@ -15,7 +15,7 @@ import (
 // signature.
 func TestCorpusCheckMigratesChangedSignatures(t *testing.T) {
 	dir := t.TempDir()
-	raw, err := os.ReadFile("../report/testdata/asan/2")
+	raw, err := os.ReadFile("../../report/testdata/asan/2")
 	require.NoError(t, err)
 	st := corpus.Open(dir)
 	old := "heap-buffer-overflow READ {*} | operator() | guard | pricing_quote"
@@ -48,11 +48,11 @@ func TestCorpusCheckMigratesChangedSignatures(t *testing.T) {
 // seam triage reads a report pasted from a bug tracker: a cut one says CORRUPTED instead of
 // passing a guess off as a signature.
 func TestTriageSaysWhereAReportIsCut(t *testing.T) {
-	code, out, _ := seam("triage", "../report/testdata/tsan/9")
+	code, out, _ := seam("triage", "../../report/testdata/tsan/9")
 	assert.Equal(t, ExitFindings, code)
 	assert.Contains(t, out, "SIGNATURE: data-race | tvgexam::GlWindow::~GlWindow\n")
 	assert.Contains(t, out, "CORRUPTED: the report is cut inside the stack\n")
-	code, out, _ = seam("triage", "../report/testdata/go/14")
+	code, out, _ = seam("triage", "../../report/testdata/go/14")
 	assert.Equal(t, ExitFindings, code)
 	assert.Contains(t, out, "SIGNATURE: go-index-out-of-range | shop.(*Cart).At\n")
 	assert.NotContains(t, out, "CORRUPTED")
