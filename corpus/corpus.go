@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/seamfuzz/seam/internal/atomicfile"
 )
 
 // Schema is the sidecar format version.
@@ -111,7 +113,7 @@ func (s *Store) Add(target string, data []byte, m Meta) (id string, added bool, 
 			return id, false, nil
 		}
 		// Data without sidecar (an interrupted add, or a hand-placed seed): complete it.
-	} else if err := writeAtomic(dataPath, data); err != nil {
+	} else if err := atomicfile.Write(dataPath, data); err != nil {
 		return "", false, err
 	}
 	m.Schema, m.Target, m.ID = Schema, target, id
@@ -122,7 +124,7 @@ func (s *Store) Add(target string, data []byte, m Meta) (id string, added bool, 
 	if err != nil {
 		return "", false, err
 	}
-	if err := writeNew(sidePath, append(side, '\n')); err != nil {
+	if err := atomicfile.WriteNew(sidePath, append(side, '\n')); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return id, false, nil // a concurrent Add of the same bytes won
 		}
@@ -144,7 +146,7 @@ func (s *Store) Update(target, id string, fn func(*Meta)) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(s.Root, target, id+".json"), append(side, '\n'))
+	return atomicfile.Write(filepath.Join(s.Root, target, id+".json"), append(side, '\n'))
 }
 
 // Get reads one entry and its bytes.
@@ -398,45 +400,4 @@ func decodeMeta(b []byte) (Meta, error) {
 		return Meta{}, fmt.Errorf("bad sidecar: source %q", m.Source)
 	}
 	return m, nil
-}
-
-// writeAtomic writes path through a temp file in the same directory, so readers see the old
-// content or the new, never a part.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// writeNew is writeAtomic that refuses to replace an existing file (link instead of rename).
-func writeNew(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Link(tmp.Name(), path)
 }

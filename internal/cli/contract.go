@@ -4,11 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/seamfuzz/seam/cheader"
 	"github.com/seamfuzz/seam/contract"
+	"github.com/seamfuzz/seam/internal/atomicfile"
 )
 
 func init() {
@@ -52,36 +51,12 @@ func runContractInit(args []string, stdout, stderr io.Writer) int {
 	if *out == "" {
 		_, err = stdout.Write(draft)
 	} else {
-		err = writeNew(*out, draft)
+		err = atomicfile.WriteNew(*out, draft)
 	}
 	if err != nil {
 		return fail(stderr, "contract init", err)
 	}
 	return ExitClean
-}
-
-// writeNew writes a file that must not exist yet, through a temporary file and a link, so a
-// reader never sees half of it and nothing already there is replaced.
-func writeNew(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".seam-draft-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s exists: give another -o, or remove it", path)
-		}
-		return err
-	}
-	return nil
 }
 
 // runContractCheck prints one line per problem of the contract against its
@@ -98,17 +73,13 @@ func runContractCheck(args []string, stdout, stderr io.Writer) int {
 	if c == nil {
 		return code
 	}
-	specs := bf.specs()
-	if !flagSet(fs, "engines") && os.Getenv("SEAM_ENGINES") == "" {
-		specs = c.EngineNames()
+	resolved, err := bf.libraries(c)
+	if err != nil {
+		return fail(stderr, "contract check", err)
 	}
 	var libs []string
-	for _, s := range specs {
-		lib, err := c.Library(s, bf.variant)
-		if err != nil {
-			return fail(stderr, "contract check", err)
-		}
-		libs = append(libs, lib)
+	for _, l := range resolved {
+		libs = append(libs, l.path)
 	}
 	problems := contract.Check(c, h, libs)
 	for _, p := range problems {
