@@ -64,6 +64,10 @@ type job struct {
 	variant string
 	timeout time.Duration
 	verbose bool // the child prints each engine's verdict line (seam repro shows it)
+	// kind is the isolate job kind (fuzz.JobKind when empty) and args its arguments beside
+	// target, engines and variant (a trace job's contract and libraries).
+	kind string
+	args map[string]string
 }
 
 // checksLeaks: children of this variant run a LeakSanitizer check (asan, and cov, which is asan
@@ -83,6 +87,12 @@ func (j job) run(ctx context.Context, inputs []string) ([]isolate.Result, error)
 		Args:      map[string]string{"target": j.target, "engines": strings.Join(j.specs, ","), "variant": j.variant},
 		Inputs:    inputs,
 		LeakCheck: checksLeaks(j.variant),
+	}
+	if j.kind != "" {
+		ij.Kind = j.kind
+	}
+	for k, v := range j.args {
+		ij.Args[k] = v
 	}
 	env := childEnv(j.variant)
 	if j.verbose {
