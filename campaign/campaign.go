@@ -135,12 +135,17 @@ func (j job) one(ctx context.Context, data []byte) (f Finding, found bool, out [
 
 // reproCommand is the exact command that reproduces a corpus entry.
 func reproCommand(dir, target, id string, specs []string, variant string) string {
+	return fmt.Sprintf("seam repro -engines %s -variant %s %s", strings.Join(specs, ","), variant, filepath.Join(relToRoot(dir), target, id))
+}
+
+// relToRoot is path relative to the checkout when it is inside it.
+func relToRoot(path string) string {
 	if root, err := engine.Root(); err == nil {
-		if rel, err := filepath.Rel(root, dir); err == nil && !strings.HasPrefix(rel, "..") {
-			dir = rel
+		if rel, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
 		}
 	}
-	return fmt.Sprintf("seam repro -engines %s -variant %s %s", strings.Join(specs, ","), variant, filepath.Join(dir, target, id))
+	return path
 }
 
 // metaOf is the corpus sidecar of a finding.

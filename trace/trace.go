@@ -362,4 +362,12 @@ func show(v any) string {
 // CorpusTarget is the corpus target of a boundary's traces, "<boundary>.trace": a corpus
 // target is one directory name, and the dot keeps it apart from pricing's fuzz targets
 // (rules, quote, request, ...), which have none.
-func CorpusTarget(boundary string) string { return boundary + ".trace" }
+func CorpusTarget(boundary string) string { return boundary + targetSuffix }
+
+// BoundaryOf is the boundary whose traces a corpus target holds, if it is a trace target.
+func BoundaryOf(target string) (string, bool) {
+	b, ok := strings.CutSuffix(target, targetSuffix)
+	return b, ok && b != ""
+}
+
+const targetSuffix = ".trace"

@@ -13,6 +13,7 @@ import (
 
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/trace"
 )
@@ -20,11 +21,13 @@ import (
 // The asan variant: the C reproducers are compared with seam's verdicts there.
 const variant = "asan"
 
+// The test binary is also the isolated child that replays saved traces (replay_test.go).
 func TestMain(m *testing.M) {
 	if err := sanrt.Ensure(sanrt.For(variant)); err != nil {
 		fmt.Fprintln(os.Stderr, "trace tests:", err)
 		os.Exit(2)
 	}
+	isolate.ServeIfChild()
 	os.Exit(m.Run())
 }
 
