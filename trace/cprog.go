@@ -2,9 +2,10 @@ package trace
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/seamfuzz/seam/boundary"
@@ -350,12 +351,7 @@ func (g *cgen) structIn(w *strings.Builder, name string, role *contract.Param, p
 			fmt.Fprintf(w, "\t\t%s->%s = %s;\n", name, f.Name, intLit(f.Type, fv.Int))
 		}
 	}
-	names := make([]string, 0, len(lens))
-	for n := range lens {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(lens)) {
 		if _, given := v.Fields[n]; given || st.Field(n) == nil {
 			continue
 		}

@@ -3,8 +3,8 @@ package trace
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/seamfuzz/seam/boundary"
@@ -137,19 +137,13 @@ func Compare(b *boundary.Boundary, names [2]string, ref, other []boundary.Result
 			}
 		}
 		ok := f.Returns.Kind != contract.ReturnStatus || r.Status == "ok"
-		outs := map[string]bool{}
-		for n := range r.Out {
-			outs[n] = true
-		}
+		outs := slices.Sorted(maps.Keys(r.Out))
 		for n := range o.Out {
-			outs[n] = true
+			if _, ok := r.Out[n]; !ok {
+				outs = append(outs, n)
+			}
 		}
-		names := make([]string, 0, len(outs))
-		for n := range outs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range outs {
 			p := f.Param(n)
 			if p != nil && (p.EngineSpecific || (!ok && p.OnError != contract.OnErrorZero && p.OnError != contract.OnErrorUntouched)) {
 				continue

@@ -45,7 +45,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -123,12 +124,7 @@ func Parse(b *boundary.Boundary, data []byte) (Trace, error) {
 			return Trace{}, fmt.Errorf("%s: not a function of %s", where, b.Contract.Path)
 		}
 		c := Call{Func: wc.Call, Args: map[string]Arg{}, As: wc.As}
-		names := make([]string, 0, len(wc.Args))
-		for n := range wc.Args {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, name := range names {
+		for _, name := range slices.Sorted(maps.Keys(wc.Args)) {
 			hp := hf.Param(name)
 			if hp == nil {
 				return Trace{}, fmt.Errorf("%s: %s: not a parameter of %s (it has %s)", where, name, wc.Call, paramNames(hf))
@@ -248,12 +244,7 @@ func what(role *contract.Param, ct *cheader.Type) string {
 // structFields resolves an object of struct fields by the header's layout.
 func structFields(b *boundary.Boundary, role *contract.Param, st *cheader.Struct, obj map[string]any) (map[string]boundary.Value, error) {
 	out := map[string]boundary.Value{}
-	names := make([]string, 0, len(obj))
-	for n := range obj {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(obj)) {
 		f := st.Field(name)
 		if f == nil {
 			var all []string
