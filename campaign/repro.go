@@ -49,6 +49,14 @@ type ReproConfig struct {
 	Libraries []string
 }
 
+// noun is what a batch's inputs are called: production requests, or call traces.
+func (cfg ReproConfig) noun() string {
+	if cfg.Contract != "" {
+		return "trace"
+	}
+	return "request"
+}
+
 // job is the isolated job that runs inputs of target on specs: a fuzz target's, or a trace
 // job on the contract's libraries.
 func (cfg ReproConfig) job(target string, specs []string, verbose bool) job {
@@ -267,7 +275,7 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 			case <-stop:
 				return
 			case <-t.C:
-				fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d requests", done.Load(), len(inputs))
+				fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d %ss", done.Load(), len(inputs), cfg.noun())
 			}
 		}
 	}()
@@ -294,7 +302,7 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 	}
 	err = g.Wait()
 	close(stop)
-	fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d requests\n", done.Load(), len(inputs))
+	fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d %ss\n", done.Load(), len(inputs), cfg.noun())
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +315,7 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 		}
 		counts[f.Kind]++
 		findings = append(findings, *f)
-		fmt.Fprintf(cfg.Out, "%-9s request %s: %s\n", strings.ToUpper(f.Kind), inputs[i].RequestID, f.Signature)
+		fmt.Fprintf(cfg.Out, "%-9s %s %s: %s\n", strings.ToUpper(f.Kind), cfg.noun(), inputs[i].RequestID, f.Signature)
 		if f.Kind == "violation" {
 			fmt.Fprintf(cfg.Out, "          %s\n", f.Title)
 		}
@@ -319,7 +327,7 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 			}
 		}
 	}
-	fmt.Fprintf(cfg.Out, "%d requests: %d clean, %d crash, %d hang, %d leak, %d mismatch/contract (engines %s, variant %s)\n",
-		len(inputs), counts["clean"], counts["crash"], counts["hang"], counts["leak"], counts["violation"], strings.Join(cfg.Specs, ","), cfg.Variant)
+	fmt.Fprintf(cfg.Out, "%d %ss: %d clean, %d crash, %d hang, %d leak, %d mismatch/contract (engines %s, variant %s)\n",
+		len(inputs), cfg.noun(), counts["clean"], counts["crash"], counts["hang"], counts["leak"], counts["violation"], strings.Join(cfg.Specs, ","), cfg.Variant)
 	return findings, nil
 }

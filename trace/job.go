@@ -2,7 +2,9 @@ package trace
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/seamfuzz/seam/boundary"
@@ -54,7 +56,7 @@ func runJob(b *boundary.Boundary, engines []*boundary.Engine, data []byte, verbo
 		if err != nil {
 			return err
 		}
-		if v := Check(b, t, res); v != nil {
+		if v := Check(b, res); v != nil {
 			return fmt.Errorf("engine=%s: %w", e.Name, v)
 		}
 		all[i] = res
@@ -70,11 +72,26 @@ func runJob(b *boundary.Boundary, engines []*boundary.Engine, data []byte, verbo
 	return nil
 }
 
-// Summary is a trace's results on one line: each call's status or return value.
+// Summary is a trace's results on one line: each call's status or return value and its
+// outputs, an array by its length and long bytes cut, so the line stays one a reader scans.
 func Summary(res []boundary.Result) string {
 	parts := make([]string, len(res))
 	for i, r := range res {
-		parts[i] = r.String()
+		short := r
+		short.Out = nil
+		line := []string{short.String()}
+		for _, n := range slices.Sorted(maps.Keys(r.Out)) {
+			v := r.Out[n]
+			text := v.String()
+			switch {
+			case v.Elems != nil:
+				text = fmt.Sprintf("[%d entries]", len(v.Elems))
+			case len(v.Bytes) > 32:
+				text = fmt.Sprintf("%q...(%d bytes)", v.Bytes[:32], len(v.Bytes))
+			}
+			line = append(line, n+"="+text)
+		}
+		parts[i] = strings.Join(line, " ")
 	}
 	return fmt.Sprintf("%d calls: %s", len(res), strings.Join(parts, "; "))
 }

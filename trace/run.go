@@ -91,7 +91,7 @@ func (v *Violation) Error() string {
 
 // Check holds one engine's results to its contract: every status one the function may
 // return, no write outside an output, no write to an input.
-func Check(b *boundary.Boundary, t Trace, res []boundary.Result) *Violation {
+func Check(b *boundary.Boundary, res []boundary.Result) *Violation {
 	for i, r := range res {
 		f := b.Contract.Function(r.Func)
 		v := &Violation{Kind: "contract", Call: i + 1, Func: r.Func}

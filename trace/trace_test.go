@@ -92,7 +92,7 @@ func TestRunTally(t *testing.T) {
 		assert.EqualValues(t, 2, res[4].Out["count"].Int, "cat spans two feeds, folded")
 		assert.Len(t, res[5].Out["out"].Elems, 3)
 		assert.Equal(t, "invalid", res[6].Status)
-		assert.Nil(t, trace.Check(b, tr, res))
+		assert.Nil(t, trace.Check(b, res))
 		all = append(all, res)
 	}
 	assert.Nil(t, trace.Compare(b, [2]string{"cpp", "rust"}, all[0], all[1]))
@@ -123,7 +123,7 @@ func TestRunPricingFreesOnce(t *testing.T) {
 		assert.Equal(t, "ok", res[2].Status, "%s", res[2])
 		assert.EqualValues(t, 8119, res[2].Out["out"].Fields["final_price_cents"].Int, "%s", res[2])
 		assert.Equal(t, "1,1,1500,825,SAVE10:1000\n", string(res[4].Out["out"].Bytes))
-		assert.Nil(t, trace.Check(b, tr, res))
+		assert.Nil(t, trace.Check(b, res))
 	}
 }
 

@@ -100,6 +100,9 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "repro", err)
 	}
+	if !trace.IsTrace(data) {
+		return fail(stderr, "repro", usageError{fmt.Sprintf("%s is not a call trace (an object with \"calls\"); pricing's request JSON goes without -contract", name)})
+	}
 	// The parent only parses: the engines are loaded in the children, so it needs no
 	// sanitizer runtime of its own.
 	b, err := boundary.Load(rf.contract)

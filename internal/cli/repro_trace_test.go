@@ -76,14 +76,19 @@ func TestReproTraceBatch(t *testing.T) {
 	code, out, _ := seam("repro", "-contract", tallyContract, "-engines", "mutant:cpp-count-overread", day)
 	assert.Equal(t, ExitFindings, code, out)
 	// hello is 5 bytes too: every tally_count on the mutant over-reads.
-	assert.Contains(t, out, "request req-123: heap-buffer-overflow READ | tally_count | guard | tally_count")
-	assert.Contains(t, out, "3 requests: 1 clean, 2 crash")
+	assert.Contains(t, out, "trace req-123: heap-buffer-overflow READ | tally_count | guard | tally_count")
+	assert.Contains(t, out, "3 traces: 1 clean, 2 crash")
 
 	require.NoError(t, os.WriteFile(day, []byte(countTrace+"\n"+`{"id": "bad", "calls": [{"call": "tally_feed", "args": {"t": "$x"}}]}`+"\n"), 0o644))
 	code, _, errs := seam("repro", "-contract", tallyContract, day)
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, errs, `day.jsonl line 2: trace bad: call 1 (tally_feed): t: $x: no earlier call made a handle "as": "x"`)
 	assert.Equal(t, 1, strings.Count(strings.TrimSpace(errs), "\n")+1, errs)
+
+	// pricing's request JSON is not a trace: said in one line.
+	code, _, errs = seam("repro", "-contract", pricingContract, "-json", `{"request_id": "x", "request": {}}`)
+	assert.Equal(t, ExitError, code)
+	assert.Contains(t, errs, "-json is not a call trace")
 }
 
 // -emit-c writes the C reproducer and prints how to build and run it; built as printed, it
