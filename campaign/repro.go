@@ -181,7 +181,7 @@ func TraceInputs(b *boundary.Boundary, data []byte, name string) ([]Input, error
 		if err != nil {
 			return Input{}, err
 		}
-		return Input{Target: target, Data: bytes.Clone(line), RequestID: t.ID, Label: "trace " + t.ID}, nil
+		return Input{Target: target, Data: bytes.Clone(line), RequestID: t.ID, Label: t.String()}, nil
 	})
 }
 

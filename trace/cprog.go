@@ -27,7 +27,7 @@ func EmitC(b *boundary.Boundary, t Trace) ([]byte, error) {
 	var body strings.Builder
 	for i, call := range t.Calls {
 		if err := g.call(&body, i, call); err != nil {
-			return nil, fmt.Errorf("trace %s: call %d (%s): %v", t.ID, i+1, call.Func, err)
+			return nil, fmt.Errorf("%s: call %d (%s): %v", t, i+1, call.Func, err)
 		}
 	}
 	// Reverse order, as seam frees them.

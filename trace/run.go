@@ -42,7 +42,7 @@ func Run(e *boundary.Engine, t Trace) ([]boundary.Result, error) {
 		}
 		r, err := e.Call(call.Func, args)
 		if err != nil {
-			return results, fmt.Errorf("trace %s: call %d (%s): %w", t.ID, i+1, call.Func, err)
+			return results, fmt.Errorf("%s: call %d (%s): %w", t, i+1, call.Func, err)
 		}
 		results = append(results, r)
 		for name, a := range call.Args {

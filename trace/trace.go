@@ -61,6 +61,14 @@ type Trace struct {
 	Calls []Call
 }
 
+// String names the trace in errors: "trace ID", or "trace" when it has no id.
+func (t Trace) String() string {
+	if t.ID == "" {
+		return "trace"
+	}
+	return "trace " + t.ID
+}
+
 // Call is one call of a trace.
 type Call struct {
 	Func string
@@ -110,15 +118,15 @@ func Parse(b *boundary.Boundary, data []byte) (Trace, error) {
 		return Trace{}, fmt.Errorf("trace: %v", err)
 	}
 	if dec.More() {
-		return Trace{}, fmt.Errorf("trace %s: more than one JSON value (a JSON Lines file holds one trace a line)", w.ID)
+		return Trace{}, fmt.Errorf("%s: more than one JSON value (a JSON Lines file holds one trace a line)", Trace{ID: w.ID})
 	}
 	if len(w.Calls) == 0 {
-		return Trace{}, fmt.Errorf("trace %s: no calls", w.ID)
+		return Trace{}, fmt.Errorf("%s: no calls", Trace{ID: w.ID})
 	}
 	t := Trace{ID: w.ID}
 	bound := map[string]string{} // "as" name -> handle type
 	for i, wc := range w.Calls {
-		where := fmt.Sprintf("trace %s: call %d (%s)", w.ID, i+1, wc.Call)
+		where := fmt.Sprintf("%s: call %d (%s)", Trace{ID: w.ID}, i+1, wc.Call)
 		cf, hf := b.Contract.Function(wc.Call), b.Header.Function(wc.Call)
 		if cf == nil || hf == nil {
 			return Trace{}, fmt.Errorf("%s: not a function of %s", where, b.Contract.Path)
