@@ -164,7 +164,7 @@ func (g *cgen) call(w *strings.Builder, i int, call Call) error {
 					after = append(after, "free("+name+");")
 					exprs[k] = name
 				case given:
-					exprs[k] = intLit(hp.Type, a.Value.Int)
+					exprs[k] = intLit(hp.Type, a.Value.Int, a.Consts[""])
 				case lens[m.Name] != "":
 					exprs[k] = lens[m.Name]
 				default:
@@ -185,7 +185,7 @@ func (g *cgen) call(w *strings.Builder, i int, call Call) error {
 				continue
 			}
 			if role == nil {
-				exprs[k] = intLit(hp.Type, a.Value.Int)
+				exprs[k] = intLit(hp.Type, a.Value.Int, a.Consts[""])
 				continue
 			}
 			elem := hp.Type.Elem
@@ -202,7 +202,7 @@ func (g *cgen) call(w *strings.Builder, i int, call Call) error {
 				after = append(after, fmt.Sprintf("free((void *)%s);", name))
 				exprs[k] = name
 			case contract.RoleStruct:
-				if err := g.structIn(w, name, role, hp.Type, a.Value, &after); err != nil {
+				if err := g.structIn(w, name, role, hp.Type, a.Value, a.Consts, &after); err != nil {
 					return fmt.Errorf("%s: %v", hp.Name, err)
 				}
 				exprs[k] = name
@@ -237,7 +237,7 @@ func (g *cgen) call(w *strings.Builder, i int, call Call) error {
 				after = append(after, "free("+name+");")
 				exprs[k] = name
 			case contract.RoleInt:
-				exprs[k] = intLit(hp.Type, a.Value.Int)
+				exprs[k] = intLit(hp.Type, a.Value.Int, a.Consts[""])
 			default:
 				return fmt.Errorf("%s: role %s has no C form", hp.Name, role.Role)
 			}
@@ -312,7 +312,7 @@ func (g *cgen) typeOf(handleVar string) string {
 
 // structIn writes an input struct filled field by field: zero first, the size field sizeof
 // the struct unless given, byte fields in exact-size blocks with their length fields set.
-func (g *cgen) structIn(w *strings.Builder, name string, role *contract.Param, pt *cheader.Type, v boundary.Value, after *[]string) error {
+func (g *cgen) structIn(w *strings.Builder, name string, role *contract.Param, pt *cheader.Type, v boundary.Value, consts map[string]string, after *[]string) error {
 	st := pt.Elem.Struct
 	ctype := st.Typedef
 	if ctype == "" {
@@ -348,7 +348,7 @@ func (g *cgen) structIn(w *strings.Builder, name string, role *contract.Param, p
 		case f.Name == role.SizeField && !given:
 			fmt.Fprintf(w, "\t\t%s->%s = sizeof *%s;\n", name, f.Name, name)
 		case given:
-			fmt.Fprintf(w, "\t\t%s->%s = %s;\n", name, f.Name, intLit(f.Type, fv.Int))
+			fmt.Fprintf(w, "\t\t%s->%s = %s;\n", name, f.Name, intLit(f.Type, fv.Int, consts[f.Name]))
 		}
 	}
 	for _, n := range slices.Sorted(maps.Keys(lens)) {
@@ -360,10 +360,14 @@ func (g *cgen) structIn(w *strings.Builder, name string, role *contract.Param, p
 	return nil
 }
 
-// intLit is v as a C expression of type t, keeping the bits seam passes.
-func intLit(t *cheader.Type, v int64) string {
+// intLit is v as a C expression of type t, keeping the bits seam passes; by its constant's
+// name when the trace wrote one.
+func intLit(t *cheader.Type, v int64, constant string) string {
 	lit := fmt.Sprintf("%dLL", v)
-	if v == math.MinInt64 {
+	switch {
+	case constant != "":
+		lit = "(" + constant + ")"
+	case v == math.MinInt64:
 		lit = "INT64_MIN"
 	}
 	if t.Kind == cheader.Pointer {

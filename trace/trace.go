@@ -81,6 +81,9 @@ type Call struct {
 type Arg struct {
 	Value boundary.Value
 	Ref   string // the "as" name of the handle, when the argument is "$Ref"
+	// Consts are the constant names the trace wrote for integers, by struct field ("" for
+	// the argument itself), so the C program says TALLY_MODE_LINES where the trace did.
+	Consts map[string]string
 }
 
 // wire is a trace as written.
@@ -210,7 +213,7 @@ func resolve(b *boundary.Boundary, role *contract.Param, ct *cheader.Type, raw j
 	if role == nil {
 		// A parameter with no role is passed as its bits (a free function's count).
 		n, err := integer(b, v)
-		return Arg{Value: boundary.Int(n)}, err
+		return Arg{Value: boundary.Int(n), Consts: constNames(map[string]any{"": v})}, err
 	}
 	switch role.Role {
 	case contract.RoleHandle:
@@ -228,7 +231,7 @@ func resolve(b *boundary.Boundary, role *contract.Param, ct *cheader.Type, raw j
 			return Arg{}, fmt.Errorf("want an object of %s's fields (or null), got %s", st.Name, raw)
 		}
 		fields, err := structFields(b, role, st, obj)
-		return Arg{Value: boundary.Struct(fields)}, err
+		return Arg{Value: boundary.Struct(fields), Consts: constNames(obj)}, err
 	case contract.RoleHandleOut, contract.RoleCalleeAlloc, contract.RoleOutInt, contract.RoleOutSize:
 		return Arg{}, fmt.Errorf("an output (%s) takes only null, a NULL pointer; got %s", role.Role, raw)
 	case contract.RoleLength:
@@ -238,7 +241,22 @@ func resolve(b *boundary.Boundary, role *contract.Param, ct *cheader.Type, raw j
 	}
 	// int, length, out_buffer (its size)
 	n, err := integer(b, v)
-	return Arg{Value: boundary.Int(n)}, err
+	return Arg{Value: boundary.Int(n), Consts: constNames(map[string]any{"": v})}, err
+}
+
+// constNames keeps which values were written as constant names, by field ("" for the
+// argument itself).
+func constNames(vals map[string]any) map[string]string {
+	var out map[string]string
+	for k, v := range vals {
+		if s, ok := v.(string); ok {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = s
+		}
+	}
+	return out
 }
 
 // what names a parameter's kind for an error.

@@ -160,9 +160,9 @@ func TestEmitCReproduces(t *testing.T) {
 	if _, err := exec.LookPath("cc"); err != nil {
 		t.Skip("no C compiler")
 	}
-	for _, c := range []struct{ contract, trace, mutant, want string }{
-		{tallyContract, countTrace, "cpp-count-overread", "ERROR: AddressSanitizer: heap-buffer-overflow"},
-		{pricingContract, quoteTrace, "cpp-nul-terminator", "ERROR: AddressSanitizer: heap-buffer-overflow"},
+	for _, c := range []struct{ contract, trace, mutant, want, constant string }{
+		{tallyContract, countTrace, "cpp-count-overread", "ERROR: AddressSanitizer: heap-buffer-overflow", "->mode = (tally_mode)(TALLY_MODE_WORDS);"},
+		{pricingContract, quoteTrace, "cpp-nul-terminator", "ERROR: AddressSanitizer: heap-buffer-overflow", "->customer_tier = (uint32_t)(SEAM_TIER_BUSINESS);"},
 	} {
 		t.Run(c.mutant, func(t *testing.T) {
 			b := load(t, c.contract)
@@ -170,6 +170,7 @@ func TestEmitCReproduces(t *testing.T) {
 			require.NoError(t, err)
 			src, err := trace.EmitC(b, tr)
 			require.NoError(t, err)
+			assert.Contains(t, string(src), c.constant, "a constant the trace named is named in C")
 			dir := t.TempDir()
 			cfile, exe := filepath.Join(dir, "repro.c"), filepath.Join(dir, "repro")
 			require.NoError(t, os.WriteFile(cfile, src, 0o644))
