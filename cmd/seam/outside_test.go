@@ -97,6 +97,9 @@ func TestSeamRunsInATeamsRepository(t *testing.T) {
 		assert.Contains(t, out, "CRASH  heap-buffer-overflow READ | tally_count | guard | tally_count")
 		assert.Contains(t, out, "cc -g -fsanitize=address,undefined -I"+filepath.Join(team, "include")+" repro.c -ldl -o ./repro")
 		assert.FileExists(t, filepath.Join(team, "repro.c"))
+		code, out = run("repro", "-contract", "contract.yaml", "-engines", "./build/asan/libbad.so", "trace.json")
+		assert.Equal(t, 1, code, out)
+		assert.Contains(t, out, "C reproducer: seam repro -contract contract.yaml -engines ./build/asan/libbad.so -emit-c repro.c trace.json\n")
 	}
 
 	// Without -contract, outside the checkout: one line that says what to do.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/seamfuzz/seam/boundary"
@@ -129,7 +130,12 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "repro", err)
 		}
 	}
-	return rf.repro(cfg, inputs, stdout, stderr)
+	code := rf.repro(cfg, inputs, stdout, stderr)
+	if code == ExitFindings && rf.emitC == "" && len(inputs) == 1 && name != "-json" && name != "-" {
+		// What to hand the engine's developers: the same calls as a C program.
+		fmt.Fprintf(stdout, "C reproducer: seam repro -contract %s -engines %s -emit-c repro.c %s\n", rf.contract, strings.Join(cfg.Specs, ","), name)
+	}
+	return code
 }
 
 // emitC writes the trace's C program to path and prints the commands that build it and run
