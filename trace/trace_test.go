@@ -210,3 +210,25 @@ func countLines(s, prefix string) int {
 	}
 	return n
 }
+
+// One engine's results break the contract with a status the function may not return, a
+// write past an output or a write to a borrowed input; each is named by call and parameter.
+func TestCheck(t *testing.T) {
+	b := load(t, tallyContract)
+	ok := boundary.Result{Func: "tally_feed", Status: "ok"}
+	for _, c := range []struct {
+		res  boundary.Result
+		want string
+	}{
+		{boundary.Result{Func: "tally_count", Status: "limit"}, "contract in tally_count: status: call 2: returned limit, declared ok, invalid, internal (undeclared status)"},
+		{boundary.Result{Func: "tally_count", Status: "ok", Overruns: []string{"count: written at byte 8 of a 8-byte output"}},
+			"contract in tally_count: count: call 2: count: written at byte 8 of a 8-byte output (write outside an output)"},
+		{boundary.Result{Func: "tally_feed", Status: "ok", Changed: []string{"data"}}, "contract in tally_feed: data: call 2: the engine changed data (write to a borrowed input)"},
+	} {
+		res, want := c.res, c.want
+		v := trace.Check(b, []boundary.Result{ok, res})
+		require.NotNil(t, v, want)
+		assert.Equal(t, want, v.Error())
+		assert.NotNil(t, fuzz.ParseViolation("engine=cpp: "+v.Error()), "signed by fuzz's rule")
+	}
+}
