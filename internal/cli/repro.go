@@ -153,11 +153,22 @@ func emitC(b *boundary.Boundary, data []byte, path string, libs []library, stdou
 		return err
 	}
 	exe := "./" + trimExt(filepath.Base(path))
-	fmt.Fprintf(stdout, "wrote %s: the trace's %d calls in C; build and run it:\n  %s\n", path, len(t.Calls), trace.BuildCommand(b, path, exe))
+	fmt.Fprintf(stdout, "wrote %s: the trace's %d calls in C; build and run it:\n  %s\n", path, len(t.Calls), trace.BuildCommand(b, relToCwd(path), exe))
 	for _, l := range libs {
-		fmt.Fprintf(stdout, "  %s %s\n", exe, l.path)
+		fmt.Fprintf(stdout, "  %s %s\n", exe, relToCwd(l.path))
 	}
 	return nil
+}
+
+// relToCwd is path relative to the working directory when it is below it: the commands
+// printed are pasted there.
+func relToCwd(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return path
 }
 
 func trimExt(name string) string {
