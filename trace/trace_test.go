@@ -232,3 +232,25 @@ func TestCheck(t *testing.T) {
 		assert.NotNil(t, fuzz.ParseViolation("engine=cpp: "+v.Error()), "signed by fuzz's rule")
 	}
 }
+
+// FuzzParse: any bytes give a trace or a one-line error, never a panic; a trace that parses
+// also becomes a C program. Run: go test ./trace -run '^$' -fuzz FuzzParse -fuzztime 30s
+func FuzzParse(f *testing.F) {
+	b, err := boundary.Load(tallyContract)
+	require.NoError(f, err)
+	f.Add([]byte(countTrace))
+	f.Add([]byte(`{"id": "x", "calls": [{"call": "tally_new", "args": {"opts": null}, "as": "t"}, {"call": "tally_free", "args": {"t": "$t"}}]}`))
+	f.Add([]byte(`{"calls": [{"call": "tally_checksum", "args": {"data": {"base64": "AAE="}, "seed": 18446744073709551615}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tr, err := trace.Parse(b, data)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("a parse error is one line: %q", err)
+			}
+			return
+		}
+		if _, err := trace.EmitC(b, tr); err != nil {
+			t.Fatalf("parsed but no C program: %v", err)
+		}
+	})
+}
