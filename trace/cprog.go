@@ -129,176 +129,213 @@ func (g *cgen) statusNames(w *strings.Builder) {
 	w.WriteString("\treturn \"?\";\n}\n\n")
 }
 
+// ccall is one call being written: its arguments' C expressions and what to free after it.
+type ccall struct {
+	g     *cgen
+	w     *strings.Builder
+	i     int // the call's index, from 0
+	call  Call
+	cf    *contract.Function
+	hf    *cheader.Function
+	exprs []string          // each C parameter's argument expression
+	lens  map[string]string // parameter -> the length its buffer was laid out with
+	after []string          // statements after the call (frees)
+}
+
 // call writes one call as a block: its arguments laid out, the call, its line, the frees.
 func (g *cgen) call(w *strings.Builder, i int, call Call) error {
-	cf, hf := g.b.Contract.Function(call.Func), g.b.Header.Function(call.Func)
+	c := &ccall{g: g, w: w, i: i, call: call, cf: g.b.Contract.Function(call.Func), hf: g.b.Header.Function(call.Func), lens: map[string]string{}}
+	c.exprs = make([]string, len(c.hf.Params))
 	g.use(call.Func)
 	measured := map[string]*contract.Param{} // a length parameter -> what it measures
-	for _, p := range cf.Params {
+	for _, p := range c.cf.Params {
 		if p.Len != "" && p.Role != contract.RoleLength && p.Role != contract.RoleOutSize {
 			measured[p.Len] = p
 		} else if p.Role == contract.RoleLength {
-			measured[p.Name] = cf.Param(p.Len)
+			measured[p.Name] = c.cf.Param(p.Len)
 		}
 	}
 	fmt.Fprintf(w, "\t/* call %d: %s */\n\t{\n", i+1, call.Func)
-	var after []string
-	exprs := make([]string, len(hf.Params))
-	lens := map[string]string{} // parameter -> the length its buffer was laid out with
-	v := func(p *cheader.Param) string { return fmt.Sprintf("a%d_%s", i+1, p.Name) }
-	for pass := 0; pass < 2; pass++ {
-		for k, hp := range hf.Params {
-			m, isLen := measured[hp.Name]
-			if isLen != (pass == 1) {
-				continue
-			}
-			a, given := call.Args[hp.Name]
-			role := cf.Param(hp.Name)
-			name := v(hp)
-			if isLen {
-				switch {
-				case hp.Type.Kind == cheader.Pointer && given && a.Value.Null:
-					exprs[k] = "NULL"
-				case hp.Type.Kind == cheader.Pointer:
-					fmt.Fprintf(w, "\t\t%s %s = out(sizeof *%s);\n", hp.Type.Spelling, name, name)
-					after = append(after, "free("+name+");")
-					exprs[k] = name
-				case given:
-					exprs[k] = intLit(hp.Type, a.Value.Int, a.Consts[""])
-				case lens[m.Name] != "":
-					exprs[k] = lens[m.Name]
-				default:
-					exprs[k] = "0"
-				}
-				continue
-			}
-			if a.Ref != "" {
-				if h, ok := g.handles[a.Ref]; ok && h != "" {
-					exprs[k] = h
-				} else {
-					exprs[k] = "NULL"
-				}
-				continue
-			}
-			if given && a.Value.Null && hp.Type.Kind == cheader.Pointer {
-				exprs[k] = "NULL"
-				continue
-			}
-			if role == nil {
-				exprs[k] = intLit(hp.Type, a.Value.Int, a.Consts[""])
-				continue
-			}
-			elem := hp.Type.Elem
-			switch role.Role {
-			case contract.RoleHandle:
-				exprs[k] = "NULL" // boundary refuses a handle argument not given; Parse too
-			case contract.RoleBytes, contract.RoleString:
-				bs, n := a.Value.Bytes, len(a.Value.Bytes)
-				lens[hp.Name] = fmt.Sprint(n)
-				if role.Role == contract.RoleString {
-					bs, n = append(append([]byte{}, bs...), 0), n+1
-				}
-				fmt.Fprintf(w, "\t\t%s %s = copy(%s, %d);\n", hp.Type.Spelling, name, cString(bs), n)
-				after = append(after, fmt.Sprintf("free((void *)%s);", name))
-				exprs[k] = name
-			case contract.RoleStruct:
-				if err := g.structIn(w, name, role, hp.Type, a.Value, a.Consts, &after); err != nil {
-					return fmt.Errorf("%s: %v", hp.Name, err)
-				}
-				exprs[k] = name
-			case contract.RoleOutStruct:
-				fmt.Fprintf(w, "\t\t%s %s = out(sizeof *%s);\n", strings.TrimPrefix(hp.Type.Spelling, "const "), name, name)
-				if role.SizeField != "" {
-					size := "sizeof *" + name
-					if fv, ok := a.Value.Fields[role.SizeField]; ok {
-						size = fmt.Sprint(fv.Int)
-					}
-					fmt.Fprintf(w, "\t\t%s->%s = %s;\n", name, role.SizeField, size)
-				}
-				after = append(after, "free("+name+");")
-				exprs[k] = name
-			case contract.RoleOutBuffer:
-				lens[hp.Name] = fmt.Sprint(a.Value.Int)
-				fmt.Fprintf(w, "\t\t%s %s = out(%d);\n", hp.Type.Spelling, name, a.Value.Int)
-				after = append(after, "free("+name+");")
-				exprs[k] = name
-			case contract.RoleHandleOut:
-				h := handleVar{name: fmt.Sprintf("h%d", i+1), typ: role.Of, ctype: elem.Spelling}
-				if call.As != "" {
-					h.name += "_" + call.As
-				}
-				g.made = append(g.made, h)
-				exprs[k] = "&" + h.name
-			case contract.RoleCalleeAlloc:
-				fmt.Fprintf(w, "\t\t%s %s = NULL;\n", elem.Spelling, name)
-				exprs[k] = "&" + name
-			case contract.RoleOutSize, contract.RoleOutInt:
-				fmt.Fprintf(w, "\t\t%s %s = out(sizeof *%s);\n", hp.Type.Spelling, name, name)
-				after = append(after, "free("+name+");")
-				exprs[k] = name
-			case contract.RoleInt:
-				exprs[k] = intLit(hp.Type, a.Value.Int, a.Consts[""])
-			default:
-				return fmt.Errorf("%s: role %s has no C form", hp.Name, role.Role)
+	// Lengths last, as seam lays them out: they measure the buffers laid out before them.
+	for k, hp := range c.hf.Params {
+		if _, isLen := measured[hp.Name]; !isLen {
+			if err := c.arg(k, hp); err != nil {
+				return fmt.Errorf("%s: %v", hp.Name, err)
 			}
 		}
 	}
-	callExpr := fmt.Sprintf("p_%s(%s)", call.Func, strings.Join(exprs, ", "))
-	switch {
-	case hf.Result.Kind == cheader.Void:
-		fmt.Fprintf(w, "\t\t%s;\n\t\tprintf(\"call %d %s\\n\");\n", callExpr, i+1, call.Func)
-	case cf.Returns.Kind == contract.ReturnString:
-		fmt.Fprintf(w, "\t\tconst char *r = %s;\n\t\tprintf(\"call %d %s -> %%s\\n\", r ? r : \"NULL\");\n", callExpr, i+1, call.Func)
-	case cf.Returns.Kind == contract.ReturnStatus:
-		fmt.Fprintf(w, "\t\tlong long r = (long long)%s;\n\t\tprintf(\"call %d %s -> %%s (%%lld)\\n\", status(r), r);\n", callExpr, i+1, call.Func)
-	default:
-		fmt.Fprintf(w, "\t\tlong long r = (long long)%s;\n\t\tprintf(\"call %d %s -> %%lld\\n\", r);\n", callExpr, i+1, call.Func)
+	for k, hp := range c.hf.Params {
+		if m, isLen := measured[hp.Name]; isLen {
+			c.lengthArg(k, hp, m)
+		}
 	}
-	// What the engine allocated for the caller goes back through its freed_by, as seam does.
-	for k, hp := range hf.Params {
-		role := cf.Param(hp.Name)
-		if role == nil || role.Role != contract.RoleCalleeAlloc || exprs[k] == "NULL" {
+	c.invoke()
+	c.freeCalleeAllocs()
+	for _, a := range c.after {
+		fmt.Fprintf(w, "\t\t%s\n", a)
+	}
+	w.WriteString("\t}\n")
+	c.bind()
+	return nil
+}
+
+// v is the C variable of one parameter's argument.
+func (c *ccall) v(p *cheader.Param) string { return fmt.Sprintf("a%d_%s", c.i+1, p.Name) }
+
+// lengthArg is a length, capacity or count: an output when it is a pointer, else the value
+// the trace gives or the length of what it measures.
+func (c *ccall) lengthArg(k int, hp *cheader.Param, measures *contract.Param) {
+	a, given := c.call.Args[hp.Name]
+	name := c.v(hp)
+	switch {
+	case hp.Type.Kind == cheader.Pointer && given && a.Value.Null:
+		c.exprs[k] = "NULL"
+	case hp.Type.Kind == cheader.Pointer:
+		fmt.Fprintf(c.w, "\t\t%s %s = out(sizeof *%s);\n", hp.Type.Spelling, name, name)
+		c.after = append(c.after, "free("+name+");")
+		c.exprs[k] = name
+	case given:
+		c.exprs[k] = intLit(hp.Type, a.Value.Int, a.Consts[""])
+	case c.lens[measures.Name] != "":
+		c.exprs[k] = c.lens[measures.Name]
+	default:
+		c.exprs[k] = "0"
+	}
+}
+
+// arg lays one argument out as boundary does for its role.
+func (c *ccall) arg(k int, hp *cheader.Param) error {
+	a, given := c.call.Args[hp.Name]
+	role, name, w := c.cf.Param(hp.Name), c.v(hp), c.w
+	out := func(decl string) { // an output block, freed after the call
+		fmt.Fprintf(w, "\t\t%s\n", decl)
+		c.after = append(c.after, "free("+name+");")
+		c.exprs[k] = name
+	}
+	switch {
+	case a.Ref != "":
+		c.exprs[k] = "NULL" // the call that was to make it failed
+		if h := c.g.handles[a.Ref]; h != "" {
+			c.exprs[k] = h
+		}
+		return nil
+	case given && a.Value.Null && hp.Type.Kind == cheader.Pointer:
+		c.exprs[k] = "NULL"
+		return nil
+	case role == nil:
+		c.exprs[k] = intLit(hp.Type, a.Value.Int, a.Consts[""])
+		return nil
+	}
+	switch role.Role {
+	case contract.RoleHandle:
+		c.exprs[k] = "NULL" // Parse requires every handle
+	case contract.RoleBytes, contract.RoleString:
+		bs, n := a.Value.Bytes, len(a.Value.Bytes)
+		c.lens[hp.Name] = fmt.Sprint(n)
+		if role.Role == contract.RoleString {
+			bs, n = append(append([]byte{}, bs...), 0), n+1
+		}
+		fmt.Fprintf(w, "\t\t%s %s = copy(%s, %d);\n", hp.Type.Spelling, name, cString(bs), n)
+		c.after = append(c.after, fmt.Sprintf("free((void *)%s);", name))
+		c.exprs[k] = name
+	case contract.RoleStruct:
+		c.exprs[k] = name
+		return c.g.structIn(w, name, role, hp.Type, a.Value, a.Consts, &c.after)
+	case contract.RoleOutStruct:
+		out(fmt.Sprintf("%s %s = out(sizeof *%s);", strings.TrimPrefix(hp.Type.Spelling, "const "), name, name))
+		if role.SizeField != "" {
+			size := "sizeof *" + name
+			if fv, ok := a.Value.Fields[role.SizeField]; ok {
+				size = fmt.Sprint(fv.Int)
+			}
+			fmt.Fprintf(w, "\t\t%s->%s = %s;\n", name, role.SizeField, size)
+		}
+	case contract.RoleOutBuffer:
+		c.lens[hp.Name] = fmt.Sprint(a.Value.Int)
+		out(fmt.Sprintf("%s %s = out(%d);", hp.Type.Spelling, name, a.Value.Int))
+	case contract.RoleOutSize, contract.RoleOutInt:
+		out(fmt.Sprintf("%s %s = out(sizeof *%s);", hp.Type.Spelling, name, name))
+	case contract.RoleHandleOut:
+		h := handleVar{name: fmt.Sprintf("h%d", c.i+1), typ: role.Of, ctype: hp.Type.Elem.Spelling}
+		if c.call.As != "" {
+			h.name += "_" + c.call.As
+		}
+		c.g.made = append(c.g.made, h)
+		c.exprs[k] = "&" + h.name
+	case contract.RoleCalleeAlloc:
+		fmt.Fprintf(w, "\t\t%s %s = NULL;\n", hp.Type.Elem.Spelling, name)
+		c.exprs[k] = "&" + name
+	case contract.RoleInt:
+		c.exprs[k] = intLit(hp.Type, a.Value.Int, a.Consts[""])
+	default:
+		return fmt.Errorf("role %s has no C form", role.Role)
+	}
+	return nil
+}
+
+// invoke writes the call and the line that prints its status, value or string.
+func (c *ccall) invoke() {
+	expr := fmt.Sprintf("p_%s(%s)", c.call.Func, strings.Join(c.exprs, ", "))
+	n, fn := c.i+1, c.call.Func
+	switch {
+	case c.hf.Result.Kind == cheader.Void:
+		fmt.Fprintf(c.w, "\t\t%s;\n\t\tprintf(\"call %d %s\\n\");\n", expr, n, fn)
+	case c.cf.Returns.Kind == contract.ReturnString:
+		fmt.Fprintf(c.w, "\t\tconst char *r = %s;\n\t\tprintf(\"call %d %s -> %%s\\n\", r ? r : \"NULL\");\n", expr, n, fn)
+	case c.cf.Returns.Kind == contract.ReturnStatus:
+		fmt.Fprintf(c.w, "\t\tlong long r = (long long)%s;\n\t\tprintf(\"call %d %s -> %%s (%%lld)\\n\", status(r), r);\n", expr, n, fn)
+	default:
+		fmt.Fprintf(c.w, "\t\tlong long r = (long long)%s;\n\t\tprintf(\"call %d %s -> %%lld\\n\", r);\n", expr, n, fn)
+	}
+}
+
+// freeCalleeAllocs gives what the engine allocated for the caller back through its freed_by,
+// as seam does.
+func (c *ccall) freeCalleeAllocs() {
+	for k, hp := range c.hf.Params {
+		role := c.cf.Param(hp.Name)
+		if role == nil || role.Role != contract.RoleCalleeAlloc || c.exprs[k] == "NULL" {
 			continue
 		}
-		ft := g.b.Contract.Type(role.Of)
+		ft := c.g.b.Contract.Type(role.Of)
 		if ft == nil || ft.FreedBy.Func == "" {
 			continue
 		}
-		g.use(ft.FreedBy.Func)
+		c.g.use(ft.FreedBy.Func)
 		count := "0"
-		if lp := hf.Param(role.Len); lp != nil && exprs[lp.Index] != "NULL" {
-			count = "*" + v(lp)
+		if lp := c.hf.Param(role.Len); lp != nil && c.exprs[lp.Index] != "NULL" {
+			count = "*" + c.v(lp)
 		}
 		var args []string
 		for _, an := range ft.FreedBy.Args {
 			if an == hp.Name {
-				args = append(args, v(hp))
+				args = append(args, c.v(hp))
 			} else {
 				args = append(args, count)
 			}
 		}
-		fmt.Fprintf(w, "\t\tif (%s) p_%s(%s);\n", v(hp), ft.FreedBy.Func, strings.Join(args, ", "))
+		fmt.Fprintf(c.w, "\t\tif (%s) p_%s(%s);\n", c.v(hp), ft.FreedBy.Func, strings.Join(args, ", "))
 	}
-	for _, a := range after {
-		fmt.Fprintf(w, "\t\t%s\n", a)
-	}
-	w.WriteString("\t}\n")
-	// Handles bound after the call: "as" names the handle this call made, and a handle the
-	// trace freed is not freed again at the end.
-	for name, a := range call.Args {
-		if h := g.handles[a.Ref]; h != "" && frees(g.b.Contract, call.Func, name, g.typeOf(h)) {
+}
+
+// bind updates the handles after the call: a handle the trace freed is not freed again at the
+// end, and "as" names the handle this call made (none when its output was NULL).
+func (c *ccall) bind() {
+	g := c.g
+	for name, a := range c.call.Args {
+		if h := g.handles[a.Ref]; h != "" && frees(g.b.Contract, c.call.Func, name, g.typeOf(h)) {
 			g.freed[h] = true
 		}
 	}
-	if call.As != "" {
-		g.handles[call.As] = ""
-		for _, p := range cf.Params {
-			if p.Role == contract.RoleHandleOut && exprs[hf.Param(p.Name).Index] != "NULL" {
-				g.handles[call.As] = g.made[len(g.made)-1].name
-			}
+	if c.call.As == "" {
+		return
+	}
+	g.handles[c.call.As] = ""
+	for _, p := range c.cf.Params {
+		if p.Role == contract.RoleHandleOut && c.exprs[c.hf.Param(p.Name).Index] != "NULL" {
+			g.handles[c.call.As] = g.made[len(g.made)-1].name
 		}
 	}
-	return nil
 }
 
 func (g *cgen) typeOf(handleVar string) string {
