@@ -65,11 +65,14 @@ func EmitC(b *boundary.Boundary, t Trace) ([]byte, error) {
 	return []byte(w.String()), nil
 }
 
-// cPrelude is the program's helpers: dlsym or stop, exact-size copies, filled outputs.
-const cPrelude = `static void *lib;
+// cPrelude is the program's helpers: dlsym or stop, exact-size copies, filled outputs. Each
+// is marked unused, since a trace may need none of them and the program builds with -Wall.
+const cPrelude = `#define REPRO_HELPER static __attribute__((unused))
+
+static void *lib;
 
 /* sym resolves a function of the library or stops: a missing symbol is not the engine's bug. */
-static void *sym(const char *name) {
+REPRO_HELPER void *sym(const char *name) {
 	void *p = dlsym(lib, name);
 	if (!p) {
 		fprintf(stderr, "repro: %s: %s\n", name, dlerror());
@@ -79,14 +82,14 @@ static void *sym(const char *name) {
 }
 
 /* copy is n bytes in a block of exactly n bytes (malloc(0) is a unique, empty block). */
-static void *copy(const void *src, size_t n) {
+REPRO_HELPER void *copy(const void *src, size_t n) {
 	void *p = malloc(n);
 	if (n) memcpy(p, src, n);
 	return p;
 }
 
 /* out is an output block of n bytes filled with 0xA5, as seam fills its outputs. */
-static void *out(size_t n) {
+REPRO_HELPER void *out(size_t n) {
 	void *p = malloc(n);
 	memset(p, 0xA5, n);
 	return p;
@@ -122,7 +125,7 @@ func (g *cgen) use(fn string) {
 // statusNames writes a function naming each status value, for the printed lines.
 func (g *cgen) statusNames(w *strings.Builder) {
 	w.WriteString("/* status names the contract's status constants. */\n")
-	w.WriteString("static const char *status(long long v) {\n")
+	w.WriteString("REPRO_HELPER const char *status(long long v) {\n")
 	for _, s := range g.b.Contract.Statuses {
 		fmt.Fprintf(w, "\tif (v == (long long)(%s)) return %q;\n", s.Const, s.Const)
 	}

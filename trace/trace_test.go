@@ -163,6 +163,9 @@ func TestEmitCReproduces(t *testing.T) {
 	for _, c := range []struct{ contract, trace, mutant, want, constant string }{
 		{tallyContract, countTrace, "cpp-count-overread", "ERROR: AddressSanitizer: heap-buffer-overflow", "->mode = (tally_mode)(TALLY_MODE_WORDS);"},
 		{pricingContract, quoteTrace, "cpp-nul-terminator", "ERROR: AddressSanitizer: heap-buffer-overflow", "->customer_tier = (uint32_t)(SEAM_TIER_BUSINESS);"},
+		// cpp-overread scans one byte past rules text without a final newline.
+		{pricingContract, `{"id": "r", "calls": [{"call": "pricing_rules_new", "as": "r"}, {"call": "pricing_rules_load", "args": {"r": "$r", "text": {"text": "1,0,0,0"}}}]}`,
+			"cpp-overread", "READ of size 1", "copy(\"1,0,0,0\", 7)"},
 	} {
 		t.Run(c.mutant, func(t *testing.T) {
 			b := load(t, c.contract)
@@ -253,4 +256,64 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("parsed but no C program: %v", err)
 		}
 	})
+}
+
+// Every argument shape of both boundaries compiles with -Wall -Werror against the header's
+// own prototypes and runs clean on the correct engine, with the statuses seam saw.
+func TestEmitCEveryShape(t *testing.T) {
+	if _, err := exec.LookPath("cc"); err != nil {
+		t.Skip("no C compiler")
+	}
+	for contract, tr := range map[string]string{
+		tallyContract: `{"id": "shapes", "calls": [
+  {"call": "tally_new", "args": {"opts": {"mode": "TALLY_MODE_LINES", "flags": 1, "min_len": 1}}, "as": "t"},
+  {"call": "tally_feed", "args": {"t": "$t", "data": {"base64": "AAEC/wpoaQo="}}},
+  {"call": "tally_feed", "args": {"t": "$t", "data": null, "len": 3}},
+  {"call": "tally_top", "args": {"t": "$t", "n": 4}},
+  {"call": "tally_top", "args": {"t": "$t", "n": 4, "out_count": null}},
+  {"call": "tally_count", "args": {"t": "$t", "token": {"text": "a\"b?\\"}, "count": null}},
+  {"call": "tally_checksum", "args": {"data": {"text": "Wikipedia"}, "seed": 4294967295}},
+  {"call": "tally_strerror", "args": {"status": -2}},
+  {"call": "tally_new", "args": {"out": null}},
+  {"call": "tally_new", "as": "u"},
+  {"call": "tally_free", "args": {"t": "$t"}}]}`,
+		pricingContract: `{"id": "shapes", "calls": [
+  {"call": "seam_abi_version"},
+  {"call": "seam_layout"},
+  {"call": "pricing_rules_new", "as": "r"},
+  {"call": "pricing_rules_load", "args": {"r": "$r", "text": {"text": "7,1,1000,800,SAVE5:500\n"}}},
+  {"call": "pricing_quote", "args": {"r": "$r", "req": {"struct_size": 39, "item_count": 1}}},
+  {"call": "pricing_quote", "args": {"r": "$r", "req": {"item_count": 2, "subtotal_cents": 10000, "region_id": 7, "customer_tier": 1, "coupon": null, "coupon_len": 4}}},
+  {"call": "pricing_rules_describe", "args": {"r": "$r", "region": 7, "buf": null, "cap": 5}},
+  {"call": "pricing_rules_describe", "args": {"r": "$r", "region": 7, "buf": 8}},
+  {"call": "seam_last_error", "args": {"buf": 128}},
+  {"call": "pricing_rules_export", "args": {"r": "$r"}}]}`,
+	} {
+		b := load(t, contract)
+		parsed, err := trace.Parse(b, []byte(tr))
+		require.NoError(t, err)
+		e := open(t, b, b.Contract.EngineNames()[0])
+		res, err := trace.Run(e, parsed)
+		require.NoError(t, err)
+		src, err := trace.EmitC(b, parsed)
+		require.NoError(t, err)
+		dir := t.TempDir()
+		cfile, exe := filepath.Join(dir, "repro.c"), filepath.Join(dir, "repro")
+		require.NoError(t, os.WriteFile(cfile, src, 0o644))
+		build := exec.Command("sh", "-c", trace.BuildCommand(b, cfile, exe)+" -Wall -Wextra -Werror")
+		build.Env = sanrt.CleanEnv(os.Environ())
+		out, err := build.CombinedOutput()
+		require.NoError(t, err, "%s\n%s", out, src)
+		cmd := exec.Command(exe, e.Path)
+		cmd.Env = sanrt.CleanEnv(os.Environ())
+		got, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", got)
+		for i, r := range res {
+			if r.Status == "" {
+				continue
+			}
+			c, _ := b.Contract.StatusConst(r.Status)
+			assert.Contains(t, string(got), fmt.Sprintf("call %d %s -> %s (%d)\n", i+1, r.Func, c, r.Ret), "%s: seam and the C program see the same status", contract)
+		}
+	}
 }
