@@ -12,6 +12,7 @@ import (
 
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/derive"
+	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
@@ -33,6 +34,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "derive tests:", err)
 		os.Exit(2)
 	}
+	isolate.ServeIfChild() // the crash seeds run in children of this binary
 	os.Exit(m.Run())
 }
 
