@@ -249,48 +249,39 @@ func (d *decoder) wrongSize(p *contract.Param) int64 {
 // 0, small, large, NULL, and NULL with a capacity.
 func (d *decoder) outBuffer(s *step, p *contract.Param, args map[string]boundary.Value, ord bool) {
 	g := d.g
-	nullCap := func() {
-		args[p.Name] = boundary.Null
-		args[p.Len] = boundary.Int([]int64{1, 64, 4096}[g.Choose(3)])
-	}
-	if p.Needed == "" {
-		switch g.Choose(6) {
-		case 1:
+	// fixed are the capacities that do not depend on needed: 0, NULL, NULL with a capacity,
+	// small, large.
+	fixed := func(k int) {
+		switch k {
+		case 0:
 			args[p.Name] = boundary.Int(0)
+		case 1:
+			args[p.Name] = boundary.Null
 		case 2:
 			args[p.Name] = boundary.Null
+			args[p.Len] = boundary.Int([]int64{1, 64, 4096}[g.Choose(3)])
 		case 3:
-			nullCap()
-		case 4:
 			args[p.Name] = boundary.Int(int64(g.Choose(16)))
-		case 5:
-			args[p.Name] = boundary.Int(4096)
 		default:
+			args[p.Name] = boundary.Int(4096)
+		}
+	}
+	switch {
+	case p.Needed == "":
+		if k := g.Choose(6); k > 0 {
+			fixed(k - 1)
+		} else {
 			args[p.Name] = boundary.Int(64)
 		}
-		return
-	}
-	if ord {
+	case ord:
 		s.probe = p.Name
-		return
-	}
-	switch g.Choose(8) {
-	case 1:
-		s.probe, s.delta = p.Name, 1
-	case 2:
-		s.probe, s.delta = p.Name, -1
-	case 3:
-		args[p.Name] = boundary.Int(0)
-	case 4:
-		args[p.Name] = boundary.Null
-	case 5:
-		nullCap()
-	case 6:
-		args[p.Name] = boundary.Int(int64(g.Choose(16)))
-	case 7:
-		args[p.Name] = boundary.Int(4096)
 	default:
-		s.probe = p.Name
+		// Around needed (the exact size first, the ordinary case), then the fixed ones.
+		if k := g.Choose(8); k < 3 {
+			s.probe, s.delta = p.Name, []int64{0, 1, -1}[k]
+		} else {
+			fixed(k - 3)
+		}
 	}
 }
 

@@ -39,9 +39,9 @@ func (s *seed) bytes() []byte { return append(s.b, 0, 0, 0, 0) }
 
 // The tally decoder's draws, in the order of the contract's parameters.
 func (s *seed) tallyNew(mode byte, flags uint32) *seed { return s.pick(mode).u32(flags).pick(0) } // min_len 1
-func (s *seed) fills(n byte) *seed                    { return s.pick(n) }
-func (s *seed) feed(data string) *seed                { return s.pick(0).buf(data) }
-func (s *seed) finish() *seed                         { return s.pick(1) }
+func (s *seed) fills(n byte) *seed                     { return s.pick(n) }
+func (s *seed) feed(data string) *seed                 { return s.pick(0).buf(data) }
+func (s *seed) finish() *seed                          { return s.pick(1) }
 
 // top is tally_top with n = 1 (nCase 0) or TALLY_MAX_TOP (nCase 1), every pointer valid.
 func (s *seed) top(nCase byte) *seed { return s.pick(0, 0, nCase, 0, 0) }
