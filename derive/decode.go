@@ -37,7 +37,14 @@ func (t Target) decode(data []byte) program {
 	var prog program
 	if t.Handle != "" {
 		prog.slots = 1
-		prog.steps = append(prog.steps, d.call(allocator(c, t.Handle), nil, 0, true))
+		// Mostly ordinary: a constructor that fails ends the lifecycle before it starts (the
+		// function's own target fuzzes every broken case of it).
+		ctor := allocator(c, t.Handle)
+		if d.g.Choose(4) == 3 {
+			prog.steps = append(prog.steps, d.call(ctor, nil, 0, true))
+		} else {
+			prog.steps = append(prog.steps, d.ordinary(ctor, 0))
+		}
 		ops := t.ops()
 		if len(ops) == 0 {
 			return prog

@@ -73,7 +73,7 @@ func TestCorrectEnginesAreClean(t *testing.T) {
 		for _, tg := range ts {
 			start := time.Now()
 			rng := rand.New(rand.NewSource(1))
-			for i := 0; i < 100; i++ {
+			for i := 0; i < 60; i++ {
 				data := make([]byte, rng.Intn(200))
 				rng.Read(data)
 				require.NoError(t, tg.Run(es, data), "%s input %q: %s", tg.Name, data, tg.Decode(data))
