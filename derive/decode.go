@@ -156,9 +156,13 @@ func (d *decoder) call(f *contract.Function, slots map[string]int, makes int, nu
 	return s
 }
 
-// repeatable: a call whose always_set out_size is checked for the same value twice; only
-// functions that change no state (no filled_by, no constructor) are repeated.
+// repeatable: a call made twice with the same arguments, to check an idempotent property
+// (the same status and outputs again), or that an always_set out_size is the same twice; only
+// functions that change no state (no filled_by, no constructor) are repeated for the latter.
 func repeatable(c *contract.Contract, f *contract.Function) bool {
+	if idempotent(c, f) {
+		return true
+	}
 	if handleOut(f) != nil {
 		return false
 	}
@@ -435,4 +439,14 @@ func inBounds(t *cheader.Type, v, lo, hi int64) bool {
 		return v >= lo && v <= hi
 	}
 	return bits.Len64(uint64(v)) <= int(max(t.Size, 1)*8) && (hi == -1 || uint64(v) <= uint64(hi))
+}
+
+// idempotent says the contract names f in an idempotent property.
+func idempotent(c *contract.Contract, f *contract.Function) bool {
+	for _, p := range c.Properties {
+		if p.Kind == contract.PropIdempotent && p.Func == f.Name {
+			return true
+		}
+	}
+	return false
 }

@@ -134,7 +134,8 @@ type step struct {
 	// with capacity 0 on the same engine.
 	probe string
 	delta int64
-	// twice repeats the call: an always_set out_size must be the same for the same input.
+	// twice repeats the call: an always_set out_size must be the same for the same input, an
+	// idempotent function must give what it gave.
 	twice bool
 }
 
@@ -288,6 +289,9 @@ func (t Target) exec(e *boundary.Engine, prog program) (recs []record, err error
 				return recs, err
 			}
 			if v := stable(s.fn, res, again); v != nil {
+				return recs, v
+			}
+			if v := sameAgain(t.b.Contract, s.fn, res, again); v != nil {
 				return recs, v
 			}
 		}

@@ -20,6 +20,7 @@ const (
 	ReasonNeededUnset    = "needed not set"
 	ReasonNeededUnstable = "needed not stable"
 	ReasonLastErrorUnset = "last error not set"
+	ReasonNotIdempotent  = "not idempotent"
 	reasonWrongStatus    = "wrong status for "
 	reasonSeveralBroken  = "several broken preconditions"
 	fieldStatus          = "status"
@@ -207,4 +208,21 @@ func describe(r record) string {
 		s += " (capacity probe)"
 	}
 	return s
+}
+
+// sameAgain checks an idempotent function: called again after a success, it succeeds again
+// with the same outputs (after a failure the state may have moved on: not judged).
+func sameAgain(c *contract.Contract, f *contract.Function, a, b boundary.Result) error {
+	if !idempotent(c, f) || (f.Returns.Kind == contract.ReturnStatus && a.Status != "ok") {
+		return nil
+	}
+	if a.Status != b.Status || a.Ret != b.Ret {
+		return breach(f.Name, fieldStatus, ReasonNotIdempotent, "first call %s, the same call again %s", a.String(), b.String())
+	}
+	for _, p := range f.Params {
+		if field, reason, d := compare(p.Name, a.Out[p.Name], b.Out[p.Name]); reason != "" && !p.EngineSpecific {
+			return breach(f.Name, field, ReasonNotIdempotent, "first call %s, again %s (%s)", d[0], d[1], reason)
+		}
+	}
+	return nil
 }
