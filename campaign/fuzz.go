@@ -15,7 +15,7 @@ import (
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/sanrt"
-	"github.com/seamfuzz/seam/internal/supervisor"
+	"github.com/seamfuzz/seam/supervisor"
 )
 
 // FuzzConfig is one `seam fuzz` run (nightly runs it too).
