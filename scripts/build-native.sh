@@ -46,6 +46,13 @@ die() { printf 'native: error: %s\n' "$*" >&2; exit 2; }
 
 command -v g++ >/dev/null || die "g++ not found: install it (apt-get install g++)"
 command -v cargo >/dev/null || die "cargo not found: install Rust (rustup) so the Rust engine can be built"
+# seam's generic call path (package ffi) links libffi for floats and structs by value.
+have_libffi() { echo '#include <ffi.h>' | gcc -E -x c - >/dev/null 2>&1; }
+if ! have_libffi; then
+  log "libffi-dev missing: installing it (apt-get install libffi-dev)"
+  { [ "$(id -u)" = 0 ] && apt-get install -y -q libffi-dev >/dev/null 2>&1; } || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q libffi-dev >/dev/null 2>&1; } ||
+    die "libffi-dev is not installed and apt could not install it: install it (apt-get install libffi-dev), seam's call path links it"
+fi
 
 cxx_flags() {
   local common="-std=c++17 -fPIC -shared -Wall -Wextra -Werror -fvisibility=hidden -fno-omit-frame-pointer"
