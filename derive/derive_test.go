@@ -12,6 +12,7 @@ import (
 
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/derive"
+	"github.com/seamfuzz/seam/engine/enginetest"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
@@ -22,12 +23,7 @@ const (
 )
 
 // variant is the build variant the tests load (SEAM_VARIANT, default asan as in make test).
-func variant() string {
-	if v := os.Getenv("SEAM_VARIANT"); v != "" {
-		return v
-	}
-	return "asan"
-}
+var variant = enginetest.Variant
 
 func TestMain(m *testing.M) {
 	if err := sanrt.Ensure(sanrt.For(variant())); err != nil {

@@ -136,7 +136,13 @@ func TestTallyCrashSeeds(t *testing.T) {
 			require.NoError(t, os.WriteFile(in, data, 0o644))
 			job := isolate.Job{Kind: fuzz.ContractJobKind, Inputs: []string{in}, LeakCheck: true,
 				Args: map[string]string{"contract": abs, "target": c.target, "engines": "mutant:" + c.mutant, "variant": variant()}}
-			res, err := isolate.Run(context.Background(), job, isolate.Options{Timeout: 5 * time.Second})
+			// A crash report is symbolized before the child dies, which takes seconds on a busy
+			// machine: only the hang gets a short timeout.
+			timeout := 60 * time.Second
+			if c.outcome == isolate.Hung {
+				timeout = 5 * time.Second
+			}
+			res, err := isolate.Run(context.Background(), job, isolate.Options{Timeout: timeout})
 			require.NoError(t, err)
 			require.Len(t, res, 1)
 			assert.Equal(t, c.outcome, res[0].Outcome, "%s", res[0].Output)
