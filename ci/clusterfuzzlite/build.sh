@@ -17,7 +17,7 @@ if [ "${SANITIZER:-address}" = address ] && [ "${FUZZING_ENGINE:-libfuzzer}" = l
     go build -buildmode=c-archive -tags=libfuzzer \
       '-gcflags=github.com/seamfuzz/seam/...=-d=libfuzzer' '-gcflags=github.com/AdaLogics/go-fuzz-headers/...=-d=libfuzzer' \
       -ldflags="-s=false -w=false -X=main.targetName=$t" -o "$WORK/seam_$t.a" ./fuzz/libfuzzer
-    $CXX $CXXFLAGS "$WORK/seam_$t.a" $LIB_FUZZING_ENGINE -fsanitize=undefined -o "$OUT/seam_$t" -lpthread -ldl
+    $CXX $CXXFLAGS "$WORK/seam_$t.a" $LIB_FUZZING_ENGINE -fsanitize=undefined -o "$OUT/seam_$t" -lpthread -ldl -lffi
     cp fuzz/rules.dict "$OUT/seam_$t.dict" # every target's input carries rules text
   done
 else

@@ -156,7 +156,7 @@ func goFlags() []string {
 
 // linkFlags link the archive into a libFuzzer binary. ASan and UBSan as in the native side;
 // the ASan runtime is static in the executable and exports its symbols to the dlopen'ed engines.
-var linkFlags = []string{"-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all", "-lpthread", "-ldl"}
+var linkFlags = []string{"-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all", "-lpthread", "-ldl", "-lffi"}
 
 // Build makes build/libfuzzer/<target>/<target> (the libFuzzer binary of one target), reusing it
 // when a hash of every input (Go sources, go.mod/go.sum, flags, compiler versions) is unchanged.
