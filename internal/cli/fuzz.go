@@ -283,6 +283,9 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 						name, fmtDur(s.Elapsed), fmtDur(share), s.ExecsPerSec, s.Execs, s.CorpusTotal, newHere, knownHere)
 				},
 				Crasher: onCrasher,
+				// issue 16: workers keep fuzzing past the crashes already known (fuzz/knowncrash.go).
+				Known:    func() []string { return knownSignatures(known, seen) },
+				KnownEnv: func(file string) []string { return fuzz.KnownCrashEnv(file, os.Environ()) },
 			})
 			// Leaks: the go test mode sweeps its corpus; libFuzzer mode has libFuzzer's own -detect_leaks.
 			for _, f := range leakSweep(ctx, cfg, t, filepath.Join(cfg.StateDir, "cache", t.FuzzFunc)) {
@@ -497,4 +500,18 @@ func printFuzzSummary(w io.Writer, r FuzzResult) {
 func fmtDur(d time.Duration) string {
 	d = d.Round(time.Second)
 	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// knownSignatures lists the signatures of the corpus and those found in this run.
+func knownSignatures(corpusKnown map[string][]corpus.Entry, seen map[string]bool) []string {
+	var out []string
+	for sig := range corpusKnown {
+		out = append(out, sig)
+	}
+	for sig := range seen {
+		if len(corpusKnown[sig]) == 0 {
+			out = append(out, sig)
+		}
+	}
+	return out
 }

@@ -1,0 +1,95 @@
+package fuzz
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seamfuzz/seam/internal/supervisor"
+)
+
+// knownCrashChild runs TestKnownCrashChild in a fresh process of this test binary with the
+// worker environment of a supervised run whose known signatures are known (ASan options are
+// read once, at process start).
+func knownCrashChild(t *testing.T, known ...string) string {
+	t.Helper()
+	if Variant() != "asan" {
+		t.Skip("needs the asan variant")
+	}
+	file := filepath.Join(t.TempDir(), "known.txt")
+	require.NoError(t, os.WriteFile(file, []byte(strings.Join(known, "\n")+"\n"), 0o644))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKnownCrashChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "SEAM_ENGINES=mutant:cpp-comment-overread", "SEAM_VARIANT=asan", "SEAM_KC_CHILD=1")
+	cmd.Env = append(cmd.Env, KnownCrashEnv(file, os.Environ())...)
+	// A file, as a worker's log is: that is what an absorbed report is cut from.
+	log, err := os.Create(filepath.Join(t.TempDir(), "worker.log"))
+	require.NoError(t, err)
+	defer log.Close()
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Run()
+	out, err := os.ReadFile(log.Name())
+	require.NoError(t, err)
+	return string(out)
+}
+
+// TestKnownCrashChild is the worker side, run by the tests below in a child process.
+func TestKnownCrashChild(t *testing.T) {
+	if os.Getenv("SEAM_KC_CHILD") == "" {
+		t.Skip("run by TestKnownCrashIsAbsorbed")
+	}
+	engines, err := Engines()
+	require.NoError(t, err)
+	require.NotNil(t, knownCrashes, "a worker with a known file and halt_on_error=0 absorbs")
+	run := func(in []byte) error { return rulesTarget.Run(engines, in) }
+	for _, in := range []string{"#", "1,0,0,0\n", "# again"} {
+		err := guard([]byte(in), run)
+		fmt.Printf("INPUT %q: %v\n", in, firstLine(err))
+	}
+	for sig, n := range knownCrashes.hits {
+		fmt.Printf("HITS %d %s\n", n, sig)
+	}
+}
+
+func firstLine(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// issue 16: a worker told that the comment over-read is known keeps going past it (the input is
+// dropped, counted, and the next inputs run in the same process); told only of another bug, it
+// fails the input with the over-read's report, as a halting worker would.
+func TestKnownCrashIsAbsorbed(t *testing.T) {
+	out := knownCrashChild(t, "heap-use-after-free | some_other_bug | x | y")
+	require.Contains(t, out, `INPUT "#": native memory error`, "an unknown report fails the input\n%s", out)
+	sig := strings.SplitN(strings.SplitN(out, `INPUT "#": native memory error (the worker continued past it): `, 2)[1], "\n", 2)[0]
+	require.Contains(t, sig, "heap-buffer-overflow READ 1 | parse_rules", out)
+	assert.Contains(t, out, "ERROR: AddressSanitizer: heap-buffer-overflow", "an unknown report stays in the worker's output")
+
+	out = knownCrashChild(t, sig)
+	assert.Contains(t, out, `INPUT "#": ok`, out)
+	assert.Contains(t, out, `INPUT "1,0,0,0\n": ok`, "the worker lives on after the known crash\n%s", out)
+	assert.Contains(t, out, `INPUT "# again": ok`, out)
+	assert.Contains(t, out, "HITS 2 "+sig, out)
+	assert.NotContains(t, out, "ERROR: AddressSanitizer", "an absorbed report is cut from the worker's output")
+}
+
+func TestSplitReports(t *testing.T) {
+	a := "=================================================================\n==1==ERROR: AddressSanitizer: heap-buffer-overflow\n"
+	b := "=================================================================\n==1==ERROR: AddressSanitizer: heap-use-after-free\n"
+	assert.Equal(t, []string{a, b}, splitReports(a+b))
+	assert.Empty(t, splitReports(""))
+}
+
+func TestKnownCrashEnvKeepsOptions(t *testing.T) {
+	env := KnownCrashEnv("/k", []string{"ASAN_OPTIONS=detect_leaks=0"})
+	assert.Equal(t, []string{supervisor.EnvKnownFile + "=/k", "ASAN_OPTIONS=detect_leaks=0:" + KnownCrashOptions}, env)
+}
