@@ -16,6 +16,7 @@ import (
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/libfuzzer"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/internal/summary"
 	"github.com/seamfuzz/seam/internal/supervisor"
 )
 
@@ -73,6 +74,8 @@ type TargetStats struct {
 	Restarts    int
 	Skipped     string
 	Err         string
+	// KnownCrashes are the known crashes the target kept reaching (issue 16).
+	KnownCrashes []summary.KnownCrash
 }
 
 // FuzzResult is the outcome of a run.
@@ -217,6 +220,7 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 		os.RemoveAll(filepath.Join(work, "testdata"))
 		start := time.Now()
 		newHere, knownHere, knownStreak := 0, 0, 0
+		tally := &summary.KnownTally{Target: name} // issue 16: what known crashes cost this target
 		record := func(f *confirmed) supervisor.Stop {
 			f.Target, f.Variant = name, cfg.Variant
 			if seen[f.Signature] || len(known[f.Signature]) > 0 {
@@ -225,6 +229,7 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 					f.CorpusID = known[f.Signature][0].ID
 					f.Reproduce = reproCommand(cfg.CorpusDir, name, f.CorpusID, strings.Split(f.Engine, ","), cfg.Variant)
 					res.Findings = append(res.Findings, f.FoundFinding)
+					tally.Reproduce(f.Signature, f.Reproduce)
 				}
 				if !seen[f.Signature] {
 					fmt.Fprintf(cfg.Out, "[%s] known: %s\n", name, f.Signature)
@@ -234,6 +239,7 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 				knownStreak++
 				if knownStreak >= maxKnownStreak {
 					fmt.Fprintf(cfg.Out, "[%s] stopping early: the last %d crashers were all known findings\n", name, knownStreak)
+					tally.Stopped(f.Signature)
 					return true
 				}
 				return false
@@ -250,11 +256,15 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 			f.Reproduce = reproCommand(cfg.CorpusDir, name, id, strings.Split(f.Engine, ","), cfg.Variant)
 			newHere++
 			res.Findings = append(res.Findings, f.FoundFinding)
+			tally.Reproduce(f.Signature, f.Reproduce)
 			printFinding(cfg.Out, f.FoundFinding)
 			return false
 		}
 		onCrasher := func(ctx context.Context, c supervisor.Crasher) supervisor.Stop {
 			if f := confirmCrasher(ctx, cfg, t, c); f != nil {
+				if seen[f.Signature] || len(known[f.Signature]) > 0 {
+					tally.Restart(f.Signature) // a known crash the workers could not continue past
+				}
 				return record(f)
 			}
 			return false
@@ -293,6 +303,11 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 			}
 		}
 		stats.Execs, stats.ExecsPerSec, stats.Corpus, stats.Restarts = sres.Execs, sres.ExecsPerSec, sres.CorpusTotal, sres.Restarts
+		tally.Absorb(sres.KnownHits)
+		for sig, es := range known {
+			tally.Reproduce(sig, reproCommand(cfg.CorpusDir, es[0].Target, es[0].ID, es[0].Engines, es[0].Variant))
+		}
+		stats.KnownCrashes = tally.Rows()
 		stats.Elapsed = time.Since(start)
 		if err != nil {
 			stats.Err = firstLineOf(err.Error())
@@ -495,6 +510,11 @@ func printFuzzSummary(w io.Writer, r FuzzResult) {
 		fmt.Fprintf(w, "%-13s %-28s %10d %12.0f %8d %s\n", t.Target, t.Engines, t.Execs, t.ExecsPerSec, t.Corpus, note)
 	}
 	fmt.Fprintf(w, "findings: %d new, %d known\n", r.NewCount(), len(r.Findings)-r.NewCount())
+	for _, t := range r.Targets {
+		for _, k := range t.KnownCrashes { // issue 16
+			fmt.Fprintln(w, summary.KnownCrashLine(k))
+		}
+	}
 }
 
 func fmtDur(d time.Duration) string {

@@ -136,6 +136,7 @@ func runNightly(args []string, stdout, stderr io.Writer) int {
 				return summary.Errored, err.Error(), ""
 			}
 			for _, t := range res.Targets {
+				run.KnownCrashes = append(run.KnownCrashes, t.KnownCrashes...) // issue 16
 				if t.Skipped == "" {
 					// The variant is part of the key: last night's asan rate is no baseline for cov.
 					run.Throughput = append(run.Throughput, summary.Throughput{Target: t.Target, Engine: t.Engines + " (" + fuzzVariant + ")", ExecsPerSec: t.ExecsPerSec})
