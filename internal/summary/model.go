@@ -27,7 +27,7 @@ type Run struct {
 	RSS        []RSSSeries  `json:"rss,omitempty"`
 	// KnownCrashes are the known crashes fuzz targets kept reaching (issue 16), blocking or not.
 	KnownCrashes []KnownCrash `json:"known_crashes,omitempty"`
-	Notes      []string     `json:"notes,omitempty"`
+	Notes        []string     `json:"notes,omitempty"`
 }
 
 // Step results.
