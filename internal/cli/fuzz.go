@@ -76,6 +76,7 @@ type TargetStats struct {
 	Err         string
 	// KnownCrashes are the known crashes the target kept reaching (issue 16).
 	KnownCrashes []summary.KnownCrash
+	CPU          time.Duration // of the fuzzing processes (supervisor.Result.CPUTime)
 }
 
 // FuzzResult is the outcome of a run.
@@ -304,6 +305,7 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 		}
 		stats.Execs, stats.ExecsPerSec, stats.Corpus, stats.Restarts = sres.Execs, sres.ExecsPerSec, sres.CorpusTotal, sres.Restarts
 		tally.Absorb(sres.KnownHits)
+		stats.CPU = sres.CPUTime
 		for sig, es := range known {
 			tally.Reproduce(sig, reproCommand(cfg.CorpusDir, es[0].Target, es[0].ID, es[0].Engines, es[0].Variant))
 		}
@@ -511,6 +513,9 @@ func printFuzzSummary(w io.Writer, r FuzzResult) {
 	}
 	fmt.Fprintf(w, "findings: %d new, %d known\n", r.NewCount(), len(r.Findings)-r.NewCount())
 	for _, t := range r.Targets {
+		if t.CPU > 0 { // issue 16: the speed a loaded machine does not change (make bench reads it)
+			fmt.Fprintf(w, "[%s] %d execs in %.1f CPU-s of the fuzzing processes: %.0f execs per CPU-second\n", t.Target, t.Execs, t.CPU.Seconds(), float64(t.Execs)/t.CPU.Seconds())
+		}
 		for _, k := range t.KnownCrashes { // issue 16
 			fmt.Fprintln(w, summary.KnownCrashLine(k))
 		}

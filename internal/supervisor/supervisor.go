@@ -94,6 +94,9 @@ type Result struct {
 	CorpusTotal int
 	// KnownHits counts, per signature, the inputs workers kept fuzzing past (see Config.Known).
 	KnownHits map[string]int64
+	// CPUTime is the user+system time of the go test -fuzz processes (coordinator and workers)
+	// over all runs: Execs / CPUTime is the fuzzer's own speed, whatever else loads the machine.
+	CPUTime time.Duration
 }
 
 var (
@@ -128,6 +131,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		one, err := runOnce(ctx, cfg, remaining, start, &res)
 		fuzzing += one.fuzzing
 		res.Execs += one.execs
+		res.CPUTime += one.cpu
 		if one.corpus > 0 {
 			res.CorpusTotal = one.corpus
 		}
@@ -163,6 +167,7 @@ type onceResult struct {
 	execs   int64
 	corpus  int
 	fuzzing time.Duration // time spent past the baseline
+	cpu     time.Duration // of the process and the workers it waited for
 	crasher *Crasher
 }
 
@@ -220,6 +225,10 @@ func runOnce(ctx context.Context, cfg Config, budget time.Duration, start time.T
 	}
 	waitErr := ex.Err
 	out.execs = lastExecs
+	if ps := cmd.ProcessState; ps != nil {
+		// wait4's usage of a child includes the children it waited for: here, the workers.
+		out.cpu = ps.UserTime() + ps.SystemTime()
+	}
 	if !fuzzStart.IsZero() {
 		out.fuzzing = time.Since(fuzzStart)
 	}
