@@ -168,7 +168,9 @@ func kindOf(t *cheader.Type) (ffi.Kind, error) {
 		}
 		return ffi.LongDouble, nil
 	case cheader.StructKind:
-		return ffi.Struct, nil
+		// ffi can pass small structs by value through libffi, but a contract role says how to
+		// lay out what a pointer points at; a struct by value has no role yet.
+		return 0, fmt.Errorf("a struct by value is not supported (pass it by pointer)")
 	}
 	return 0, fmt.Errorf("a %s cannot be passed", t.Kind)
 }

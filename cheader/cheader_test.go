@@ -513,3 +513,30 @@ func TestOptions(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, int64(3), v)
 }
+
+// A packed struct is laid out as gcc packs it; #pragma once, _Static_assert
+// and bool are read as C reads them.
+func TestPackedPragmaAssertBool(t *testing.T) {
+	path := writeHeader(t, "edge.h", `#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+typedef struct __attribute__((packed)) edge_packed {
+  uint8_t a;
+  uint32_t b;
+} edge_packed;
+_Static_assert(sizeof(edge_packed) == 5, "packed");
+bool edge_ok(const edge_packed *p);
+`)
+	h, err := cheader.Parse(path)
+	require.NoError(t, err)
+	s := h.Struct("edge_packed")
+	require.NotNil(t, s)
+	assert.Equal(t, int64(5), s.Size)
+	assert.Equal(t, 1, s.Align)
+	assert.Equal(t, int64(1), s.Field("b").Offset)
+	require.Len(t, h.Functions, 1)
+	res := h.Functions[0].Result
+	assert.Equal(t, cheader.Int, res.Kind)
+	assert.Equal(t, "_Bool", res.Name)
+	assert.Equal(t, int64(1), res.Size)
+}

@@ -77,6 +77,7 @@ const (
 var kindNames = [...]string{Void: "void", Int: "integer", Float: "float", Pointer: "pointer",
 	Array: "array", StructKind: "struct", EnumKind: "enum", Func: "function"}
 
+// String names the kind in words ("pointer", "struct").
 func (k Kind) String() string {
 	if k > 0 && int(k) < len(kindNames) {
 		return kindNames[k]

@@ -80,6 +80,9 @@ func Parse(path string, opts ...Option) (*Header, error) {
 	cfg.ABILayout = true
 	cfg.Header = true
 	cfg.UnsignedEnums = true // gcc gives an enum without negative constants an unsigned type
+	// Macro expansion can grow exponentially: a few hundred bytes of header
+	// could take hours. A real header needs a tiny fraction of this.
+	cfg.ExpansionLimit = 50_000_000
 	ast, err := cc.Translate(&cfg, []cc.Source{
 		{Name: "<predefined>", Value: host.Predefined + "\n" + strings.Join(o.defines, "")},
 		{Name: "<builtin>", Value: cc.Builtin},

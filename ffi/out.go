@@ -1,25 +1,8 @@
 package ffi
 
 // Output buffers: for a caller-owned out buffer (buf, cap) the bug to catch is a write past
-// cap, and a write has to be detected, not only crash on: an engine that writes one byte too
-// many into memory seam owns must be a finding even when nothing faults. So the buffer is
-// surrounded by sentinel bytes inside the same allocation, checked after the call.
-//
-// Per mode:
-//   - Guard: [before sentinels][n bytes][after sentinels][PROT_NONE page]. A write up to
-//     After bytes past cap is a sentinel finding (Intact); a longer one faults on the guard
-//     page (SIGSEGV, a crash finding).
-//   - Exact in an ASan process: one malloc block [before][n][after] whose sentinels are also
-//     ASan-poisoned. An instrumented engine's write into them is an ASan report
-//     (use-after-poison, with the writing stack); an uninstrumented one (a Rust debug build
-//     in the asan variant, where the toolchain has no ASan) changes a sentinel byte, which
-//     Intact reports; a write past the sentinels is a heap-buffer-overflow report.
-//     AllocOut(n, 0, 0) is a plain exact-size block (ASan only).
-//   - Exact without ASan (TSan): the same block, sentinels only; TSan does not check bounds,
-//     so a write past the sentinels is not seen.
-//
-// A write of the sentinel's own byte value at its position cannot be seen; the pattern has no
-// zero and no ASCII byte, because the usual overruns are a NUL terminator or text.
+// cap, and it has to be detected, not only crashed on: one byte too many written into memory
+// seam owns is a finding even when nothing faults (OutBlock says what catches what per mode).
 
 /*
 #include <dlfcn.h>
@@ -80,8 +63,24 @@ import (
 )
 
 // OutBlock is an output buffer of exactly Len usable bytes at Ptr with sentinel bytes right
-// before and after it in the same allocation (the comment at the top of out.go says what
-// catches which write in each mode). Free it with Allocator.Free(o.Block).
+// before and after it in the same allocation; Intact says whether any changed. Free it with
+// Allocator.Free(o.Block). What catches an overrun (a write from cap on), per mode:
+//   - Guard: [before sentinels][Len bytes][after sentinels][PROT_NONE page]. A write up to
+//     After bytes past cap is a sentinel finding; a longer one faults on the guard page
+//     (SIGSEGV, a crash finding).
+//   - Exact in an ASan process: one malloc block [before][Len][after] whose sentinels are
+//     also ASan-poisoned. An instrumented engine's write into them is an ASan report
+//     (use-after-poison, with the writing stack); an uninstrumented one's (a Rust debug build
+//     in the asan variant, where the toolchain has no ASan) changes a sentinel, which Intact
+//     reports; a write past the sentinels is a heap-buffer-overflow report. AllocOut(n, 0, 0)
+//     is a plain exact-size block, for ASan alone to watch.
+//   - Exact without ASan (TSan): the same block with sentinels only; TSan does not check
+//     bounds, so a write that skips the After sentinels is not seen there.
+//
+// A write of a sentinel's own value at its position cannot be seen; the pattern (DE AD BE EF
+// repeated outwards from the buffer) has no zero and no ASCII byte, because the usual
+// overruns are a NUL terminator or text. Over-reads of an out buffer read sentinels and are
+// not detected: inputs belong in Blocks.
 type OutBlock struct {
 	Block
 	// Before and After are the sentinel bytes in place on each side: at least what AllocOut

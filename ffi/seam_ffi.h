@@ -1,7 +1,9 @@
 /* seam's generic C call path: one call descriptor, one function that runs it.
  *
- * Package ffi calls every native function through seam_ffi_call_desc, and so can any other cgo
- * package (a batched executor that runs many descriptors in one cgo crossing):
+ * seam_ffi_call_desc runs a descriptor: integer shapes through seam_ffi_call_int, the others
+ * through libffi. Package ffi's Go entries use the same two (an integer call goes straight to
+ * seam_ffi_call_int with its arity a constant, which is cheaper), and so can any other cgo
+ * package, such as a batched executor that runs many descriptors in one cgo crossing:
  *
  *     #cgo CFLAGS: -I${SRCDIR}/../ffi
  *     #cgo LDFLAGS: -lffi
@@ -17,8 +19,8 @@
  * Integer and pointer signatures (up to SEAM_FFI_MAX_ARGS arguments, each passed as uintptr_t in
  * an integer register or stack slot) go through a direct call with the C return type of the
  * declared kind, so the compiler applies the width and signedness: rax's upper bits are
- * garbage after an int32_t return. Anything else (float/double, variadic) goes through
- * libffi's ffi_call with a prepared ffi_cif (desc->cif != 0). */
+ * garbage after an int32_t return. Anything else (float/double, structs by value, variadic)
+ * goes through libffi's ffi_call with a prepared ffi_cif (desc->cif != 0). */
 #ifndef SEAM_FFI_H
 #define SEAM_FFI_H
 #include <stdint.h>
@@ -31,16 +33,18 @@
 enum {
 	SEAM_FFI_VOID, SEAM_FFI_I8, SEAM_FFI_U8, SEAM_FFI_I16, SEAM_FFI_U16, SEAM_FFI_I32,
 	SEAM_FFI_U32, SEAM_FFI_I64, SEAM_FFI_U64, SEAM_FFI_PTR, SEAM_FFI_F32, SEAM_FFI_F64,
-	SEAM_FFI_KIND_COUNT
+	SEAM_FFI_KIND_COUNT, SEAM_FFI_LONG_DOUBLE = SEAM_FFI_KIND_COUNT, SEAM_FFI_STRUCT
 };
 
 // One call. args[i] holds argument i: integers extended to 64 bits by their own signedness,
-// pointers as addresses, a float in the low 32 bits (IEEE bits), a double's 64 bits.
+// pointers as addresses, a float in the low 32 bits (IEEE bits), a double's 64 bits, the
+// address of a struct passed by value (libffi copies it where the ABI wants it).
 typedef struct seam_ffi_desc {
 	uintptr_t fn;     // the function
 	uintptr_t cif;    // ffi_cif * for libffi shapes; 0 for the integer trampolines
 	uint32_t ret;     // return kind (SEAM_FFI_*)
 	uint32_t nargs;   // arguments used in args
+	uintptr_t out;    // where a struct return is written (its size), or 0 to drop it
 	uintptr_t args[SEAM_FFI_MAX_ARGS];
 } seam_ffi_desc;
 enum { SEAM_FFI_DESC_ARGS_OFFSET = offsetof(seam_ffi_desc, args) };
@@ -114,22 +118,21 @@ static inline uint64_t seam_ffi_call_int(uintptr_t fn, uint32_t ret, uint32_t n,
 // pointer, a float's or double's bits, 0 for void.
 static inline uint64_t seam_ffi_call_desc(const seam_ffi_desc *d) {
 	if (d->cif == 0) return seam_ffi_call_int(d->fn, d->ret, d->nargs, d->args);
-	// libffi reads each argument through a pointer to its slot: on a little-endian machine the
-	// low bytes of the slot are the narrow value (int8_t, float).
+	// libffi reads each argument through a pointer to its value: the slot itself (on a
+	// little-endian machine its low bytes are the narrow value, int8_t or float), or for a
+	// struct the address the slot holds.
+	ffi_cif *cif = (ffi_cif *)d->cif;
 	void *av[SEAM_FFI_MAX_ARGS];
-	for (uint32_t i = 0; i < d->nargs; i++) av[i] = (void *)&d->args[i];
+	for (uint32_t i = 0; i < d->nargs; i++)
+		av[i] = cif->arg_types[i]->type == FFI_TYPE_STRUCT ? (void *)d->args[i] : (void *)&d->args[i];
+	if (d->ret == SEAM_FFI_STRUCT) {
+		ffi_call(cif, (void (*)(void))d->fn, (void *)d->out, av);
+		return 0;
+	}
 	// libffi widens integer returns to a full ffi_arg; float and double are stored as such.
 	uint64_t r = 0;
-	ffi_call((ffi_cif *)d->cif, (void (*)(void))d->fn, &r, av);
+	ffi_call(cif, (void (*)(void))d->fn, &r, av);
 	return seam_ffi_extend(d->ret, r);
 }
 
-// seam_ffi_call is the single call from Go: the descriptor is built on the C stack, because
-// one built in Go memory and passed by pointer would escape to the heap on every call.
-static inline uint64_t seam_ffi_call(uintptr_t fn, uintptr_t cif, uint32_t ret, uint32_t nargs,
-                                     uintptr_t a0, uintptr_t a1, uintptr_t a2, uintptr_t a3, uintptr_t a4,
-                                     uintptr_t a5, uintptr_t a6, uintptr_t a7, uintptr_t a8, uintptr_t a9) {
-	seam_ffi_desc d = {fn, cif, ret, nargs, {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9}};
-	return seam_ffi_call_desc(&d);
-}
 #endif

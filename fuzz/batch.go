@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/internal/wal"
 	"github.com/seamfuzz/seam/stress"
+	"github.com/seamfuzz/seam/wal"
 )
 
 // The workload's native batches (stress.Batcher): every operation is a call an engine.Batch

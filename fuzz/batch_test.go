@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/internal/gen"
-	"github.com/seamfuzz/seam/internal/wal"
+	"github.com/seamfuzz/seam/gen"
 	"github.com/seamfuzz/seam/stress"
+	"github.com/seamfuzz/seam/wal"
 )
 
 // prepareOp prepares n calls of op from seeded random bytes.

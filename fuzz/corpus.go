@@ -4,8 +4,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/seamfuzz/seam/corpus"
 	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/internal/corpus"
 )
 
 // CorpusDir is the shared regression corpus (corpus/ at the repository root, or SEAM_CORPUS).

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/internal/gen"
+	"github.com/seamfuzz/seam/gen"
 )
 
 var differentialTarget = register(Target{

@@ -8,7 +8,7 @@ import (
 	"bytes"
 
 	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/internal/gen"
+	"github.com/seamfuzz/seam/gen"
 )
 
 var exportTarget = register(Target{

@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/internal/gen"
+	"github.com/seamfuzz/seam/gen"
 )
 
 // Shapes of valid pricing inputs the generator mutates, so fuzzing reaches past the parser.

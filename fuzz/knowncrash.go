@@ -75,9 +75,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/seamfuzz/seam/internal/report"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/supervisor"
+	"github.com/seamfuzz/seam/report"
 )
 
 // EnvKnownFile names the file of known crash signatures (one per line) a supervised worker

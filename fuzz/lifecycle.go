@@ -9,7 +9,7 @@ import (
 	"fmt"
 
 	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/internal/gen"
+	"github.com/seamfuzz/seam/gen"
 )
 
 var lifecycleTarget = register(Target{

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/seamfuzz/seam/internal/covbridge"
-	"github.com/seamfuzz/seam/internal/wal"
+	"github.com/seamfuzz/seam/wal"
 )
 
 // EnvWorkerLogDir names the directory where go test -fuzz workers keep their output.

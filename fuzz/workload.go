@@ -14,7 +14,7 @@ import (
 	"sync"
 
 	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/internal/gen"
+	"github.com/seamfuzz/seam/gen"
 	"github.com/seamfuzz/seam/stress"
 )
 

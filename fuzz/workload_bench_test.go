@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/internal/gen"
-	"github.com/seamfuzz/seam/internal/wal"
+	"github.com/seamfuzz/seam/gen"
 	"github.com/seamfuzz/seam/stress"
+	"github.com/seamfuzz/seam/wal"
 )
 
 // stressEngine is the engine the stress benchmarks and tests load: SEAM_STRESS_BENCH_ENGINE

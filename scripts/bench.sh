@@ -31,6 +31,13 @@ raw_fuzz() { # variant extra-go-flags log
 }
 
 echo "== seam bench (${T}s per measurement, target quote, engine cpp)"
+# The generic call path against a direct cgo call of the same 3-argument C function, each the
+# minimum of interleaved short rounds (ffi/bench_test.go's TestCallOverhead).
+ffi_log=build/bench/ffi-overhead.log
+SEAM_FFI_OVERHEAD=1 go test -count=1 -run '^TestCallOverhead$' -v ./ffi/ >"$ffi_log" 2>&1
+ns() { awk -v p="$1" '$2 == p { print $3 }' "$ffi_log"; }
+r=$(ratio "$(ns direct-cgo)" "$(ns ffi.Call)")
+echo "generic call path, direct cgo / ffi.Call:            $r  ($(ns direct-cgo) vs $(ns ffi.Call) ns a call; $(meets "$r" 0.75))"
 rm -f build/bench/fuzz.test build/bench/fuzz-asan.test
 seam_fuzz() { # LOG [BUDGET]: seam fuzz on the release variant, from nothing
   rm -rf build/bench/corpus build/bench/state-seam

@@ -23,9 +23,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/seamfuzz/seam/internal/gen"
+	"github.com/seamfuzz/seam/gen"
 	"github.com/seamfuzz/seam/internal/sanrt"
-	"github.com/seamfuzz/seam/internal/wal"
+	"github.com/seamfuzz/seam/wal"
 )
 
 // Op is one operation of a workload. Prepare draws its inputs from g and returns a call bound

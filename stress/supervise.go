@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seamfuzz/seam/internal/wal"
 	"github.com/seamfuzz/seam/internal/watchdog"
+	"github.com/seamfuzz/seam/wal"
 )
 
 // EnvChild carries a child's LoopConfig (JSON); its presence makes the process a loop child.

@@ -109,3 +109,17 @@ double seam_t_vdsum(int32_t n, ...) {
 void seam_t_fill(uint8_t *p, size_t n, uint8_t v) { memset(p, v, n); }
 void seam_t_poke(uint8_t *p, intptr_t off, uint8_t v) { ((volatile uint8_t *)p)[off] = v; }
 uint8_t seam_t_peek(const uint8_t *p, intptr_t off) { return ((const volatile uint8_t *)p)[off]; }
+
+// Structs by value (through libffi), one per x86-64 classification: two INTEGER eightbytes,
+// one SSE eightbyte, INTEGER with a 4-byte tail, and MEMORY (more than 16 bytes).
+typedef struct { uintptr_t ptr; size_t len; } seam_t_slice;
+typedef struct { float x, y; } seam_t_vec2;
+typedef struct { int32_t a, b, c; } seam_t_tri;
+typedef struct { int32_t a; double b; uint8_t c; } seam_t_mixed;
+
+uint64_t seam_t_slice_sum(seam_t_slice s, uint8_t k) { return S(1, s.ptr) + S(2, s.len) + S(3, k); }
+seam_t_slice seam_t_slice_make(uintptr_t p, size_t n) { return (seam_t_slice){p, n}; }
+seam_t_vec2 seam_t_vec_scale(seam_t_vec2 v, float k) { return (seam_t_vec2){v.x * k, v.y * k}; }
+seam_t_tri seam_t_tri_make(int32_t a, int32_t b, int32_t c) { return (seam_t_tri){a, b * 2, c * 3}; }
+double seam_t_mixed_sum(int32_t k, seam_t_mixed m) { return m.a + m.b * 2 + m.c * 4 + k * 8.0; }
+seam_t_mixed seam_t_mixed_make(int32_t a, double b, uint8_t c) { return (seam_t_mixed){a, b, c}; }

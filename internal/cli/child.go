@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"os"
-
 	"strconv"
 
 	"github.com/seamfuzz/seam/fuzz" // also registers the fuzz-target child jobs
@@ -32,9 +31,4 @@ func ServeChild() {
 		workers, _ := strconv.Atoi(os.Getenv("SEAM_STRESS_WORKERS"))
 		return fuzz.NewWorkload(engines[0], max(workers, 1))
 	})
-}
-
-// childEnv is the environment a child needs to load engines of a variant.
-func childEnv(variant string, extra ...string) []string {
-	return append([]string{"SEAM_VARIANT=" + variant}, extra...)
 }

@@ -226,6 +226,28 @@ func (f *boundaryFlags) contractPath() (string, error) {
 // library is one engine to run: its name and its library.
 type library struct{ name, path string }
 
+// libraries resolves -engines through the contract: all its engines when -engines is not
+// given.
+func (f *boundaryFlags) libraries(c *contract.Contract) ([]library, error) {
+	specs := f.specs()
+	if !flagSet(f.fs, "engines") && os.Getenv("SEAM_ENGINES") == "" {
+		specs = c.EngineNames()
+	}
+	if len(specs) == 0 {
+		return nil, usageError{"-engines is empty"}
+	}
+	var libs []library
+	for _, s := range specs {
+		p, err := c.Library(s, f.variant)
+		if err != nil {
+			return nil, err
+		}
+		name, _, _ := strings.Cut(s, "=")
+		libs = append(libs, library{name: name, path: p})
+	}
+	return libs, nil
+}
+
 // open reads the contract, resolves -engines through it (all its engines when -engines is not
 // given), makes sure the process runs the sanitizer runtime they need, then reads the header.
 // The runtime comes first: re-executing under LD_PRELOAD must happen before the header parser
@@ -239,23 +261,13 @@ func (f *boundaryFlags) open() (*boundary.Boundary, []library, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	specs := f.specs()
-	if !flagSet(f.fs, "engines") && os.Getenv("SEAM_ENGINES") == "" {
-		specs = c.EngineNames()
+	libs, err := f.libraries(c)
+	if err != nil {
+		return nil, nil, err
 	}
-	if len(specs) == 0 {
-		return nil, nil, usageError{"-engines is empty"}
-	}
-	var libs []library
 	var paths []string
-	for _, s := range specs {
-		p, err := c.Library(s, f.variant)
-		if err != nil {
-			return nil, nil, err
-		}
-		name, _, _ := strings.Cut(s, "=")
-		libs = append(libs, library{name: name, path: p})
-		paths = append(paths, p)
+	for _, l := range libs {
+		paths = append(paths, l.path)
 	}
 	if err := ensureRuntime(paths); err != nil {
 		return nil, nil, err

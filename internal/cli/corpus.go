@@ -9,10 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seamfuzz/seam/campaign"
+	"github.com/seamfuzz/seam/corpus"
 	"github.com/seamfuzz/seam/fuzz"
-	"github.com/seamfuzz/seam/internal/corpus"
-	"github.com/seamfuzz/seam/internal/finding"
-	"github.com/seamfuzz/seam/internal/minimize"
 	"github.com/seamfuzz/seam/internal/supervisor"
 )
 
@@ -66,7 +65,8 @@ func corpusCheck(args []string, stdout, stderr io.Writer) int {
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
-	probs, err := corpus.Open(*dir).Check()
+	st := corpus.Open(*dir)
+	probs, err := st.Check()
 	if err != nil {
 		return fail(stderr, "corpus check", err)
 	}
@@ -76,6 +76,18 @@ func corpusCheck(args []string, stdout, stderr io.Writer) int {
 	if len(probs) > 0 {
 		fmt.Fprintf(stdout, "%d problem(s); nothing was changed or deleted\n", len(probs))
 		return ExitFindings
+	}
+	setReportRoot()
+	migs, err := st.Migrate(campaign.Resign)
+	for _, m := range migs {
+		fmt.Fprintf(stdout, "%s: signature migrated: %s -> %s\n", m.Path, m.Old, m.New)
+	}
+	if err != nil {
+		return fail(stderr, "corpus check", err)
+	}
+	if len(migs) > 0 {
+		fmt.Fprintf(stdout, "corpus ok; %d signature(s) migrated to the current signature rules (commit the sidecars)\n", len(migs))
+		return ExitClean
 	}
 	fmt.Fprintln(stdout, "corpus ok")
 	return ExitClean
@@ -143,64 +155,18 @@ func corpusMin(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() != 1 {
 		return fail(stderr, "corpus min", usageError{"give one corpus id (see seam corpus ls)"})
 	}
-	st := corpus.Open(*dir)
-	e, data, err := st.Find(fs.Arg(0))
+	// The entry's own engines and variant, unless the flags name others.
+	m, err := campaign.Minimize(context.Background(), campaign.MinimizeConfig{CorpusDir: *dir, Specs: ef.specs(), Variant: ef.variant,
+		ForceSpecs: flagSet(fs, "engines"), ForceVariant: flagSet(fs, "variant"), Budget: *budget, Timeout: *timeout, Progress: stderr}, "", fs.Arg(0))
 	if err != nil {
 		return fail(stderr, "corpus min", err)
 	}
-	if e.Signature == "" {
-		return fail(stderr, "corpus min", fmt.Errorf("%s/%s has no signature to keep: only findings are minimized", e.Target, e.ID))
-	}
-	specs := ef.specs()
-	variant := ef.variant
-	if len(e.Engines) > 0 && !flagSet(fs, "engines") {
-		specs = e.Engines
-	}
-	if e.Variant != "" && !flagSet(fs, "variant") {
-		variant = e.Variant
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), *budget)
-	defer cancel()
-	tries := 0
-	stillFails := func(ctx context.Context, in []byte) (bool, error) {
-		tries++
-		f, ok, err := runOne(ctx, e.Target, specs, variant, in, *timeout)
-		if err != nil {
-			return false, err
-		}
-		fmt.Fprintf(stderr, "\rminimizing %s/%s: try %d, %d bytes   ", e.Target, e.ID, tries, len(in))
-		return ok && f.Signature == e.Signature, nil
-	}
-	min, stats, err := minimize.Bytes(ctx, data, stillFails, minimize.Options{})
-	fmt.Fprintln(stderr)
-	if err != nil && len(min) == 0 {
-		return fail(stderr, "corpus min", err)
-	}
-	if len(min) >= len(data) {
-		fmt.Fprintf(stdout, "%s/%s is already minimal for its signature (%d bytes)\n", e.Target, e.ID, len(data))
+	e := m.Entry
+	if m.ID == "" {
+		fmt.Fprintf(stdout, "%s/%s is already minimal for its signature (%d bytes)\n", e.Target, e.ID, e.Size)
 		return ExitClean
 	}
-	m := e.Meta
-	m.MinimizedFrom, m.MinimizedTo, m.FirstSeen = e.ID, nil, time.Time{}
-	id, _, err := st.Add(e.Target, min, m)
-	if err != nil {
-		return fail(stderr, "corpus min", err)
-	}
-	if err := st.Update(e.Target, e.ID, func(o *corpus.Meta) { o.MinimizedTo = appendUnique(o.MinimizedTo, id) }); err != nil {
-		return fail(stderr, "corpus min", err)
-	}
 	fmt.Fprintf(stdout, "%s/%s: %d -> %d bytes in %d tries, same signature; saved as %s/%s (the original stays)\n",
-		e.Target, e.ID, stats.From, stats.To, stats.Tries, e.Target, id)
+		e.Target, e.ID, m.Stats.From, m.Stats.To, m.Stats.Tries, e.Target, m.ID)
 	return ExitClean
 }
-
-func appendUnique(s []string, v string) []string {
-	for _, x := range s {
-		if x == v {
-			return s
-		}
-	}
-	return append(s, v)
-}
-
-var _ = finding.Head

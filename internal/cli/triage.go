@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/seamfuzz/seam/internal/report"
+	"github.com/seamfuzz/seam/report"
 )
 
 func init() {

@@ -5,21 +5,83 @@
 package finding
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/seamfuzz/seam/internal/isolate"
-	"github.com/seamfuzz/seam/internal/report"
+	"github.com/seamfuzz/seam/report"
 )
 
-// Finding is one signed problem.
+// Finding is one signed problem, from the run that finds it to the nightly report: the
+// classifier fills what the report says, the campaign that found it where and how to get it
+// back. Its JSON form is a finding of report.json (seam.report/v1).
 type Finding struct {
-	Kind      string // crash, hang, leak, violation
-	Signature string
-	Type      string
-	Title     string
-	Location  string
-	Excerpt   string
-	Frames    []report.Frame
+	Kind      string `json:"-"` // crash, hang, leak, violation
+	Signature string `json:"signature"`
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Engine    string `json:"engine"` // the engine specs it was found on, comma-separated
+	Variant   string `json:"variant"`
+	Target    string `json:"target"`
+	CorpusID  string `json:"corpus_id,omitempty"`
+	Reproduce string `json:"reproduce"` // the exact command that reproduces it
+	Excerpt   string `json:"report_excerpt,omitempty"`
+	Location  string `json:"location,omitempty"`
+	// Frames are written as report.json's frames (func, file, line).
+	Frames    []report.Frame `json:"-"`
+	FirstSeen time.Time      `json:"first_seen"`
+	Source    string         `json:"source"` // fuzz | stress | threads | replay | abi
+
+	// Input is the input that triggers it, when there is one to store.
+	Input []byte `json:"-"`
+	// New: this run added it to the corpus (no entry had its signature).
+	New bool `json:"-"`
+	// Note qualifies it, e.g. that it did not reproduce in isolation.
+	Note string `json:"-"`
+	// FoundAfter is the time from the start of its target's fuzzing to the finding.
+	FoundAfter time.Duration `json:"-"`
+}
+
+// jsonFrame is a frame as report.json has it (report.Frame has no JSON form of its own).
+type jsonFrame struct {
+	Func string `json:"func"`
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+}
+
+// plain is Finding without its JSON methods.
+type plain Finding
+
+// MarshalJSON writes the finding as report.json has it.
+func (f Finding) MarshalJSON() ([]byte, error) {
+	w := struct {
+		plain
+		Frames []jsonFrame `json:"frames,omitempty"`
+	}{plain: plain(f)}
+	for _, fr := range f.Frames {
+		w.Frames = append(w.Frames, jsonFrame{Func: fr.Func, File: fr.File, Line: fr.Line})
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads a finding of report.json strictly, like the rest of the report.
+func (f *Finding) UnmarshalJSON(b []byte) error {
+	var r struct {
+		plain
+		Frames []jsonFrame `json:"frames,omitempty"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return err
+	}
+	*f = Finding(r.plain)
+	for _, fr := range r.Frames {
+		f.Frames = append(f.Frames, report.Frame{Func: fr.Func, File: fr.File, Line: fr.Line})
+	}
+	return nil
 }
 
 // Violation signs a non-crash finding from its message; the boundary package supplies it
@@ -70,7 +132,7 @@ func FromOutput(out []byte, hung bool, exitCode int) Finding {
 		f.Excerpt = Tail(string(out), 30)
 		return f
 	}
-	if rep.Type == "leak" {
+	if rep.Source == "lsan" { // "leak", or "indirect-leak" when the log has no direct one
 		f.Kind = "leak"
 	}
 	f.Signature, f.Type, f.Title, f.Location, f.Excerpt, f.Frames = rep.Signature, rep.Type, rep.Title, rep.Location, rep.Excerpt, rep.Frames

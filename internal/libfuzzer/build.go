@@ -119,7 +119,7 @@ func BuildNative(ctx context.Context, root string, specs []string, log io.Writer
 
 // EnvInstrument selects which Go packages get libFuzzer's instrumentation (8-bit counters and
 // compare hooks): "targets" (default) for the fuzz targets and their input decoders (fuzz,
-// internal/gen, go-fuzz-headers), whose branches are the spec model's and the checks'; "module"
+// gen, go-fuzz-headers), whose branches are the spec model's and the checks'; "module"
 // for all of seam's packages; "all" for the standard library too (the RECIPES.md recipe, minus
 // the packages that must not call into libFuzzer). The engine wrapper's branches (engine,
 // ffi) only mirror what the instrumented native code already reports, and each compare
@@ -131,7 +131,7 @@ const EnvInstrument = "SEAM_LIBFUZZER_INSTRUMENT"
 
 // instrumented are the package patterns of each EnvInstrument choice but "all".
 var instrumented = map[string][]string{
-	"targets": {"github.com/seamfuzz/seam/fuzz", "github.com/seamfuzz/seam/internal/gen", "github.com/AdaLogics/go-fuzz-headers/..."},
+	"targets": {"github.com/seamfuzz/seam/fuzz", "github.com/seamfuzz/seam/gen", "github.com/AdaLogics/go-fuzz-headers/..."},
 	"module":  {"github.com/seamfuzz/seam/...", "github.com/AdaLogics/go-fuzz-headers/..."},
 }
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/seamfuzz/seam/internal/finding"
-	"github.com/seamfuzz/seam/internal/report"
+	"github.com/seamfuzz/seam/report"
 )
 
 // Status is what one libFuzzer status line says. In -fork mode the parent prints

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/seamfuzz/seam/internal/finding"
 )
 
 // State is what the nightly job remembers between runs.
@@ -64,7 +66,7 @@ func SaveState(path string, st State) error {
 // Compare fills last night's throughput and drops, moves findings already in the state from
 // New to Known, and records this run in the state.
 func Compare(r *Run, st *State) {
-	var fresh []Finding
+	var fresh []finding.Finding
 	for _, f := range r.New {
 		if first, ok := st.Signatures[f.Signature]; ok {
 			f.FirstSeen = first
@@ -81,7 +83,7 @@ func Compare(r *Run, st *State) {
 			t.DropPercent = (prev - t.ExecsPerSec) / prev * 100
 		}
 	}
-	for _, f := range append(append([]Finding{}, r.New...), r.Known...) {
+	for _, f := range append(append([]finding.Finding{}, r.New...), r.Known...) {
 		if _, ok := st.Signatures[f.Signature]; !ok {
 			first := f.FirstSeen
 			if first.IsZero() {

@@ -1,12 +1,15 @@
 // Package summary writes a run's reports: summary.md (a person reads it in a minute),
 // report.json (versioned), junit.xml, results.sarif (SARIF 2.1.0) and an SVG plot of memory
-// over time, plus the nightly state file that makes "new since last night" possible. Generic:
-// it knows nothing about the boundary under test.
+// over time, plus the nightly state file that makes "new since last night" possible. The
+// findings are finding.Finding, as the campaign found them. Generic: it knows nothing about the
+// boundary under test.
 package summary
 
 import (
 	"fmt"
 	"time"
+
+	"github.com/seamfuzz/seam/internal/finding"
 )
 
 // Schema of report.json.
@@ -14,17 +17,17 @@ const Schema = "seam.report/v1"
 
 // Run is one nightly run.
 type Run struct {
-	Schema     string       `json:"schema"`
-	Started    time.Time    `json:"started"`
-	Finished   time.Time    `json:"finished"`
-	Budget     string       `json:"budget"`
-	Host       string       `json:"host"`
-	Verdict    string       `json:"verdict"` // clean | new-findings | error
-	Steps      []Step       `json:"steps"`
-	New        []Finding    `json:"new_findings"`
-	Known      []Finding    `json:"known_findings"`
-	Throughput []Throughput `json:"throughput"`
-	RSS        []RSSSeries  `json:"rss,omitempty"`
+	Schema     string            `json:"schema"`
+	Started    time.Time         `json:"started"`
+	Finished   time.Time         `json:"finished"`
+	Budget     string            `json:"budget"`
+	Host       string            `json:"host"`
+	Verdict    string            `json:"verdict"` // clean | new-findings | error
+	Steps      []Step            `json:"steps"`
+	New        []finding.Finding `json:"new_findings"`
+	Known      []finding.Finding `json:"known_findings"`
+	Throughput []Throughput      `json:"throughput"`
+	RSS        []RSSSeries       `json:"rss,omitempty"`
 	// KnownCrashes are the known crashes fuzz targets kept reaching (issue 16), blocking or not.
 	KnownCrashes []KnownCrash `json:"known_crashes,omitempty"`
 	Notes        []string     `json:"notes,omitempty"`
@@ -45,30 +48,6 @@ type Step struct {
 	Reason  string  `json:"reason,omitempty"`
 	Seconds float64 `json:"seconds"`
 	Detail  string  `json:"detail,omitempty"`
-}
-
-// Frame is a stack frame of a finding.
-type Frame struct {
-	Func string `json:"func"`
-	File string `json:"file,omitempty"`
-	Line int    `json:"line,omitempty"`
-}
-
-// Finding is one signed problem.
-type Finding struct {
-	Signature string    `json:"signature"`
-	Type      string    `json:"type"`
-	Title     string    `json:"title"`
-	Engine    string    `json:"engine"`
-	Variant   string    `json:"variant"`
-	Target    string    `json:"target"`
-	CorpusID  string    `json:"corpus_id,omitempty"`
-	Reproduce string    `json:"reproduce"`
-	Excerpt   string    `json:"report_excerpt,omitempty"`
-	Location  string    `json:"location,omitempty"`
-	Frames    []Frame   `json:"frames,omitempty"`
-	FirstSeen time.Time `json:"first_seen"`
-	Source    string    `json:"source"` // fuzz | stress | threads | replay | abi
 }
 
 // Throughput of one target.

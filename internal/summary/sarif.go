@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/seamfuzz/seam/internal/finding"
 )
 
 // SARIF 2.1.0, the parts seam emits.
@@ -78,7 +80,7 @@ func RuleID(typ string) string {
 // scanning keeps showing a bug that is still there without raising it as new.
 func WriteSARIF(w io.Writer, r Run) error {
 	type entry struct {
-		f     Finding
+		f     finding.Finding
 		level string
 	}
 	var all []entry
@@ -133,7 +135,7 @@ func WriteSARIF(w io.Writer, r Run) error {
 }
 
 // firstLocation: the first frame with a repository-relative file.
-func firstLocation(f Finding) (string, int) {
+func firstLocation(f finding.Finding) (string, int) {
 	for _, fr := range f.Frames {
 		if fr.File != "" && !strings.HasPrefix(fr.File, "/") {
 			return fr.File, fr.Line

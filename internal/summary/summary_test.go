@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamfuzz/seam/internal/finding"
+	"github.com/seamfuzz/seam/report"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,11 +22,11 @@ func sampleRun() Run {
 		Started: t0, Finished: t0.Add(3 * time.Minute), Budget: "3m", Host: "2 cores", Verdict: "new-findings",
 		Steps: []Step{{Name: "build", Status: Passed, Seconds: 20}, {Name: "abi", Status: Passed, Seconds: 1},
 			{Name: "threads: rust tsan", Status: Skipped, Reason: "no nightly toolchain"}, {Name: "fuzz:rules", Status: Failed, Reason: "1 new finding", Seconds: 60}},
-		New: []Finding{{Signature: "heap-buffer-overflow READ 1 | parse_rules | operator() | guard", Type: "heap-buffer-overflow READ 1",
+		New: []finding.Finding{{Signature: "heap-buffer-overflow READ 1 | parse_rules | operator() | guard", Type: "heap-buffer-overflow READ 1",
 			Title: "heap-buffer-overflow READ 1 in parse_rules", Engine: "mutant:cpp-overread", Variant: "asan", Target: "rules", CorpusID: "50a5ef14432d263c",
 			Reproduce: "seam repro -engines mutant:cpp-overread -variant asan corpus/rules/50a5ef14432d263c", Excerpt: "==1==ERROR: AddressSanitizer: heap-buffer-overflow\nREAD of size 1",
-			Location: "native/cpp/pricing.cpp:161", Frames: []Frame{{Func: "parse_rules", File: "native/cpp/pricing.cpp", Line: 161}}, Source: "fuzz"}},
-		Known: []Finding{{Signature: "contract-rounding-drift | pricing_quote | tax_cents | rounding drift", Type: "contract-rounding-drift", Title: "drift",
+			Location: "native/cpp/pricing.cpp:161", Frames: []report.Frame{{Func: "parse_rules", File: "native/cpp/pricing.cpp", Line: 161}}, Source: "fuzz"}},
+		Known: []finding.Finding{{Signature: "contract-rounding-drift | pricing_quote | tax_cents | rounding drift", Type: "contract-rounding-drift", Title: "drift",
 			Engine: "rust", Target: "quote", Reproduce: "seam repro x", FirstSeen: t0.Add(-48 * time.Hour), Source: "fuzz"}},
 		Throughput: []Throughput{{Target: "rules", Engine: "cpp,rust", ExecsPerSec: 500, PreviousExecsPerSec: 1000, DropPercent: 50}},
 		RSS:        []RSSSeries{{Engine: "cpp", Samples: []RSSSample{{0, 0, 10 << 20}, {1, 1e6, 11 << 20}, {2, 2e6, 12 << 20}}, SlopeBytesPerMillionCalls: 1 << 20}},
@@ -50,9 +52,14 @@ func TestJSONRoundTrip(t *testing.T) {
 	got, err := ReadJSON(b.Bytes())
 	require.NoError(t, err)
 	assert.Equal(t, Schema, got.Schema)
-	assert.Equal(t, r.New[0].Signature, got.New[0].Signature)
+	assert.Equal(t, r.New, got.New, "a finding reads back as it was written, frames included")
+	assert.Contains(t, b.String(), `"frames": [
+        {
+          "func": "parse_rules",`, "frames keep report.json's field names")
 	_, err = ReadJSON([]byte(`{"schema":"seam.report/v1","extra":1}`))
 	assert.Error(t, err, "unknown fields are refused")
+	_, err = ReadJSON([]byte(`{"schema":"seam.report/v1","new_findings":[{"signature":"s","extra":1}]}`))
+	assert.Error(t, err, "unknown fields of a finding are refused")
 }
 
 // JUnit: parsed back with a strict decoder; counts agree with the run.

@@ -110,3 +110,20 @@ func ReadRSSJSON(path string) ([]RSSSeries, error) {
 	var s []RSSSeries
 	return s, json.Unmarshal(b, &s)
 }
+
+// JudgeCapped is JudgeRSS for a run whose loops were stopped when RSS passed capBytes: the
+// rule's verdict when it has one, else a finding when RSS grew over the threshold across the
+// whole run (no warm-up takes a child to the cap; a leak on every failed call reached it in
+// about a second, too few samples for the rule).
+func JudgeCapped(samples []RSSSample, maxSlope float64, capBytes int64) Trend {
+	t := JudgeRSS(samples, maxSlope)
+	if t.Finding || len(samples) < 2 {
+		return t
+	}
+	if all := FitSlope(advancing(samples)); all > maxSlope {
+		t.Finding, t.Slope = true, all
+		t.Explanation = fmt.Sprintf("RSS passed the %d MiB cap after %d calls, growing %+.0f bytes per million calls (limit %.0f)",
+			capBytes>>20, samples[len(samples)-1].Calls, all, maxSlope)
+	}
+	return t
+}

@@ -89,3 +89,13 @@ func TestTrendRuleSyntheticSides(t *testing.T) {
 	flat := synthetic(120, 1e5, 0.5*threshold)
 	assert.False(t, JudgeRSS(flat, threshold).Finding, "under the threshold")
 }
+
+// A run stopped at the RSS cap within a second has too few samples for the rule; reaching the
+// cap while growing over the threshold is the finding.
+func TestTrendCappedRun(t *testing.T) {
+	fast := []RSSSample{{0.5, 0, 60 << 20}, {1, 160e3, 400 << 20}, {1.5, 330e3, 800 << 20}}
+	assert.False(t, JudgeRSS(fast, threshold).Finding, "too few samples for the rule")
+	tr := JudgeCapped(fast, threshold, 768<<20)
+	assert.True(t, tr.Finding, tr.Explanation)
+	assert.Contains(t, tr.Explanation, "passed the 768 MiB cap after 330000 calls")
+}

@@ -19,8 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seamfuzz/seam/internal/wal"
 	"github.com/seamfuzz/seam/internal/watchdog"
+	"github.com/seamfuzz/seam/wal"
 )
 
 // Config describes one supervised fuzzing run.

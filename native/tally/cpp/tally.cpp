@@ -39,11 +39,12 @@ struct Options {
 struct tally {
   Options opts;
   State state = State::open;
+  std::unordered_map<std::string, uint64_t> counts;
   // The run still open at the end of the last feed: whether its last byte was '\r', its whole
   // length (a '\r' past the limit still decides whether the line ends in "\r\n") and its first
-  // TALLY_MAX_TOKEN bytes, folded.
+  // TALLY_MAX_TOKEN bytes, folded. The buffer comes last and ends the heap block exactly (no
+  // tail padding), so a write past it is an overflow ASan reports, not a silent one.
   bool pending_cr = false;
-  std::unordered_map<std::string, uint64_t> counts;
   size_t pending_len = 0;
   char pending[TALLY_MAX_TOKEN];
 };

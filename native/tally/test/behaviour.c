@@ -539,53 +539,94 @@ static void case_top_order(void) {
 /* ------------------------------------------------------------------------------------------
  * Tokens. */
 
-static void case_words(void) {
-  tally *t = make(TALLY_MODE_WORDS, 0, 1);
-  if (!t) return;
-  /* Word bytes: letters, digits, '_', every byte >= 0x80; everything else separates. */
-  const uint8_t text[] = "h\xe9llo, w0rld_1! \x80\xff-x.y\ttab\nnl\r\x7f"
-                         "end";
-  EXPECT(feedn(t, text, sizeof text - 1), TALLY_OK);
-  EXPECT(api.finish(t), TALLY_OK);
-  EXPECT(count(t, "h\xe9llo"), 1);
-  EXPECT(count(t, "w0rld_1"), 1);
-  EXPECT(count(t, "\x80\xff"), 1);
-  EXPECT(count(t, "x"), 1);
-  EXPECT(count(t, "y"), 1);
-  EXPECT(count(t, "tab"), 1);
-  EXPECT(count(t, "nl"), 1);
-  EXPECT(count(t, "end"), 1);
-  EXPECT(distinct(t), 8);
-  api.free_(t);
+/* Token rules as data. Each row's text is fed in one call (then finished, when the row says
+ * so) and must give these counts (queries go through tally_count, so they fold too) and this
+ * many distinct tokens; case split_feeds feeds the same texts split at every offset. */
+struct want {
+  const char *token;
+  uint64_t count;
+};
+
+static const struct token_row {
+  const char *what;
+  tally_mode mode;
+  uint32_t flags, min_len;
+  const char *text;
+  size_t len;
+  int finish;
+  size_t distinct;
+  struct want counts[10];
+} token_rows[] = {
+#define TEXT(s) s, sizeof s - 1
+#define FOLD TALLY_FLAG_FOLD_CASE
+    {"words: letters, digits, '_' and bytes >= 0x80; the rest separates", TALLY_MODE_WORDS, 0, 1,
+     TEXT("h\xe9llo, w0rld_1! \x80\xff-x.y\ttab\nnl\r\x7f"
+          "end"),
+     1, 8,
+     {{"h\xe9llo", 1}, {"w0rld_1", 1}, {"\x80\xff", 1}, {"x", 1}, {"y", 1}, {"tab", 1}, {"nl", 1}, {"end", 1}}},
+    {"words: a run at the end stays pending", TALLY_MODE_WORDS, 0, 1, TEXT("one two"), 0, 1, {{"one", 1}, {"two", 0}}},
+    {"words: NUL separates", TALLY_MODE_WORDS, 0, 1, TEXT("alpha beta\0gamma  alpha_1 \xc3\xa9t\xc3\xa9!"), 1, 5,
+     {{"alpha", 1}, {"beta", 1}, {"gamma", 1}, {"alpha_1", 1}, {"\xc3\xa9t\xc3\xa9", 1}}},
+    {"lines: one '\\r' before '\\n' is dropped; empty lines are no token; NUL splits; '\\r' at finish stays",
+     TALLY_MODE_LINES, 0, 1, TEXT("a line\r\na line\n\n\r\nx\r\r\nsplit\0half\nlast\r"), 1, 5,
+     {{"a line", 2}, {"x\r", 1}, {"split", 1}, {"half", 1}, {"last\r", 1}, {"\r", 0}, {"x", 0}}},
+    {"lines: a pending line is not counted before finish", TALLY_MODE_LINES, 0, 1, TEXT("done\nlast\r"), 0, 1,
+     {{"done", 1}, {"last\r", 0}, {"last", 0}}},
+    {"lines: a '\\r' before a NUL stays", TALLY_MODE_LINES, 0, 1, TEXT("cr\r\0cr\r\n"), 0, 2, {{"cr\r", 1}, {"cr", 1}}},
+    {"lines: '\\r' runs and splits", TALLY_MODE_LINES, 0, 1, TEXT("first\r\nsecond\n\r\n\rthird\r\r\nfo\0urth\r\n\r"), 1,
+     6, {{"first", 1}, {"second", 1}, {"\rthird\r", 1}, {"fo", 1}, {"urth", 1}, {"\r", 1}}},
+    {"bytes: every byte is a token at once; NUL is none", TALLY_MODE_BYTES, 0, 1, TEXT("aab\0\n\n\xff a"), 0, 5,
+     {{"a", 3}, {"b", 1}, {"\n", 2}, {"\xff", 1}, {" ", 1}, {"aa", 0}}},
+    {"bytes: min_len 2 counts nothing", TALLY_MODE_BYTES, 0, 2, TEXT("abc"), 1, 0, {{"a", 0}}},
+    {"bytes: '\\r\\n' is two tokens", TALLY_MODE_BYTES, 0, 1, TEXT("ab\0\r\nba"), 0, 4, {{"a", 2}, {"\r", 1}, {"\n", 1}}},
+    {"fold: ASCII capitals only, in tokens and queries", TALLY_MODE_WORDS, FOLD, 1,
+     TEXT("Hello HELLO hello hElLo \xc3\x89t\xc3\xa9 \xc3\xa9t\xc3\xa9 AZ@[`az"), 1, 4,
+     {{"hello", 4}, {"HeLLo", 4}, {"\xc3\x89t\xc3\xa9", 1}, {"\xc3\xa9t\xc3\xa9", 1}, {"az", 2}, {"AZ", 2}}},
+    {"no fold without the flag", TALLY_MODE_WORDS, 0, 1,
+     TEXT("Hello HELLO hello hElLo \xc3\x89t\xc3\xa9 \xc3\xa9t\xc3\xa9 AZ@[`az"), 1, 8,
+     {{"hello", 1}, {"Hello", 1}, {"AZ", 1}, {"az", 1}}},
+    {"fold: words with separators", TALLY_MODE_WORDS, FOLD, 1, TEXT("ONE one One\r\ntwo\0TWO"), 1, 2,
+     {{"one", 3}, {"two", 2}}},
+    {"fold: bytes mode; '@' '[' '`' '{' next to the ranges stay", TALLY_MODE_BYTES, FOLD, 1, TEXT("AaZz@[`{"), 0, 6,
+     {{"a", 2}, {"z", 2}, {"@", 1}, {"[", 1}, {"`", 1}, {"{", 1}}},
+    {"fold: lines mode", TALLY_MODE_LINES, FOLD, 1, TEXT("One Line\none line\n"), 0, 1, {{"ONE LINE", 2}}},
+    {"fold: lines with '\\r'", TALLY_MODE_LINES, FOLD, 1, TEXT("Ab\r\nab\rx\nAB\r"), 1, 3,
+     {{"ab", 1}, {"ab\rx", 1}, {"ab\r", 1}}},
+    {"fold: Latin-1 capitals stay", TALLY_MODE_WORDS, FOLD, 1, TEXT("\xc0 \xe0 \xc3\x89"), 1, 3,
+     {{"\xc0", 1}, {"\xe0", 1}, {"\xc3\x89", 1}}},
+    {"NUL separates: words", TALLY_MODE_WORDS, 0, 1, TEXT("ab\0ab\0\0"), 1, 1, {{"ab", 2}}},
+    {"NUL separates: lines", TALLY_MODE_LINES, 0, 1, TEXT("ab\0ab\0\0"), 1, 1, {{"ab", 2}}},
+    {"NUL separates: bytes", TALLY_MODE_BYTES, 0, 1, TEXT("ab\0ab\0\0"), 1, 2, {{"a", 2}, {"b", 2}}},
+    {"min_len 3", TALLY_MODE_WORDS, 0, 3, TEXT("a ab abc abcd ab"), 1, 2, {{"a", 0}, {"ab", 0}, {"abc", 1}, {"abcd", 1}}},
+    {"min_len: the dropped '\\r' does not count toward it", TALLY_MODE_LINES, 0, 3, TEXT("ab\r\nab\r\0abc\r\n"), 0, 2,
+     {{"ab", 0}, {"ab\r", 1}, {"abc", 1}}},
+#undef FOLD
+#undef TEXT
+};
+
+static void case_token_rows(void) {
+  for (size_t r = 0; r < sizeof token_rows / sizeof token_rows[0]; r++) {
+    const struct token_row *row = &token_rows[r];
+    tally *t = make(row->mode, row->flags, row->min_len);
+    if (!t) return;
+    check(feedn(t, row->text, row->len) == TALLY_OK, __LINE__, "%s: feed failed", row->what);
+    if (row->finish) check(api.finish(t) == TALLY_OK, __LINE__, "%s: finish failed", row->what);
+    for (const struct want *w = row->counts; w < row->counts + 10 && w->token; w++) {
+      uint64_t got = count(t, w->token);
+      check(got == w->count, __LINE__, "%s: count of token %zu = %" PRIu64 ", want %" PRIu64, row->what,
+            (size_t)(w - row->counts), got, w->count);
+    }
+    size_t got = distinct(t);
+    check(got == row->distinct, __LINE__, "%s: %zu distinct tokens, want %zu", row->what, got, row->distinct);
+    api.free_(t);
+  }
 }
 
-static void case_lines(void) {
+/* The limit in lines mode: a line of TALLY_MAX_TOKEN bytes then "\r\n" is that line; of
+ * TALLY_MAX_TOKEN + 1 bytes its first TALLY_MAX_TOKEN; TALLY_MAX_TOKEN - 1 bytes then "\r\r\n"
+ * keep one '\r' and reach the limit exactly. */
+static void case_lines_limit(void) {
   tally *t = make(TALLY_MODE_LINES, 0, 1);
-  if (!t) return;
-  /* One '\r' before '\n' is dropped, not two; an empty line (also "\r\n") is no token; NUL
-   * separates inside a line; a trailing '\r' at finish stays. */
-  const uint8_t text[] = "a line\r\na line\n\n\r\nx\r\r\nsplit\0half\nlast\r";
-  EXPECT(feedn(t, text, sizeof text - 1), TALLY_OK);
-  EXPECT(count(t, "last\r"), 0);
-  EXPECT(api.finish(t), TALLY_OK);
-  EXPECT(count(t, "a line"), 2);
-  EXPECT(count(t, "x\r"), 1);
-  EXPECT(count(t, "split"), 1);
-  EXPECT(count(t, "half"), 1);
-  EXPECT(count(t, "last\r"), 1);
-  EXPECT(count(t, "\r"), 0);
-  EXPECT(distinct(t), 5);
-  api.free_(t);
-  /* A '\r' before a NUL is part of the line. */
-  t = make(TALLY_MODE_LINES, 0, 1);
-  if (!t) return;
-  EXPECT(feedn(t, "cr\r\0cr\r\n", 8), TALLY_OK);
-  EXPECT(count(t, "cr\r"), 1);
-  EXPECT(count(t, "cr"), 1);
-  api.free_(t);
-  /* The limit: a line of TALLY_MAX_TOKEN bytes then "\r\n" is that line; of TALLY_MAX_TOKEN + 1
-   * bytes it is its first TALLY_MAX_TOKEN. */
-  t = make(TALLY_MODE_LINES, 0, 1);
   if (!t) return;
   char line[TALLY_MAX_TOKEN + 4];
   memset(line, 'L', TALLY_MAX_TOKEN);
@@ -596,7 +637,7 @@ static void case_lines(void) {
   EXPECT(feedn(t, line, TALLY_MAX_TOKEN + 3), TALLY_OK);
   memset(line, 'N', TALLY_MAX_TOKEN - 1);
   memcpy(line + TALLY_MAX_TOKEN - 1, "\r\r\n", 3);
-  EXPECT(feedn(t, line, TALLY_MAX_TOKEN + 2), TALLY_OK); /* N*63 + '\r' is exactly the limit */
+  EXPECT(feedn(t, line, TALLY_MAX_TOKEN + 2), TALLY_OK);
   memset(line, 'L', TALLY_MAX_TOKEN);
   EXPECT(count_n(t, line, TALLY_MAX_TOKEN), 1);
   memset(line, 'M', TALLY_MAX_TOKEN);
@@ -608,137 +649,38 @@ static void case_lines(void) {
   api.free_(t);
 }
 
-static void case_bytes(void) {
-  tally *t = make(TALLY_MODE_BYTES, 0, 1);
-  if (!t) return;
-  const uint8_t text[] = "aab\0\n\n\xff a";
-  EXPECT(feedn(t, text, sizeof text - 1), TALLY_OK);
-  /* Every byte is complete at once: nothing pending. */
-  EXPECT(count(t, "a"), 3);
-  EXPECT(count(t, "b"), 1);
-  EXPECT(count(t, "\n"), 2);
-  EXPECT(count(t, "\xff"), 1);
-  EXPECT(count(t, " "), 1);
-  EXPECT(count(t, "aa"), 0);
-  EXPECT(distinct(t), 5); /* NUL is no token */
-  api.free_(t);
-  /* All 255 non-NUL bytes, and min_len 2 counts nothing in bytes mode. */
-  t = make(TALLY_MODE_BYTES, 0, 1);
-  tally *t2 = make(TALLY_MODE_BYTES, 0, 2);
-  if (!t || !t2) return;
+/* Every byte value in bytes mode: 255 tokens; with FOLD_CASE only the 26 ASCII capitals fold,
+ * min_len 2 counts none, and tally_top hands each byte back unchanged. */
+static void case_all_bytes(void) {
   uint8_t all[256];
   for (int i = 0; i < 256; i++) all[i] = (uint8_t)i;
-  EXPECT(feedn(t, all, 256), TALLY_OK);
-  EXPECT(feedn(t2, all, 256), TALLY_OK);
-  EXPECT(api.finish(t2), TALLY_OK);
-  EXPECT(distinct(t), 255);
-  EXPECT(distinct(t2), 0);
-  api.free_(t);
-  api.free_(t2);
-}
-
-static void case_fold_case(void) {
-  tally *t = make(TALLY_MODE_WORDS, TALLY_FLAG_FOLD_CASE, 1);
-  tally *plain = make(TALLY_MODE_WORDS, 0, 1);
-  if (!t || !plain) return;
-  const char *text = "Hello HELLO hello hElLo \xc3\x89t\xc3\xa9 \xc3\xa9t\xc3\xa9 AZ@[`az";
-  EXPECT(feeds(t, text), TALLY_OK);
-  EXPECT(feeds(plain, text), TALLY_OK);
-  EXPECT(api.finish(t), TALLY_OK);
-  EXPECT(api.finish(plain), TALLY_OK);
-  EXPECT(count(t, "hello"), 4);
-  EXPECT(count(t, "HeLLo"), 4); /* queries fold too */
-  EXPECT(count(t, "\xc3\x89t\xc3\xa9"), 1); /* only ASCII folds */
-  EXPECT(count(t, "\xc3\xa9t\xc3\xa9"), 1);
-  EXPECT(count(t, "az"), 2);
-  EXPECT(count(t, "AZ"), 2);
-  EXPECT(count(plain, "hello"), 1);
-  EXPECT(count(plain, "Hello"), 1);
-  EXPECT(count(plain, "AZ"), 1);
-  tally_entry *e = NULL;
-  size_t n = 0;
-  EXPECT(api.top(t, 1, &e, &n), TALLY_OK);
-  CHECK(n == 1 && strcmp(e[0].token, "hello") == 0);
-  api.entries_free(e, n);
-  api.free_(t);
-  api.free_(plain);
-  /* Bytes and lines modes fold too; '@' '[' '`' '{' (the neighbours of the ranges) do not. */
-  t = make(TALLY_MODE_BYTES, TALLY_FLAG_FOLD_CASE, 1);
-  if (!t) return;
-  EXPECT(feeds(t, "AaZz@[`{"), TALLY_OK);
-  EXPECT(count(t, "a"), 2);
-  EXPECT(count(t, "z"), 2);
-  EXPECT(count(t, "@"), 1);
-  EXPECT(count(t, "["), 1);
-  EXPECT(count(t, "`"), 1);
-  EXPECT(count(t, "{"), 1);
-  EXPECT(distinct(t), 6);
-  api.free_(t);
-  /* Every byte in bytes mode: only the 26 ASCII capitals fold (Latin-1 ones like 0xC0 do not),
-   * and the tokens come back unchanged. */
-  t = make(TALLY_MODE_BYTES, TALLY_FLAG_FOLD_CASE, 1);
-  if (!t) return;
-  uint8_t all[256];
-  for (int i = 0; i < 256; i++) all[i] = (uint8_t)i;
-  EXPECT(feedn(t, all, 256), TALLY_OK);
-  EXPECT(distinct(t), 255 - 26);
-  int unchanged = 1;
-  for (int i = 0x80; i < 0x100; i++) {
-    char q[2] = {(char)i, 0};
-    unchanged &= count(t, q) == 1;
-  }
-  CHECK(unchanged);
-  api.free_(t);
-  t = make(TALLY_MODE_WORDS, TALLY_FLAG_FOLD_CASE, 1);
-  if (!t) return;
-  EXPECT(feeds(t, "\xc0 \xe0 \xc3\x89"), TALLY_OK);
-  EXPECT(api.finish(t), TALLY_OK);
-  EXPECT(count(t, "\xc0"), 1);
-  EXPECT(count(t, "\xe0"), 1);
-  e = NULL, n = 0;
-  EXPECT(api.top(t, 3, &e, &n), TALLY_OK);
-  CHECK(n == 3 && strcmp(e[0].token, "\xc0") == 0 && strcmp(e[1].token, "\xc3\x89") == 0 &&
-        strcmp(e[2].token, "\xe0") == 0);
-  api.entries_free(e, n);
-  api.free_(t);
-  t = make(TALLY_MODE_LINES, TALLY_FLAG_FOLD_CASE, 1);
-  if (!t) return;
-  EXPECT(feeds(t, "One Line\none line\n"), TALLY_OK);
-  EXPECT(count(t, "ONE LINE"), 2);
-  api.free_(t);
-}
-
-static void case_nul_separates(void) {
-  static const tally_mode modes[] = {TALLY_MODE_WORDS, TALLY_MODE_LINES, TALLY_MODE_BYTES};
-  for (int m = 0; m < 3; m++) {
-    tally *t = make(modes[m], 0, 1);
+  static const struct {
+    uint32_t flags, min_len;
+    size_t distinct;
+  } runs[] = {{0, 1, 255}, {TALLY_FLAG_FOLD_CASE, 1, 255 - 26}, {0, 2, 0}};
+  for (size_t r = 0; r < 3; r++) {
+    tally *t = make(TALLY_MODE_BYTES, runs[r].flags, runs[r].min_len);
     if (!t) return;
-    EXPECT(feedn(t, "ab\0ab\0\0", 7), TALLY_OK);
-    EXPECT(api.finish(t), TALLY_OK);
-    if (modes[m] == TALLY_MODE_BYTES) {
-      EXPECT(count(t, "a"), 2);
-      EXPECT(distinct(t), 2);
-    } else {
-      EXPECT(count(t, "ab"), 2);
-      EXPECT(distinct(t), 1);
+    EXPECT(feedn(t, all, 256), TALLY_OK);
+    EXPECT(distinct(t), runs[r].distinct);
+    tally_entry *e = NULL;
+    size_t n = 0;
+    EXPECT(api.top(t, TALLY_MAX_TOP, &e, &n), TALLY_OK);
+    int unchanged = 1;
+    for (size_t i = 0; i < n; i++) {
+      unsigned char c = (unsigned char)e[i].token[0];
+      unchanged &= e[i].count == (runs[r].flags && c >= 'a' && c <= 'z' ? 2u : 1u) && e[i].token_len == 1 &&
+                   e[i].token[1] == 0 && !(runs[r].flags && c >= 'A' && c <= 'Z');
     }
+    check(unchanged, __LINE__, "bytes run %zu: tokens or counts changed", r);
+    api.entries_free(e, n);
     api.free_(t);
   }
 }
 
-static void case_min_len(void) {
-  tally *t = make(TALLY_MODE_WORDS, 0, 3);
-  if (!t) return;
-  EXPECT(feeds(t, "a ab abc abcd ab"), TALLY_OK);
-  EXPECT(api.finish(t), TALLY_OK);
-  EXPECT(count(t, "a"), 0);
-  EXPECT(count(t, "ab"), 0);
-  EXPECT(count(t, "abc"), 1);
-  EXPECT(count(t, "abcd"), 1);
-  EXPECT(distinct(t), 2);
-  api.free_(t);
-  /* min_len TALLY_MAX_TOKEN: only tokens that reach the limit (longer ones are truncated to it). */
-  t = make(TALLY_MODE_WORDS, 0, TALLY_MAX_TOKEN);
+/* min_len TALLY_MAX_TOKEN: only tokens that reach the limit (longer ones are truncated to it). */
+static void case_min_len_limit(void) {
+  tally *t = make(TALLY_MODE_WORDS, 0, TALLY_MAX_TOKEN);
   if (!t) return;
   char w[TALLY_MAX_TOKEN + 3];
   memset(w, 'w', sizeof w);
@@ -750,18 +692,6 @@ static void case_min_len(void) {
   EXPECT(api.finish(t), TALLY_OK);
   EXPECT(count_n(t, w, TALLY_MAX_TOKEN), 2);
   EXPECT(distinct(t), 1);
-  api.free_(t);
-  /* In lines mode the dropped '\r' does not count toward min_len. */
-  t = make(TALLY_MODE_LINES, 0, 3);
-  if (!t) return;
-  EXPECT(feedn(t, "ab\r\nab\r\0abc\r\n", 14), TALLY_OK);
-  EXPECT(count(t, "ab"), 0);
-  EXPECT(count(t, "abc"), 1);
-  api.free_(t);
-  t = make(TALLY_MODE_LINES, 0, 3);
-  if (!t) return;
-  EXPECT(feedn(t, "ab\r\0", 4), TALLY_OK);
-  EXPECT(count(t, "ab\r"), 1);
   api.free_(t);
 }
 
@@ -809,44 +739,30 @@ static void same_counts(tally *a, tally *b, const char *what, size_t off) {
 }
 
 static void case_split_feeds(void) {
-  static const struct {
-    tally_mode mode;
-    uint32_t flags;
-    const char *text;
-    size_t len;
-  } inputs[] = {
-#define IN(mode, flags, text) {mode, flags, text, sizeof text - 1}
-      IN(TALLY_MODE_WORDS, 0, "alpha beta\0gamma  alpha_1 \xc3\xa9t\xc3\xa9!"),
-      IN(TALLY_MODE_WORDS, TALLY_FLAG_FOLD_CASE, "ONE one One\r\ntwo\0TWO"),
-      IN(TALLY_MODE_LINES, 0, "first\r\nsecond\n\r\n\rthird\r\r\nfo\0urth\r\n\r"),
-      IN(TALLY_MODE_LINES, TALLY_FLAG_FOLD_CASE, "Ab\r\nab\rx\nAB\r"),
-      IN(TALLY_MODE_BYTES, 0, "ab\0\r\nba"),
-#undef IN
-  };
-
-  for (size_t k = 0; k < sizeof inputs / sizeof inputs[0]; k++) {
-    const char *s = inputs[k].text;
-    size_t len = inputs[k].len;
+  for (size_t r = 0; r < sizeof token_rows / sizeof token_rows[0]; r++) {
+    const struct token_row *row = &token_rows[r];
+    const char *s = row->text;
+    size_t len = row->len;
     for (int finish = 0; finish < 2; finish++) {
-      tally *whole = make(inputs[k].mode, inputs[k].flags, 1);
+      tally *whole = make(row->mode, row->flags, row->min_len);
       if (!whole) return;
       EXPECT(feedn(whole, s, len), TALLY_OK);
       if (finish) EXPECT(api.finish(whole), TALLY_OK);
       for (size_t off = 0; off <= len; off++) {
-        tally *t = make(inputs[k].mode, inputs[k].flags, 1);
+        tally *t = make(row->mode, row->flags, row->min_len);
         if (!t) return;
         EXPECT(feedn(t, s, off), TALLY_OK);
         EXPECT(feedn(t, s + off, 0), TALLY_OK);
         EXPECT(feedn(t, s + off, len - off), TALLY_OK);
         if (finish) EXPECT(api.finish(t), TALLY_OK);
-        same_counts(whole, t, s, off);
+        same_counts(whole, t, row->what, off);
         api.free_(t);
       }
-      tally *t = make(inputs[k].mode, inputs[k].flags, 1);
+      tally *t = make(row->mode, row->flags, row->min_len);
       if (!t) return;
       for (size_t i = 0; i < len; i++) EXPECT(feedn(t, s + i, 1), TALLY_OK);
       if (finish) EXPECT(api.finish(t), TALLY_OK);
-      same_counts(whole, t, s, SIZE_MAX);
+      same_counts(whole, t, row->what, SIZE_MAX);
       api.free_(t);
       api.free_(whole);
     }
@@ -1022,12 +938,10 @@ static const struct {
     {"count_checks", case_count_checks},
     {"top_checks", case_top_checks},
     {"top_order", case_top_order},
-    {"words", case_words},
-    {"lines", case_lines},
-    {"bytes", case_bytes},
-    {"fold_case", case_fold_case},
-    {"nul_separates", case_nul_separates},
-    {"min_len", case_min_len},
+    {"token_rows", case_token_rows},
+    {"lines_limit", case_lines_limit},
+    {"all_bytes", case_all_bytes},
+    {"min_len_limit", case_min_len_limit},
     {"token_limit", case_token_limit},
     {"split_feeds", case_split_feeds},
     {"distinct_limit", case_distinct_limit},

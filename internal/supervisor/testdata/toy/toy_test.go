@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/seamfuzz/seam/internal/wal"
+	"github.com/seamfuzz/seam/wal"
 )
 
 func TestMain(m *testing.M) {

@@ -1,0 +1,190 @@
+// Package campaign is what seam's commands do once their flags are parsed: Fuzz (every target
+// under the supervisor or libFuzzer, each crasher confirmed in isolation, signed and stored),
+// Repro (a verdict per engine for production inputs), Stress (concurrent loops with culprit
+// replay, leak batches and the RSS trend), Threads (the header's thread claims), Minimize and
+// Nightly, the job that chains them into the reports. Every finding is a finding.Finding from
+// the run that finds it to report.json.
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/seamfuzz/seam/corpus"
+	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/finding"
+	"github.com/seamfuzz/seam/internal/isolate"
+	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/internal/watchdog"
+	"github.com/seamfuzz/seam/report"
+)
+
+// Finding is one signed problem, named here for the callers of this package.
+type Finding = finding.Finding
+
+// ConfigError is a mistake in what the caller asked for (an unknown target, an input whose
+// target cannot be told) rather than a run that failed: the CLI answers it with its usage line.
+type ConfigError struct{ Msg string }
+
+// Error is the message, which says what to give instead.
+func (e ConfigError) Error() string { return e.Msg }
+
+// unknownTarget is the error for a target name fuzz does not know.
+func unknownTarget(name string) error {
+	return ConfigError{fmt.Sprintf("unknown target %q (targets: %s)", name, strings.Join(fuzz.Names(), ", "))}
+}
+
+// Targets maps a comma-separated list of target names ("all" or empty: every target) to the
+// targets' names.
+func Targets(list string) ([]string, error) {
+	if list == "all" || list == "" {
+		return fuzz.Names(), nil
+	}
+	var out []string
+	for _, n := range strings.Split(list, ",") {
+		t, ok := fuzz.Lookup(strings.TrimSpace(n))
+		if !ok {
+			return nil, unknownTarget(n)
+		}
+		out = append(out, t.Name)
+	}
+	return out, nil
+}
+
+// job runs inputs of a target on engines in isolated children, each in its own process so a
+// crash is one input's verdict, not the campaign's end.
+type job struct {
+	target  string
+	specs   []string
+	variant string
+	timeout time.Duration
+	verbose bool // the child prints each engine's verdict line (seam repro shows it)
+}
+
+// checksLeaks: children of this variant run a LeakSanitizer check (asan, and cov, which is asan
+// plus coverage).
+func checksLeaks(variant string) bool { return sanrt.For(variant) == sanrt.ASan }
+
+// childEnv is the environment a child needs to load engines of a variant (cli.ServeChild reads
+// it on the other side).
+func childEnv(variant string, extra ...string) []string {
+	return append([]string{"SEAM_VARIANT=" + variant}, extra...)
+}
+
+// run runs the inputs (files) and returns each one's result.
+func (j job) run(ctx context.Context, inputs []string) ([]isolate.Result, error) {
+	ij := isolate.Job{
+		Kind:      fuzz.JobKind,
+		Args:      map[string]string{"target": j.target, "engines": strings.Join(j.specs, ","), "variant": j.variant},
+		Inputs:    inputs,
+		LeakCheck: checksLeaks(j.variant),
+	}
+	env := childEnv(j.variant)
+	if j.verbose {
+		env = append(env, "SEAM_REPRO_VERBOSE=1")
+	}
+	return isolate.Run(ctx, ij, isolate.Options{Env: env, Timeout: j.timeout, OnHang: watchdog.GDBStack})
+}
+
+// sign classifies one result; the finding says where it was found.
+func (j job) sign(r isolate.Result) (Finding, bool) {
+	f, ok := finding.FromResult(r, fuzz.SignViolation)
+	if ok {
+		f.Target, f.Engine, f.Variant = j.target, strings.Join(j.specs, ","), j.variant
+	}
+	return f, ok
+}
+
+// one runs one input and signs what it found; out is the child's output.
+func (j job) one(ctx context.Context, data []byte) (f Finding, found bool, out []byte, err error) {
+	tmp, err := os.CreateTemp("", "seam-input-")
+	if err != nil {
+		return Finding{}, false, nil, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return Finding{}, false, nil, err
+	}
+	tmp.Close()
+	res, err := j.run(ctx, []string{tmp.Name()})
+	if err != nil {
+		return Finding{}, false, nil, err
+	}
+	f, found = j.sign(res[0])
+	if found {
+		f.Input = data
+	}
+	return f, found, res[0].Output, nil
+}
+
+// reproCommand is the exact command that reproduces a corpus entry.
+func reproCommand(dir, target, id string, specs []string, variant string) string {
+	if root, err := engine.Root(); err == nil {
+		if rel, err := filepath.Rel(root, dir); err == nil && !strings.HasPrefix(rel, "..") {
+			dir = rel
+		}
+	}
+	return fmt.Sprintf("seam repro -engines %s -variant %s %s", strings.Join(specs, ","), variant, filepath.Join(dir, target, id))
+}
+
+// metaOf is the corpus sidecar of a finding.
+func metaOf(f Finding, source string) corpus.Meta {
+	return corpus.Meta{Signature: f.Signature, Type: f.Type, Engines: strings.Split(f.Engine, ","), Variant: f.Variant,
+		Source: source, Report: finding.Head(f.Excerpt, 30), Location: f.Location, Note: f.Note}
+}
+
+// store adds the finding's input to the corpus under its target and returns the entry's id.
+func store(st *corpus.Store, f Finding, source string) (string, error) {
+	id, _, err := st.Add(f.Target, f.Input, metaOf(f, source))
+	return id, err
+}
+
+func firstLineOf(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// fmtDur is m:ss, the clock of the status lines.
+func fmtDur(d time.Duration) string {
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+// Resign signs a sidecar's stored report again with the current report parser, for
+// corpus.Store.Migrate. It keeps the entry as it is when the report is not a crash report (a
+// mismatch or contract finding, signed by its own rules), parses as another kind of crash, is
+// cut or garbled, or holds fewer frames than the signature it has (the excerpt is the report's
+// first 30 lines).
+func Resign(m corpus.Meta) (string, string, bool) {
+	if m.Report == "" {
+		return "", "", false
+	}
+	r, ok := report.Parse([]byte(m.Report))
+	if !ok || r.Corrupted != "" {
+		return "", "", false
+	}
+	if !strings.HasPrefix(m.Type, r.Type) && !strings.HasPrefix(r.Type, m.Type) {
+		return "", "", false
+	}
+	if strings.Count(r.Signature, " | ") < strings.Count(m.Signature, " | ") {
+		return "", "", false
+	}
+	return r.Signature, r.Type, true
+}

@@ -1,0 +1,431 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/seamfuzz/seam/corpus"
+	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/finding"
+	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/internal/summary"
+	"github.com/seamfuzz/seam/internal/supervisor"
+)
+
+// FuzzConfig is one `seam fuzz` run (nightly runs it too).
+type FuzzConfig struct {
+	Targets   []string
+	Specs     []string
+	Variant   string
+	Budget    time.Duration // total, split evenly over the targets
+	CorpusDir string
+	WorkDir   string // build/fuzz: test binary, worker logs
+	// StateDir holds what the fuzzers learned, kept between runs (as CI caches it): go test
+	// -fuzz's generated corpus in StateDir/cache, libFuzzer's work corpus in
+	// StateDir/libfuzzer/<target>. Default WorkDir; a fresh directory measures from scratch.
+	StateDir string
+	Timeout  time.Duration
+	Parallel int
+	Out      io.Writer // status lines and findings
+	// Mode is ModeGoTest (default: go test -fuzz under the supervisor) or ModeLibFuzzer (each
+	// target built as a libFuzzer binary, internal/libfuzzer). Findings go through the same
+	// confirmation, signatures and corpus either way.
+	Mode string
+}
+
+// Fuzzing modes.
+const (
+	ModeGoTest    = "gotest"
+	ModeLibFuzzer = "libfuzzer"
+)
+
+// maxKnownStreak ends a target's fuzzing after this many consecutive known crashers.
+const maxKnownStreak = 25
+
+// notAlone is the note of a crasher signed from the fuzzer's own report.
+const notAlone = "did not reproduce in isolation (flaky, or depends on earlier inputs)"
+
+// TargetStats sums up one target's fuzzing.
+type TargetStats struct {
+	Target      string
+	Engines     string
+	Execs       int64
+	ExecsPerSec float64
+	Corpus      int
+	Elapsed     time.Duration
+	Restarts    int
+	Skipped     string
+	Err         string
+	// KnownCrashes are the known crashes the target kept reaching (issue 16).
+	KnownCrashes []summary.KnownCrash
+	CPU          time.Duration // of the fuzzing processes (supervisor.Result.CPUTime)
+}
+
+// FuzzResult is the outcome of a run: every finding once, with New set on those it added to
+// the corpus.
+type FuzzResult struct {
+	Targets  []TargetStats
+	Findings []Finding
+}
+
+// NewCount counts findings not known before.
+func (r FuzzResult) NewCount() int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.New {
+			n++
+		}
+	}
+	return n
+}
+
+// WriteSummary writes the table that ends `seam fuzz`: one row per target, then the counts.
+func (r FuzzResult) WriteSummary(w io.Writer) {
+	fmt.Fprintf(w, "\n%-13s %-28s %10s %12s %8s %s\n", "TARGET", "ENGINES", "EXECS", "EXECS/S", "CORPUS", "NOTE")
+	for _, t := range r.Targets {
+		note := t.Skipped
+		if t.Err != "" {
+			note = "error: " + t.Err
+		}
+		fmt.Fprintf(w, "%-13s %-28s %10d %12.0f %8d %s\n", t.Target, t.Engines, t.Execs, t.ExecsPerSec, t.Corpus, note)
+	}
+	fmt.Fprintf(w, "findings: %d new, %d known\n", r.NewCount(), len(r.Findings)-r.NewCount())
+	for _, t := range r.Targets {
+		if t.CPU > 0 { // the speed a loaded machine does not change (make bench reads it)
+			fmt.Fprintf(w, "[%s] %d execs in %.1f CPU-s of the fuzzing processes: %.0f execs per CPU-second\n", t.Target, t.Execs, t.CPU.Seconds(), float64(t.Execs)/t.CPU.Seconds())
+		}
+		for _, k := range t.KnownCrashes {
+			fmt.Fprintln(w, summary.KnownCrashLine(k))
+		}
+	}
+}
+
+// fuzzRun is the state of one Fuzz call shared by its targets: a signature seen on one target
+// is known to the next.
+type fuzzRun struct {
+	cfg    FuzzConfig
+	root   string
+	bin    string            // go test mode: the instrumented test binary
+	lfBins map[string]string // libFuzzer mode: target -> binary
+	store  *corpus.Store
+	known  map[string][]corpus.Entry // signature -> corpus entries, before this run
+	seen   map[string]bool
+	res    FuzzResult
+}
+
+// targetRun is one target's share of the run.
+type targetRun struct {
+	*fuzzRun
+	t                  fuzz.Target
+	share              time.Duration
+	start              time.Time
+	newHere, knownHere int
+	knownStreak        int
+	lastStatus         time.Time
+	stats              TargetStats
+	tally              *summary.KnownTally // what known crashes cost the target
+}
+
+// Fuzz runs every target for its share of the budget.
+func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
+	root, err := engine.Root()
+	if err != nil {
+		return FuzzResult{}, err
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = cfg.WorkDir
+	}
+	// The fuzzers run in per-target working directories: a relative path would land there.
+	if abs, err := filepath.Abs(cfg.StateDir); err == nil {
+		cfg.StateDir = abs
+	}
+	r := &fuzzRun{cfg: cfg, root: root, bin: filepath.Join(cfg.WorkDir, "fuzz.test"), store: corpus.Open(cfg.CorpusDir), seen: map[string]bool{}}
+	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
+		return FuzzResult{}, err
+	}
+	if cfg.Mode == ModeLibFuzzer {
+		if r.lfBins, err = r.buildLibFuzzer(ctx); err != nil {
+			return FuzzResult{}, err
+		}
+	} else if err := buildFuzzBinary(root, r.bin); err != nil {
+		return FuzzResult{}, err
+	}
+	// A corpus signed by older rules would make every known bug look new: bring it up to the
+	// rules first, and say so (`seam corpus check` does the same).
+	migs, err := r.store.Migrate(Resign)
+	for _, m := range migs {
+		fmt.Fprintf(cfg.Out, "corpus: %s: signature migrated: %s -> %s\n", m.Path, m.Old, m.New)
+	}
+	if err != nil {
+		return FuzzResult{}, fmt.Errorf("migrate the corpus: %w (run `seam corpus check`)", err)
+	}
+	if r.known, err = r.store.KnownSignatures(cfg.Specs); err != nil {
+		return FuzzResult{}, fmt.Errorf("read the corpus: %w (run `seam corpus check`)", err)
+	}
+	share := cfg.Budget / time.Duration(len(cfg.Targets))
+	for _, name := range cfg.Targets {
+		t, _ := fuzz.Lookup(name)
+		tr := &targetRun{fuzzRun: r, t: t, share: share, stats: TargetStats{Target: name, Engines: strings.Join(cfg.Specs, ",")},
+			tally: &summary.KnownTally{Target: name}}
+		tr.fuzz(ctx)
+		r.res.Targets = append(r.res.Targets, tr.stats)
+	}
+	return r.res, nil
+}
+
+// buildFuzzBinary compiles the fuzz package's tests with Go's fuzzing instrumentation.
+func buildFuzzBinary(root, out string) error {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return fmt.Errorf("the go tool is needed to build the fuzz targets: install Go or put it on PATH")
+	}
+	cmd := exec.Command(gobin, "test", "-c", "-fuzz=.", "-ldflags=-s=false -w=false", "-o", out, "./fuzz")
+	cmd.Dir = root
+	cmd.Env = sanrt.CleanEnv(os.Environ())
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build fuzz targets: %v\n%s", err, b)
+	}
+	return nil
+}
+
+// fuzz runs the target for its share and fills its stats.
+func (tr *targetRun) fuzz(ctx context.Context) {
+	cfg, name := tr.cfg, tr.t.Name
+	if tr.t.Pair && len(cfg.Specs) < 2 {
+		tr.stats.Skipped = "needs two engines (-engines A,B)"
+		fmt.Fprintf(cfg.Out, "[%s] skipped: %s\n", name, tr.stats.Skipped)
+		return
+	}
+	work := filepath.Join(cfg.WorkDir, "run", name)
+	os.RemoveAll(filepath.Join(work, "testdata"))
+	tr.start = time.Now()
+	var sres supervisor.Result
+	var err error
+	if cfg.Mode == ModeLibFuzzer {
+		sres, err = tr.fuzzLibFuzzer(ctx)
+	} else {
+		sres, err = supervisor.Run(ctx, supervisor.Config{
+			TestBinary: tr.bin, FuzzFunc: tr.t.FuzzFunc, Budget: tr.share, WorkDir: work,
+			CacheDir: filepath.Join(cfg.StateDir, "cache"), LogDir: filepath.Join(work, "logs"), Parallel: cfg.Parallel,
+			Env: []string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_VARIANT=" + cfg.Variant, "SEAM_ROOT=" + tr.root,
+				"SEAM_CORPUS=" + cfg.CorpusDir},
+			Restarts: 1000,
+			SkipEnv:  fuzz.EnvSkipFile,
+			Status: func(s supervisor.Status) {
+				if s.Baseline || time.Since(tr.lastStatus) < 3*time.Second {
+					return
+				}
+				tr.lastStatus = time.Now()
+				tr.status(s.Elapsed, s.ExecsPerSec, s.Execs, s.CorpusTotal)
+			},
+			Crasher: tr.crasher,
+			// Workers keep fuzzing past the crashes already known (fuzz/knowncrash.go).
+			Known:    tr.knownSignatures,
+			KnownEnv: func(file string) []string { return fuzz.KnownCrashEnv(file, os.Environ()) },
+		})
+		// Leaks: the go test mode sweeps its corpus; libFuzzer mode has libFuzzer's own -detect_leaks.
+		for _, f := range tr.leakSweep(ctx, filepath.Join(cfg.StateDir, "cache", tr.t.FuzzFunc)) {
+			tr.record(f)
+		}
+	}
+	tr.stats.Execs, tr.stats.ExecsPerSec, tr.stats.Corpus, tr.stats.Restarts = sres.Execs, sres.ExecsPerSec, sres.CorpusTotal, sres.Restarts
+	tr.stats.CPU = sres.CPUTime
+	tr.tally.Absorb(sres.KnownHits)
+	for sig, es := range tr.known {
+		tr.tally.Reproduce(sig, reproCommand(cfg.CorpusDir, es[0].Target, es[0].ID, es[0].Engines, es[0].Variant))
+	}
+	tr.stats.KnownCrashes = tr.tally.Rows()
+	tr.stats.Elapsed = time.Since(tr.start)
+	if err != nil {
+		tr.stats.Err = firstLineOf(err.Error())
+		fmt.Fprintf(cfg.Out, "[%s] error: %v\n", name, err)
+	}
+}
+
+// status prints the one line a target shows while it runs.
+func (tr *targetRun) status(elapsed time.Duration, execsPerSec float64, execs int64, corpusSize int) {
+	fmt.Fprintf(tr.cfg.Out, "[%s %s/%s] %.0f execs/s, %d execs, corpus %d, findings %d new / %d known\n",
+		tr.t.Name, fmtDur(elapsed), fmtDur(tr.share), execsPerSec, execs, corpusSize, tr.newHere, tr.knownHere)
+}
+
+// crasher is the supervisor's hook: confirm, then record.
+func (tr *targetRun) crasher(ctx context.Context, c supervisor.Crasher) supervisor.Stop {
+	f := tr.confirm(ctx, c)
+	if tr.isKnown(f.Signature) {
+		tr.tally.Restart(f.Signature) // a known crash the workers could not continue past
+	}
+	return tr.record(f)
+}
+
+// knownSignatures lists the signatures of the corpus and those found in this run, for the
+// workers to fuzz past.
+func (tr *targetRun) knownSignatures() []string {
+	var out []string
+	for sig := range tr.known {
+		out = append(out, sig)
+	}
+	for sig := range tr.seen {
+		if len(tr.known[sig]) == 0 {
+			out = append(out, sig)
+		}
+	}
+	return out
+}
+
+// isKnown: the signature is in the corpus or was found earlier in this run.
+func (tr *targetRun) isKnown(sig string) bool { return tr.seen[sig] || len(tr.known[sig]) > 0 }
+
+// record keeps a confirmed finding: a known signature is counted (and listed once, with its
+// corpus entry), a new one stored in the corpus and printed with its reproduce command. It
+// stops the target once the crashers have been only known ones for a while.
+func (tr *targetRun) record(f Finding) supervisor.Stop {
+	cfg, name := tr.cfg, tr.t.Name
+	f.Target, f.Variant, f.Source = name, cfg.Variant, "fuzz"
+	if tr.isKnown(f.Signature) {
+		tr.knownHere++
+		if !tr.seen[f.Signature] {
+			f.CorpusID = tr.known[f.Signature][0].ID
+			f.Reproduce = reproCommand(cfg.CorpusDir, name, f.CorpusID, strings.Split(f.Engine, ","), cfg.Variant)
+			tr.res.Findings = append(tr.res.Findings, f)
+			tr.tally.Reproduce(f.Signature, f.Reproduce)
+			fmt.Fprintf(cfg.Out, "[%s] known: %s\n", name, f.Signature)
+		}
+		tr.seen[f.Signature] = true
+		// A target that only re-finds known bugs spends its budget restarting.
+		tr.knownStreak++
+		if tr.knownStreak >= maxKnownStreak {
+			fmt.Fprintf(cfg.Out, "[%s] stopping early: the last %d crashers were all known findings\n", name, tr.knownStreak)
+			tr.tally.Stopped(f.Signature)
+			return true
+		}
+		return false
+	}
+	tr.knownStreak = 0
+	tr.seen[f.Signature] = true
+	id, err := store(tr.store, f, corpus.SourceFuzz)
+	if err != nil {
+		fmt.Fprintf(cfg.Out, "[%s] could not save a finding: %v\n", name, err)
+		return false
+	}
+	f.CorpusID, f.New, f.FoundAfter = id, true, time.Since(tr.start)
+	f.Reproduce = reproCommand(cfg.CorpusDir, name, id, strings.Split(f.Engine, ","), cfg.Variant)
+	tr.newHere++
+	tr.res.Findings = append(tr.res.Findings, f)
+	tr.tally.Reproduce(f.Signature, f.Reproduce)
+	printFinding(cfg.Out, f)
+	return false
+}
+
+// confirm replays Go's crasher (and the inputs workers had in flight) in isolation, engine by
+// engine, to attribute and sign it. A crasher that does not reproduce alone is still kept,
+// signed from the worker's own report.
+func (tr *targetRun) confirm(ctx context.Context, c supervisor.Crasher) Finding {
+	cfg, t := tr.cfg, tr.t
+	candidates := [][]byte{c.Data}
+	for _, in := range c.InFlight {
+		if string(in) != string(c.Data) {
+			candidates = append(candidates, in)
+		}
+	}
+	groups := [][]string{}
+	if t.Pair {
+		groups = append(groups, cfg.Specs)
+	} else {
+		for _, s := range cfg.Specs {
+			groups = append(groups, []string{s})
+		}
+		if len(cfg.Specs) > 1 && t.Name == "request" {
+			groups = append(groups, cfg.Specs)
+		}
+	}
+	for _, data := range candidates {
+		for _, g := range groups {
+			j := job{target: t.Name, specs: g, variant: cfg.Variant, timeout: cfg.Timeout}
+			if f, ok, _, err := j.one(ctx, data); err == nil && ok {
+				return f
+			}
+		}
+	}
+	// Not reproducible alone: sign it from what the fuzzer saw.
+	var f Finding
+	if sig, typ, ok := fuzz.SignViolation(c.GoFailure); ok {
+		f = Finding{Kind: "violation", Signature: sig, Type: typ, Title: firstLineOf(strings.TrimSpace(c.GoFailure)), Excerpt: c.GoFailure}
+	} else {
+		f = finding.FromOutput(c.WorkerLog, c.Hung && len(c.WorkerLog) == 0, 1)
+	}
+	f.Target, f.Engine, f.Variant, f.Note, f.Input = t.Name, strings.Join(cfg.Specs, ","), cfg.Variant, notAlone, c.Data
+	return f
+}
+
+// leakSweep replays the target's generated corpus in an isolated child with a leak check after
+// every input (the child stops at a leaking input and the runner restarts past it).
+func (tr *targetRun) leakSweep(ctx context.Context, cacheDir string) []Finding {
+	cfg, t := tr.cfg, tr.t
+	files, _ := filepath.Glob(filepath.Join(cacheDir, "*"))
+	if len(files) == 0 || !checksLeaks(cfg.Variant) {
+		return nil
+	}
+	tmp, err := os.MkdirTemp("", "seam-leaksweep-")
+	if err != nil {
+		return nil
+	}
+	defer os.RemoveAll(tmp)
+	var raw []string
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		data, err := supervisor.DecodeGoFuzz(b)
+		if err != nil {
+			continue
+		}
+		p := filepath.Join(tmp, fmt.Sprint(i))
+		if os.WriteFile(p, data, 0o600) == nil {
+			raw = append(raw, p)
+		}
+	}
+	var out []Finding
+	for _, spec := range cfg.Specs {
+		if t.Pair {
+			spec = strings.Join(cfg.Specs, ",")
+		}
+		j := job{target: t.Name, specs: strings.Split(spec, ","), variant: cfg.Variant, timeout: cfg.Timeout}
+		res, err := j.run(ctx, raw)
+		if err != nil {
+			continue
+		}
+		for _, r := range res {
+			if f, ok := j.sign(r); ok && f.Kind == "leak" {
+				f.Input, _ = os.ReadFile(r.Input)
+				out = append(out, f)
+			}
+		}
+		if t.Pair {
+			break
+		}
+	}
+	return out
+}
+
+// printFinding is the block a new finding gets: what, where, and the commands that reproduce
+// and minimize it.
+func printFinding(w io.Writer, f Finding) {
+	fmt.Fprintf(w, "[%s] NEW %s after %s: %s\n", f.Target, strings.ToUpper(f.Kind), f.FoundAfter.Round(100*time.Millisecond), f.Signature)
+	fmt.Fprintf(w, "    engine=%s variant=%s", f.Engine, f.Variant)
+	if f.Location != "" {
+		fmt.Fprintf(w, " at %s", f.Location)
+	}
+	fmt.Fprintf(w, "\n    %s\n", f.Title)
+	if f.Note != "" {
+		fmt.Fprintf(w, "    note: %s\n", f.Note)
+	}
+	fmt.Fprintf(w, "    saved: %s/%s\n    reproduce: %s\n    minimize:  seam corpus min %s\n", f.Target, f.CorpusID, f.Reproduce, f.CorpusID)
+}

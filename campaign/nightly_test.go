@@ -1,0 +1,98 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/summary"
+)
+
+// The nightly fuzzes the cov build (edges and comparison feedback) when every engine has one,
+// and says why when it falls back to asan.
+func TestNightlyFuzzVariant(t *testing.T) {
+	if _, err := engine.Resolve("cpp", "cov"); err != nil {
+		t.Skip("the cov variant is not built: run make native")
+	}
+	v, why := nightlyFuzzVariant([]string{"cpp", "rust"})
+	assert.Equal(t, "cov", v)
+	assert.Empty(t, why)
+	// A thread mutant is built for tsan, asan and debug only.
+	v, why = nightlyFuzzVariant([]string{"cpp", "mutant:cpp-race-cache"})
+	assert.Equal(t, "asan", v)
+	assert.Contains(t, why, "mutant:cpp-race-cache has no cov build")
+}
+
+// The night's table: every step in its order, named with the budget it gets.
+func TestNightlyStepsInOrder(t *testing.T) {
+	n := &nightlyRun{cfg: NightlyConfig{Specs: []string{"cpp", "rust"}, Targets: []string{"rules"}}, fuzzVariant: "cov",
+		fuzzBudget: 2 * time.Minute, stressFor: 15 * time.Second, tsanFor: 7500 * time.Millisecond}
+	var names []string
+	for _, s := range nightlySteps() {
+		names = append(names, s.name(n))
+	}
+	assert.Equal(t, []string{
+		"build (make native)", "abi (debug)", "abi (asan)", "abi (release)",
+		"contracts (check + abi, every native/*/contract.yaml)", "replay corpus (asan, cpp,rust)",
+		"fuzz (rules, 2m0s, cov)", "stress (asan, 15s per engine)", "stress (tsan, 7.5s per engine)", "threads (claim table, tsan + asan)",
+	}, names)
+	n.cfg.Targets = nil
+	assert.Equal(t, "fuzz (all targets, 2m0s, cov)", fuzzStepName(n))
+}
+
+// A step is recorded with its result; an error of a required step ends the night there.
+func TestNightlyStepRecorded(t *testing.T) {
+	var out strings.Builder
+	n := &nightlyRun{out: &out}
+	s := nightlyStep{name: named("build"), required: true,
+		run: func(context.Context, *nightlyRun) stepResult { return errored(errors.New("no compiler")) }}
+	assert.Equal(t, summary.Errored, s.runStep(context.Background(), n))
+	require.Len(t, n.report.Steps, 1)
+	assert.Equal(t, "no compiler", n.report.Steps[0].Reason)
+	assert.Equal(t, "== build\n   error no compiler\n", out.String())
+}
+
+// The same bug found by replay and by fuzzing is one entry of the report; findings keep the
+// head of their report only.
+func TestNightlyFoundDedupes(t *testing.T) {
+	n := &nightlyRun{}
+	long := strings.Repeat("line\n", 40)
+	n.found(Finding{Signature: "a", Target: "rules", Excerpt: long, Source: "replay"}, Finding{Signature: "a", Target: "rules", Source: "fuzz"},
+		Finding{Signature: "b", Target: "abi"})
+	dedupe(&n.report)
+	require.Len(t, n.report.New, 2)
+	assert.Equal(t, "abi", n.report.New[0].Target, "sorted by target")
+	assert.Equal(t, "replay", n.report.New[1].Source, "the first one found stays")
+	assert.Equal(t, 20, strings.Count(n.report.New[1].Excerpt, "\n")+1)
+}
+
+func TestABINote(t *testing.T) {
+	out := "ok    engine=cpp abi=1 dwarf=3 layout=16  build/debug/libseam_cpp.so\nok    engine=rust abi=1 dwarf=3 layout=16  x.so\n"
+	assert.Equal(t, "cpp: abi 1, 3 structs (DWARF) and 16 layout values agree; rust: abi 1, 3 structs (DWARF) and 16 layout values agree", abiNote(out))
+	assert.Equal(t, "seam abi: no such engine", abiNote("seam abi:   no such engine\n"))
+}
+
+// The reports are written from the run's findings as they are, report.json reading back.
+func TestWriteReports(t *testing.T) {
+	dir := t.TempDir()
+	r := summary.Run{Verdict: VerdictNewFindings, New: []Finding{{Signature: "s", Type: "t", Title: "x", Engine: "cpp", Target: "rules",
+		Reproduce: "seam repro x", Source: "fuzz"}}}
+	require.NoError(t, writeReports(dir, r))
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	require.NoError(t, err)
+	got, err := summary.ReadJSON(b)
+	require.NoError(t, err)
+	assert.Equal(t, r.New, got.New)
+	for _, f := range []string{"summary.md", "junit.xml", "results.sarif"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	assert.NoFileExists(t, filepath.Join(dir, "rss.svg"), "no stress, no plot")
+}
