@@ -26,7 +26,9 @@ raw_fuzz() { # variant extra-go-flags log
   local bin=build/bench/fuzz${2}.test cache=build/bench/raw-cache-$1$2
   [ -x "$bin" ] || go test -c $2 -fuzz=. -o "$bin" ./fuzz || return
   rm -rf "$cache"
-  (cd fuzz && SEAM_ENGINES=cpp SEAM_VARIANT=$1 timeout $((T + 60)) "../$bin" -test.run='^$' -test.fuzz='^FuzzQuote$' \
+  # Seeds: the target's own, no corpus (seam fuzz's side starts from an empty corpus as well).
+  mkdir -p build/bench/empty-corpus
+  (cd fuzz && SEAM_CORPUS="$PWD/../build/bench/empty-corpus" SEAM_ENGINES=cpp SEAM_VARIANT=$1 timeout $((T + 60)) "../$bin" -test.run='^$' -test.fuzz='^FuzzQuote$' \
     -test.fuzztime=${T}s -test.fuzzminimizetime=0 -test.fuzzcachedir="../$cache" >"../$3" 2>&1)
 }
 
@@ -60,7 +62,7 @@ echo "sanitizers, go test -asan (Go side too)   / none:  $(ratio "$goasan" "$pla
 # pairs, the order alternating (raw first, then seam first) so a drift in load hits both sides;
 # the ratio is the median of the pairs, with its spread. The wall-clock ratio is printed beside.
 PAIRS=${BENCH_PAIRS:-5}
-TP=${BENCH_PAIR_TIME:-10}
+TP=${BENCH_PAIR_TIME:-12}
 raw_cpu() { # LOG -> "execs cpu-seconds" of a raw run (bash's time: the process and its workers)
   local log=$1 t
   t=$( { TIMEFORMAT='%U %S'; time raw_fuzz release "" "$log" 2>/dev/null; } 2>&1 | tail -1)
