@@ -46,6 +46,10 @@ const (
 	ModeLibFuzzer = "libfuzzer"
 )
 
+// EnvKnownCrashes=restart makes every crash end go test -fuzz again, known or not (the
+// behaviour before workers fuzzed past known crashes; make bench measures it for comparison).
+const EnvKnownCrashes = "SEAM_KNOWN_CRASHES"
+
 // maxKnownStreak ends a target's fuzzing after this many consecutive known crashers.
 const maxKnownStreak = 25
 
@@ -211,7 +215,7 @@ func (tr *targetRun) fuzz(ctx context.Context) {
 	if cfg.Mode == ModeLibFuzzer {
 		sres, err = tr.fuzzLibFuzzer(ctx)
 	} else {
-		sres, err = supervisor.Run(ctx, supervisor.Config{
+		scfg := supervisor.Config{
 			TestBinary: tr.bin, FuzzFunc: tr.t.FuzzFunc, Budget: tr.share, WorkDir: work,
 			CacheDir: filepath.Join(cfg.StateDir, "cache"), LogDir: filepath.Join(work, "logs"), Parallel: cfg.Parallel,
 			Env: []string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_VARIANT=" + cfg.Variant, "SEAM_ROOT=" + tr.root,
@@ -226,10 +230,13 @@ func (tr *targetRun) fuzz(ctx context.Context) {
 				tr.status(s.Elapsed, s.ExecsPerSec, s.Execs, s.CorpusTotal)
 			},
 			Crasher: tr.crasher,
+		}
+		if os.Getenv(EnvKnownCrashes) != "restart" {
 			// Workers keep fuzzing past the crashes already known (fuzz/knowncrash.go).
-			Known:    tr.knownSignatures,
-			KnownEnv: func(file string) []string { return fuzz.KnownCrashEnv(file, os.Environ()) },
-		})
+			scfg.Known = tr.knownSignatures
+			scfg.KnownEnv = func(file string) []string { return fuzz.KnownCrashEnv(file, os.Environ()) }
+		}
+		sres, err = supervisor.Run(ctx, scfg)
 		// Leaks: the go test mode sweeps its corpus; libFuzzer mode has libFuzzer's own -detect_leaks.
 		for _, f := range tr.leakSweep(ctx, filepath.Join(cfg.StateDir, "cache", tr.t.FuzzFunc)) {
 			tr.record(f)

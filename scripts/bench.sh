@@ -115,6 +115,9 @@ r=$(median_spread "${known_ratios[@]}")
 past=$(grep -h 'fuzzed past known crash\|BLOCKED by known crash' build/bench/known-*.log | head -1)
 echo "known shallow crash / none (describe, asan):         $r  (median (min-max) of $KPAIRS pairs, execs/s ${kdetail[*]}; $(meets "${r%% *}" 0.5))"
 echo "    ${past:-no known crash reached}"
+# For reference, once: the same with every known crash ending go test -fuzz, as before.
+kb=$(SEAM_KNOWN_CRASHES=restart known_fuzz mutant:cpp-comment-overread build/bench/known-restart.log)
+echo "    with the workers restarting on it instead (SEAM_KNOWN_CRASHES=restart, the old behaviour): $(ratio "$kb" "${c}") ($kb vs $c execs/s)"
 [ "${BENCH_PART:-all}" = fuzz ] && exit 0
 
 # Same pairing for stress: seam, C++ loop, seam, C++ loop; each side's better run.
