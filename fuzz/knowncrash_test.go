@@ -19,12 +19,17 @@ import (
 // read once, at process start).
 func knownCrashChild(t *testing.T, known ...string) string {
 	t.Helper()
+	return knownCrashChildRun(t, "^TestKnownCrashChild$", known...)
+}
+
+func knownCrashChildRun(t *testing.T, run string, known ...string) string {
+	t.Helper()
 	if Variant() != "asan" {
 		t.Skip("needs the asan variant")
 	}
 	file := filepath.Join(t.TempDir(), "known.txt")
 	require.NoError(t, os.WriteFile(file, []byte(strings.Join(known, "\n")+"\n"), 0o644))
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKnownCrashChild$", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run="+run, "-test.v")
 	cmd.Env = append(os.Environ(), "SEAM_ENGINES=mutant:cpp-comment-overread", "SEAM_VARIANT=asan", "SEAM_KC_CHILD=1")
 	cmd.Env = append(cmd.Env, KnownCrashEnv(file, os.Environ())...)
 	// A file, as a worker's log is: that is what an absorbed report is cut from.
@@ -92,4 +97,20 @@ func TestSplitReports(t *testing.T) {
 func TestKnownCrashEnvKeepsOptions(t *testing.T) {
 	env := KnownCrashEnv("/k", []string{"ASAN_OPTIONS=detect_leaks=0"})
 	assert.Equal(t, []string{supervisor.EnvKnownFile + "=/k", "ASAN_OPTIONS=detect_leaks=0:" + KnownCrashOptions}, env)
+}
+
+// Two hits of one bug differ in addresses, pid and thread only: one key, one parse.
+func TestReportKeyIgnoresAddresses(t *testing.T) {
+	rep := func(pid, addr, thread string) string {
+		return "=================================================================\n==" + pid + "==ERROR: AddressSanitizer: heap-buffer-overflow on address " + addr +
+			" at pc 0x7f9a2ef4fc96 bp 0x7ffce7643010 sp 0x7ffce7643008\nREAD of size 1 at " + addr + " thread " + thread + "\n" +
+			"    #0 0x7f9a2ef4fc95 in parse_rules native/pricing/cpp/pricing.cpp:170\n    #1 0x7f9a2ef4fc95 in pricing_rules_load native/pricing/cpp/pricing.cpp:289\n\n" +
+			addr + " is located 0 bytes to the right of 1-byte region\n"
+	}
+	a, b := reportKey(rep("21898", "0x602000000051", "T0")), reportKey(rep("7", "0x602000001137", "T3"))
+	assert.NotEmpty(t, a)
+	assert.Equal(t, a, b)
+	assert.NotEqual(t, a, reportKey(strings.Replace(rep("1", "0x1", "T0"), "READ of size 1", "WRITE of size 1", 1)), "the access is in the key")
+	assert.NotEqual(t, a, reportKey(strings.Replace(rep("1", "0x1", "T0"), "parse_rules", "parse_line", 1)), "the frames are in the key")
+	assert.Empty(t, reportKey("==1==ERROR: AddressSanitizer: SEGV\n    #0 0x1 in f x.c:1"), "a cut report is parsed whole")
 }
