@@ -94,30 +94,34 @@ echo "seam fuzz / raw go test -fuzz (release), wall clock: $(median_spread "${wa
 # A known, unfixed shallow crash (issue 16 #1): mutant cpp-comment-overread's over-read is
 # reached by any rules text ending in a comment, on every target that loads rules. With it
 # known (its corpus entry in the corpus), seam fuzz on describe against the same run on the
-# correct engine, in interleaved pairs: the median of execs/s with / without.
-KPAIRS=${BENCH_KNOWN_PAIRS:-3}
-known_fuzz() { # ENGINE LOG
+# correct engine, in KPAIRS interleaved pairs of TK seconds: the median of the pairs' execs/s
+# ratios with its spread, and the same in execs per CPU-second (which the machine's load does
+# not move).
+KPAIRS=${BENCH_KNOWN_PAIRS:-5}
+TK=${BENCH_KNOWN_TIME:-15}
+known_fuzz() { # ENGINE LOG -> "execs/s execs-per-CPU-s"
   rm -rf build/bench/known-corpus build/bench/state-known && mkdir -p build/bench/known-corpus/rules
   cp corpus/rules/334359b90efed75d corpus/rules/334359b90efed75d.json build/bench/known-corpus/rules/
-  $SEAM fuzz -engines "$1" -variant asan -target describe -budget ${T}s -corpus build/bench/known-corpus -state build/bench/state-known >"$2" 2>&1
-  seam_rate "$2" describe
+  $SEAM fuzz -engines "$1" -variant asan -target describe -budget ${TK}s -corpus build/bench/known-corpus -state build/bench/state-known >"$2" 2>&1
+  echo "$(seam_rate "$2" describe) $(sed -nE 's/^\[describe\] .* CPU-s of the fuzzing processes: ([0-9]+) execs per CPU-second/\1/p' "$2")"
 }
-known_ratios=() kdetail=()
+known_ratios=() known_cpu=() kdetail=()
 for i in $(seq 1 "$KPAIRS"); do
   if [ $((i % 2)) = 1 ]; then
     k=$(known_fuzz mutant:cpp-comment-overread build/bench/known-$i.log); c=$(known_fuzz cpp build/bench/clean-$i.log)
   else
     c=$(known_fuzz cpp build/bench/clean-$i.log); k=$(known_fuzz mutant:cpp-comment-overread build/bench/known-$i.log)
   fi
-  known_ratios+=("$(ratio "$k" "$c")") kdetail+=("$k/$c")
+  known_ratios+=("$(ratio "${k%% *}" "${c%% *}")") known_cpu+=("$(ratio "${k##* }" "${c##* }")") kdetail+=("${k%% *}/${c%% *}")
 done
 r=$(median_spread "${known_ratios[@]}")
 past=$(grep -h 'fuzzed past known crash\|BLOCKED by known crash' build/bench/known-*.log | head -1)
-echo "known shallow crash / none (describe, asan):         $r  (median (min-max) of $KPAIRS pairs, execs/s ${kdetail[*]}; $(meets "${r%% *}" 0.5))"
+echo "known shallow crash / none (describe, asan):         $r  (median (min-max) of $KPAIRS pairs of ${TK}s, execs/s ${kdetail[*]}; $(meets "${r%% *}" 0.5))"
+echo "    per CPU-s: $(median_spread "${known_cpu[@]}") (the same pairs)"
 echo "    ${past:-no known crash reached}"
 # For reference, once: the same with every known crash ending go test -fuzz, as before.
 kb=$(SEAM_KNOWN_CRASHES=restart known_fuzz mutant:cpp-comment-overread build/bench/known-restart.log)
-echo "    with the workers restarting on it instead (SEAM_KNOWN_CRASHES=restart, the old behaviour): $(ratio "$kb" "${c}") ($kb vs $c execs/s)"
+echo "    with the workers restarting on it instead (SEAM_KNOWN_CRASHES=restart, the old behaviour): $(ratio "${kb%% *}" "${c%% *}") (${kb%% *} vs ${c%% *} execs/s)"
 [ "${BENCH_PART:-all}" = fuzz ] && exit 0
 
 # Same pairing for stress: seam, C++ loop, seam, C++ loop; each side's better run.
