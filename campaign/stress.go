@@ -85,31 +85,26 @@ func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 	return res, nil
 }
 
-// writeRSSPlot writes dir/rss.svg.
+// writeRSSPlot writes dir/rss.svg and dir/rss.json (the samples, which the memory-trend tests
+// replay).
 func writeRSSPlot(dir string, rss []summary.RSSSeries) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, "rss.svg"))
-	if err != nil {
-		return err
+	for name, write := range map[string]func(io.Writer, []summary.RSSSeries) error{"rss.svg": summary.WriteRSSPlot, "rss.json": summary.WriteRSSJSON} {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		if err := write(f, rss); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
 	}
-	if err := summary.WriteRSSPlot(f, rss); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	j, err := os.Create(filepath.Join(dir, "rss.json"))
-	if err != nil {
-		return err
-	}
-	if err := summary.WriteRSSJSON(j, rss); err != nil {
-		j.Close()
-		return err
-	}
-	return j.Close()
+	return nil
 }
 
 // run supervises the engine's loops, then judges its memory trend and runs its leak batches.
