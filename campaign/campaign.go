@@ -19,13 +19,26 @@ import (
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
+	"github.com/seamfuzz/seam/internal/minimize"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/internal/summary"
 	"github.com/seamfuzz/seam/internal/watchdog"
 	"github.com/seamfuzz/seam/report"
 )
 
-// Finding is one signed problem, named here for the callers of this package.
-type Finding = finding.Finding
+// The types of this package's results, named here so that a caller outside seam's module
+// can name them too (their packages are internal).
+type (
+	// Finding is one signed problem.
+	Finding = finding.Finding
+	// Report is a nightly run: steps, findings, throughput, RSS series; what the report
+	// writers write.
+	Report = summary.Run
+	// RSSSeries is one engine's memory over a stress run and its fitted slope.
+	RSSSeries = summary.RSSSeries
+	// MinimizeStats says how a minimization went.
+	MinimizeStats = minimize.Stats
+)
 
 // ConfigError is a mistake in what the caller asked for (an unknown target, an input whose
 // target cannot be told) rather than a run that failed: the CLI answers it with its usage line.

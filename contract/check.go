@@ -81,9 +81,14 @@ func (k *checker) header() {
 	if layout := h.Function(c.ABI.Layout); layout != nil {
 		k.layoutFields(layout)
 	}
+	for _, sk := range c.Skipped {
+		if h.Function(sk.Func) == nil {
+			k.add(sk.Line, "skip.%s is not a function of the header", sk.Func)
+		}
+	}
 	for _, fn := range h.Functions {
-		if !fn.Inline && c.Function(fn.Name) == nil {
-			k.add(c.Line, "functions: %s (%s) is not in the contract: give it a thread claim and its parameters' roles", fn.Name, fn.Pos)
+		if !fn.Inline && c.Function(fn.Name) == nil && !c.Skips(fn.Name) {
+			k.add(c.Line, "functions: %s (%s) is not in the contract: give it a thread claim and its parameters' roles (or skip: {%s: why})", fn.Name, fn.Pos, fn.Name)
 		}
 	}
 }

@@ -111,9 +111,14 @@ func TestCheckFindsEachMisfit(t *testing.T) {
 		"a header function the contract leaves out": {"tally", []string{
 			"  tally_checksum:\n    threads: thread-safe\n", "  tally_sum:\n    threads: thread-safe\n"},
 			[]string{
-				"@{boundary:}: functions: tally_checksum (" + tallyPos(t, "tally_checksum") + ") is not in the contract: give it a thread claim and its parameters' roles",
+				"@{boundary:}: functions: tally_checksum (" + tallyPos(t, "tally_checksum") + ") is not in the contract: give it a thread claim and its parameters' roles (or skip: {tally_checksum: why})",
 				"@{  tally_sum:}: tally_sum is not a function of the header",
 			}},
+		"a header function left out on purpose": {"tally", []string{
+			"  tally_checksum:\n    threads: thread-safe\n    returns: value                         # Adler-32, compared across engines\n    params:\n      data: {bytes: len, encoding: raw, null: ok, null_with_len: ok}   # NULL returns seed\n      seed: {int: any}\n",
+			"",
+			"properties:\n", "skip: {tally_checksum: a pure function the tests cover, tally_sum: gone}\nproperties:\n"},
+			[]string{"@{tally_sum: gone}: skip.tally_sum is not a function of the header"}},
 		"the header claims more threads than the contract": {"tally", []string{
 			"  tally_checksum:\n    threads: thread-safe\n", "  tally_checksum:\n    threads: none\n"},
 			[]string{"@{  tally_checksum:}: tally_checksum: the header claims threads thread-safe, the contract only none (seam would not check the header's claim)"}},

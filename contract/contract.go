@@ -40,8 +40,17 @@ type Contract struct {
 	Types      []*Type
 	Functions  []*Function
 	Properties []*Property
+	// Skipped are header functions the contract leaves out on purpose, each with the reason
+	// (a debug hook, a function only another tool calls): seam never calls them.
+	Skipped []Skip
 
 	Line int // line of the boundary key
+}
+
+// Skip is a header function left out of the contract, and why.
+type Skip struct {
+	Func, Why string
+	Line      int
 }
 
 // Engine is one implementation of the boundary.
@@ -252,6 +261,16 @@ func (c *Contract) Type(name string) *Type {
 		}
 	}
 	return nil
+}
+
+// Skips reports whether the contract leaves fn out on purpose.
+func (c *Contract) Skips(fn string) bool {
+	for _, s := range c.Skipped {
+		if s.Func == fn {
+			return true
+		}
+	}
+	return false
 }
 
 // Function returns the named function, or nil.

@@ -141,7 +141,7 @@ func (r *reader) path(n *yaml.Node, c *Contract, what string) string {
 func (r *reader) contract(n *yaml.Node, c *Contract) {
 	c.Line = n.Line
 	for _, e := range r.mapping(n, "contract", "boundary", "header", "engines", "mutants", "build",
-		"statuses", "broken", "last_error", "abi", "types", "functions", "properties") {
+		"statuses", "broken", "last_error", "abi", "types", "functions", "properties", "skip") {
 		switch e.key {
 		case "boundary":
 			c.Boundary = r.scalar(e.value, "boundary")
@@ -189,6 +189,14 @@ func (r *reader) contract(n *yaml.Node, c *Contract) {
 		case "functions":
 			for _, f := range r.mapping(e.value, "functions", nil...) {
 				c.Functions = append(c.Functions, r.function(f))
+			}
+		case "skip":
+			for _, sk := range r.mapping(e.value, "skip", nil...) {
+				why := r.scalar(sk.value, "skip."+sk.key)
+				if why == "" {
+					r.fail(sk.kNode, "skip.%s: say why the function is left out (skip: {%s: \"a debug hook\"})", sk.key, sk.key)
+				}
+				c.Skipped = append(c.Skipped, Skip{Func: sk.key, Why: why, Line: sk.kNode.Line})
 			}
 		case "properties":
 			if e.value.Kind != yaml.SequenceNode {
@@ -513,6 +521,11 @@ func (r *reader) crossCheck(c *Contract) {
 			r.fail(line(f.Line), "functions: %s listed twice", f.Name)
 		}
 		funcs[f.Name] = f
+	}
+	for _, sk := range c.Skipped {
+		if funcs[sk.Func] != nil {
+			r.fail(line(sk.Line), "skip.%s: the function is also under functions: keep one", sk.Func)
+		}
 	}
 	for _, t := range c.Types {
 		if t.AllocatedBy != "" && funcs[t.AllocatedBy] == nil {

@@ -23,25 +23,6 @@ func TestEnginesAreDifferentLibraries(t *testing.T) {
 	assert.NotEqual(t, cpp.Path, rust.Path)
 }
 
-func TestABIAgrees(t *testing.T) {
-	forEach(t, func(t *testing.T, e *engine.Engine) {
-		r := engine.CheckABI(e)
-		assert.True(t, r.OK(), "%v", r.Problems())
-		assert.Len(t, r.Fields, 16)
-		assert.Equal(t, engine.HeaderABIVersion, r.Version)
-	})
-}
-
-func TestABIRejectsLayoutSkew(t *testing.T) {
-	// The debug build loads in any test process, whatever sanitizer runtime it has.
-	e := enginetest.OpenVariant(t, "mutant:cpp-layout-skew", "debug")
-	r := engine.CheckABI(e)
-	require.False(t, r.OK(), "a library built with a skewed struct must be rejected")
-	all := strings.Join(r.Problems(), "\n")
-	assert.Contains(t, all, "pricing_request")
-	assert.Regexp(t, `engine=cpp says \d+, Go \(cgo\) says \d+`, all)
-}
-
 // nm must show the sanitizer hooks in sanitized builds (rustls-ffi checks its ASan build too).
 func TestSanitizedBuildsAreInstrumented(t *testing.T) {
 	root, err := engine.Root()

@@ -13,8 +13,6 @@ var symbolNames = [...]string{
 	"pricing_rules_free", "seam_last_error",
 }
 
-// HeaderABIVersion is SEAM_ABI_VERSION from the header these bindings were compiled against.
-const HeaderABIVersion = uint32(C.SEAM_ABI_VERSION)
 
 // Limits from the header, for targets and tests.
 const (
