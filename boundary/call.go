@@ -10,13 +10,13 @@ import (
 	"github.com/seamfuzz/seam/ffi"
 )
 
-// Sentinel bytes on each side of every output, and the byte an output is filled with before
-// the call (so an output the engine did not write reads back as this, the same on every
-// engine).
-const (
-	sentinels = 16
-	fillByte  = 0xA5
-)
+// sentinels is the number of guard bytes on each side of every output.
+const sentinels = 16
+
+// FillByte is what every output is filled with before the call, so an output the engine did
+// not write reads back as this, the same on every engine (an "untouched on error" rule is
+// checked against it).
+const FillByte = 0xA5
 
 // maxRead bounds what seam copies out of engine memory on the engine's word (a callee-
 // allocated length, a returned string): a wild length must not take seam down with it.
@@ -77,7 +77,7 @@ func (c *call) out(name string, role *contract.Param, t *cheader.Type, n int) (f
 		return o, err
 	}
 	for i := range o.Bytes() {
-		o.Bytes()[i] = fillByte
+		o.Bytes()[i] = FillByte
 	}
 	c.outs = append(c.outs, output{name: name, role: role, blk: o, typ: t})
 	return o, nil

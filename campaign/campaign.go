@@ -77,6 +77,10 @@ type job struct {
 	variant string
 	timeout time.Duration
 	verbose bool // the child prints each engine's verdict line (seam repro shows it)
+	// kind is the isolate job kind (fuzz.JobKind when empty) and args its arguments beside
+	// target, engines and variant (a trace job's contract and libraries).
+	kind string
+	args map[string]string
 }
 
 // checksLeaks: children of this variant run a LeakSanitizer check (asan, and cov, which is asan
@@ -96,6 +100,12 @@ func (j job) run(ctx context.Context, inputs []string) ([]isolate.Result, error)
 		Args:      map[string]string{"target": j.target, "engines": strings.Join(j.specs, ","), "variant": j.variant},
 		Inputs:    inputs,
 		LeakCheck: checksLeaks(j.variant),
+	}
+	if j.kind != "" {
+		ij.Kind = j.kind
+	}
+	for k, v := range j.args {
+		ij.Args[k] = v
 	}
 	env := childEnv(j.variant)
 	if j.verbose {
@@ -138,12 +148,17 @@ func (j job) one(ctx context.Context, data []byte) (f Finding, found bool, out [
 
 // reproCommand is the exact command that reproduces a corpus entry.
 func reproCommand(dir, target, id string, specs []string, variant string) string {
+	return fmt.Sprintf("seam repro -engines %s -variant %s %s", strings.Join(specs, ","), variant, filepath.Join(relToRoot(dir), target, id))
+}
+
+// relToRoot is path relative to the checkout when it is inside it.
+func relToRoot(path string) string {
 	if root, err := engine.Root(); err == nil {
-		if rel, err := filepath.Rel(root, dir); err == nil && !strings.HasPrefix(rel, "..") {
-			dir = rel
+		if rel, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
 		}
 	}
-	return fmt.Sprintf("seam repro -engines %s -variant %s %s", strings.Join(specs, ","), variant, filepath.Join(dir, target, id))
+	return path
 }
 
 // metaOf is the corpus sidecar of a finding.

@@ -16,7 +16,7 @@ import (
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/summary"
-	"github.com/seamfuzz/seam/internal/supervisor"
+	"github.com/seamfuzz/seam/supervisor"
 )
 
 // FuzzConfig is one `seam fuzz` run (nightly runs it too).

@@ -8,7 +8,7 @@ import (
 
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/libfuzzer"
-	"github.com/seamfuzz/seam/internal/supervisor"
+	"github.com/seamfuzz/seam/supervisor"
 )
 
 // buildLibFuzzer gets libFuzzer mode ready: clang-19 (installed by scripts/install-clang.sh

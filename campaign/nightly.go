@@ -13,11 +13,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/corpus"
 	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/summary"
+	"github.com/seamfuzz/seam/trace"
 )
 
 // NightlyConfig is one nightly job.
@@ -412,27 +414,60 @@ func replayCorpus(ctx context.Context, dir string, specs []string, variant strin
 	}
 	var out []Finding
 	for tg, es := range byTarget {
-		t, ok := fuzz.Lookup(tg)
-		if !ok || (t.Pair && len(specs) < 2) {
+		j := job{target: tg, specs: specs, variant: variant, timeout: 10 * time.Second}
+		reproduce := func(id string) string { return reproCommand(dir, tg, id, specs, variant) }
+		if name, ok := trace.BoundaryOf(tg); ok {
+			// Traces of a reference boundary replay on its contract's engines, whatever -engines
+			// says for pricing's targets.
+			cfg, err := referenceTraces(name, variant)
+			if err != nil {
+				return nil, 0, fmt.Errorf("corpus %s: %w", tg, err)
+			}
+			j = cfg.job(tg, cfg.Specs, false)
+			reproduce = func(id string) string {
+				return fmt.Sprintf("seam repro -contract %s -variant %s %s", relToRoot(cfg.Contract), variant, relToRoot(filepath.Join(dir, tg, id)))
+			}
+		} else if t, ok := fuzz.Lookup(tg); !ok || (t.Pair && len(specs) < 2) {
 			continue
 		}
 		var files []string
 		for _, e := range es {
 			files = append(files, e.Path)
 		}
-		j := job{target: tg, specs: specs, variant: variant, timeout: 10 * time.Second}
 		res, err := j.run(ctx, files)
 		if err != nil {
 			return nil, 0, err
 		}
 		for i, r := range res {
 			if f, bad := j.sign(r); bad {
-				f.CorpusID, f.Reproduce, f.Source = es[i].ID, reproCommand(dir, tg, es[i].ID, specs, variant), "replay"
+				f.CorpusID, f.Reproduce, f.Source = es[i].ID, reproduce(es[i].ID), "replay"
 				out = append(out, f)
 			}
 		}
 	}
 	return out, len(entries), nil
+}
+
+// referenceTraces is the repro configuration that runs traces of a reference boundary of the
+// checkout (native/<name>/contract.yaml) on every engine its contract names.
+func referenceTraces(name, variant string) (ReproConfig, error) {
+	root, err := engine.Root()
+	if err != nil {
+		return ReproConfig{}, err
+	}
+	c, err := contract.Load(filepath.Join(root, "native", name, "contract.yaml"))
+	if err != nil {
+		return ReproConfig{}, err
+	}
+	cfg := ReproConfig{Contract: c.Path, Variant: variant, Timeout: 10 * time.Second}
+	for _, e := range c.EngineNames() {
+		lib, err := c.Library(e, variant)
+		if err != nil {
+			return ReproConfig{}, err
+		}
+		cfg.Specs, cfg.Libraries = append(cfg.Specs, e), append(cfg.Libraries, lib)
+	}
+	return cfg, nil
 }
 
 // nightlyFuzzVariant: the coverage bridge's build (cov: asan plus edge and comparison

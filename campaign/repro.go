@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,9 +17,11 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/corpus"
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/finding"
+	"github.com/seamfuzz/seam/trace"
 )
 
 // Input is one input to replay: its target, its bytes and where it came from.
@@ -40,6 +43,32 @@ type ReproConfig struct {
 	LogDir    string    // one input: each engine's full output goes to LogDir/<engine>.log
 	Out       io.Writer // the verdicts
 	Progress  io.Writer // a batch's "replayed n/N requests" line
+	// Contract, when set, makes every input a call trace of that boundary (package trace,
+	// TraceInputs): Specs are then its engine names and Libraries their paths, in order.
+	Contract  string
+	Libraries []string
+}
+
+// noun is what a batch's inputs are called: production requests, or call traces.
+func (cfg ReproConfig) noun() string {
+	if cfg.Contract != "" {
+		return "trace"
+	}
+	return "request"
+}
+
+// job is the isolated job that runs inputs of target on specs: a fuzz target's, or a trace
+// job on the contract's libraries.
+func (cfg ReproConfig) job(target string, specs []string, verbose bool) job {
+	j := job{target: target, specs: specs, variant: cfg.Variant, timeout: cfg.Timeout, verbose: verbose}
+	if cfg.Contract != "" {
+		var libs []string
+		for _, s := range specs {
+			libs = append(libs, cfg.Libraries[slices.Index(cfg.Specs, s)])
+		}
+		j.kind, j.args = trace.JobKind, map[string]string{"contract": cfg.Contract, "libraries": strings.Join(libs, ",")}
+	}
+	return j
 }
 
 // Repro replays the inputs: one gets a verdict per engine (and, for a pair target or a request
@@ -53,7 +82,7 @@ func Repro(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding, err
 	fmt.Fprintf(cfg.Out, "input %s (target %s, %d bytes, variant %s)\n", in.Label, in.Target, len(in.Data), cfg.Variant)
 	var findings []Finding
 	for _, spec := range cfg.Specs {
-		j := job{target: in.Target, specs: []string{spec}, variant: cfg.Variant, timeout: cfg.Timeout, verbose: true}
+		j := cfg.job(in.Target, []string{spec}, true)
 		f, found, out, err := j.one(ctx, in.Data)
 		if err != nil {
 			return findings, err
@@ -68,8 +97,8 @@ func Repro(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding, err
 		}
 	}
 	if len(findings) == 0 && len(cfg.Specs) >= 2 {
-		if t, _ := fuzz.Lookup(in.Target); t.Pair || in.Target == "request" {
-			j := job{target: in.Target, specs: cfg.Specs, variant: cfg.Variant, timeout: cfg.Timeout, verbose: true}
+		if t, _ := fuzz.Lookup(in.Target); t.Pair || in.Target == "request" || cfg.Contract != "" {
+			j := cfg.job(in.Target, cfg.Specs, true)
 			f, found, _, err := j.one(ctx, in.Data)
 			if err != nil {
 				return findings, err
@@ -133,16 +162,34 @@ func printVerdict(w io.Writer, spec string, f Finding, found bool, out []byte) {
 // RequestInputs parses one production request, or a JSON Lines file of them; name is where
 // they came from, for errors.
 func RequestInputs(b []byte, name string) ([]Input, error) {
-	request := func(line []byte) (Input, error) {
+	return jsonInputs(b, name, func(line []byte) (Input, error) {
 		p, err := fuzz.ParseProductionRequest(line)
 		if err != nil {
 			return Input{}, err
 		}
 		return Input{Target: "request", Data: fuzz.EncodeRequest(p), RequestID: p.RequestID, Label: "request " + p.RequestID}, nil
-	}
+	})
+}
+
+// TraceInputs parses one call trace of boundary b, or a JSON Lines file of them (package
+// trace); name is where they came from, for errors. Each is stored as written, under the
+// boundary's trace target.
+func TraceInputs(b *boundary.Boundary, data []byte, name string) ([]Input, error) {
+	target := trace.CorpusTarget(b.Contract.Boundary)
+	return jsonInputs(data, name, func(line []byte) (Input, error) {
+		t, err := trace.Parse(b, line)
+		if err != nil {
+			return Input{}, err
+		}
+		return Input{Target: target, Data: bytes.Clone(line), RequestID: t.ID, Label: t.String()}, nil
+	})
+}
+
+// jsonInputs parses one JSON input (it may span lines) or JSON Lines, one input a line.
+func jsonInputs(b []byte, name string, parse func(line []byte) (Input, error)) ([]Input, error) {
 	trimmed := bytes.TrimSpace(b)
 	if !bytes.Contains(trimmed, []byte("\n")) || !bytes.HasPrefix(trimmed, []byte("{")) || bytes.Count(trimmed, []byte("\n{")) == 0 {
-		in, err := request(trimmed)
+		in, err := parse(trimmed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
@@ -156,7 +203,7 @@ func RequestInputs(b []byte, name string) ([]Input, error) {
 		if len(line) == 0 {
 			continue
 		}
-		in, err := request(line)
+		in, err := parse(line)
 		if err != nil {
 			return nil, fmt.Errorf("%s line %d: %v", name, lineNo, err)
 		}
@@ -165,16 +212,18 @@ func RequestInputs(b []byte, name string) ([]Input, error) {
 	return out, sc.Err()
 }
 
+// ReadInput reads FILE, or stdin for "-".
+func ReadInput(path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(os.Stdin)
+	}
+	return os.ReadFile(path)
+}
+
 // FileInputs reads FILE or stdin ("-"): a JSON request (or JSON Lines), a corpus entry (its
 // directory names the target), or raw bytes of target.
 func FileInputs(path, target string) ([]Input, error) {
-	var b []byte
-	var err error
-	if path == "-" {
-		b, err = io.ReadAll(os.Stdin)
-	} else {
-		b, err = os.ReadFile(path)
-	}
+	b, err := ReadInput(path)
 	if err != nil {
 		return nil, err
 	}
@@ -226,11 +275,11 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 			case <-stop:
 				return
 			case <-t.C:
-				fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d requests", done.Load(), len(inputs))
+				fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d %ss", done.Load(), len(inputs), cfg.noun())
 			}
 		}
 	}()
-	j := job{target: "request", specs: cfg.Specs, variant: cfg.Variant, timeout: cfg.Timeout}
+	j := cfg.job(inputs[0].Target, cfg.Specs, false)
 	for lo := 0; lo < len(paths); lo += chunk {
 		lo, hi := lo, min(lo+chunk, len(paths))
 		g.Go(func() error {
@@ -253,7 +302,7 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 	}
 	err = g.Wait()
 	close(stop)
-	fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d requests\n", done.Load(), len(inputs))
+	fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d %ss\n", done.Load(), len(inputs), cfg.noun())
 	if err != nil {
 		return nil, err
 	}
@@ -266,19 +315,19 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 		}
 		counts[f.Kind]++
 		findings = append(findings, *f)
-		fmt.Fprintf(cfg.Out, "%-9s request %s: %s\n", strings.ToUpper(f.Kind), inputs[i].RequestID, f.Signature)
+		fmt.Fprintf(cfg.Out, "%-9s %s %s: %s\n", strings.ToUpper(f.Kind), cfg.noun(), inputs[i].RequestID, f.Signature)
 		if f.Kind == "violation" {
 			fmt.Fprintf(cfg.Out, "          %s\n", f.Title)
 		}
 		if cfg.Save {
 			m := metaOf(*f, corpus.SourceProduction)
 			m.RequestID = inputs[i].RequestID
-			if _, _, err := corpus.Open(cfg.CorpusDir).Add("request", f.Input, m); err != nil {
+			if _, _, err := corpus.Open(cfg.CorpusDir).Add(inputs[i].Target, f.Input, m); err != nil {
 				return findings, err
 			}
 		}
 	}
-	fmt.Fprintf(cfg.Out, "%d requests: %d clean, %d crash, %d hang, %d leak, %d mismatch/contract (engines %s, variant %s)\n",
-		len(inputs), counts["clean"], counts["crash"], counts["hang"], counts["leak"], counts["violation"], strings.Join(cfg.Specs, ","), cfg.Variant)
+	fmt.Fprintf(cfg.Out, "%d %ss: %d clean, %d crash, %d hang, %d leak, %d mismatch/contract (engines %s, variant %s)\n",
+		len(inputs), cfg.noun(), counts["clean"], counts["crash"], counts["hang"], counts["leak"], counts["violation"], strings.Join(cfg.Specs, ","), cfg.Variant)
 	return findings, nil
 }

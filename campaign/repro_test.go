@@ -1,12 +1,15 @@
 package campaign
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seamfuzz/seam/corpus"
 )
 
 const prodRequest = `{"request_id": "prod-7", "request": {"item_count": 1, "subtotal_cents": 10000, "region_id": 1, "customer_tier": 1, "coupon": "SAVE10"}, "rules": "1,1,1500,825,SAVE10:1000\n"}`
@@ -46,4 +49,25 @@ func TestFileInputsTarget(t *testing.T) {
 	assert.ErrorAs(t, err, new(ConfigError))
 	_, err = Targets("rules,nosuchtarget")
 	assert.ErrorAs(t, err, new(ConfigError))
+}
+
+// The nightly's corpus replay replays saved call traces on their reference boundary's
+// engines (not pricing's -engines), in isolated children.
+func TestReplayCorpusReplaysTraces(t *testing.T) {
+	dir := t.TempDir()
+	src := "../corpus/tally.trace/910d6de0b3c03f43"
+	data, err := os.ReadFile(src)
+	require.NoError(t, err)
+	_, _, err = corpus.Open(dir).Add("tally.trace", data, corpus.Meta{Source: corpus.SourceProduction})
+	require.NoError(t, err)
+	fs, total, err := replayCorpus(context.Background(), dir, []string{"mutant:cpp-overread"}, "asan")
+	require.NoError(t, err)
+	assert.Equal(t, 1, total)
+	assert.Empty(t, fs, "clean on tally's correct engines")
+
+	cfg, err := referenceTraces("tally", "asan")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"cpp", "rust"}, cfg.Specs)
+	_, err = referenceTraces("nosuchboundary", "asan")
+	assert.Error(t, err)
 }

@@ -13,7 +13,6 @@ var symbolNames = [...]string{
 	"pricing_rules_free", "seam_last_error",
 }
 
-
 // Limits from the header, for targets and tests.
 const (
 	MaxItemCount     = uint32(C.SEAM_MAX_ITEM_COUNT)

@@ -4,39 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/seamfuzz/seam/derive"
 )
 
-// Violation is a finding that is not a crash: an engine broke the header (status, arithmetic,
-// format) or two engines disagree. Kind, Op, Field and Reason are stable across inputs, so
-// they form the signature; Detail carries this input's values.
-type Violation struct {
-	Kind   string // "mismatch" (two engines) or "contract" (one engine vs the header)
-	Op     string // the contract function
-	Field  string // status, final_price_cents, text, bytes, ...
-	Reason string // rounding drift, UTF-8 validation differs, status differs, ...
-	Detail string
-	// Engine is seam_engine_name() of the engine that broke the header (contract kind only):
-	// the same broken rule in the C++ and in the Rust engine is two bugs, not one.
-	Engine string
-}
-
-func (v *Violation) Error() string {
-	return fmt.Sprintf("%s in %s: %s: %s (%s)", v.Kind, v.Op, v.Field, v.Detail, v.Reason)
-}
-
-// Type is the finding's crash-type equivalent for reports and SARIF rules.
-func (v *Violation) Type() string {
-	return v.Kind + "-" + strings.ReplaceAll(v.Reason, " ", "-")
-}
-
-// Signature is the dedup key: the same broken rule found twice is one finding.
-func (v *Violation) Signature() string {
-	sig := fmt.Sprintf("%s | %s | %s | %s", v.Type(), v.Op, v.Field, v.Reason)
-	if v.Kind == "contract" && v.Engine != "" {
-		sig += " | engine " + v.Engine
-	}
-	return sig
-}
+// Violation is a finding that is not a crash (see derive.Violation): the pricing targets and the
+// targets derived from a contract share one type, so one parser signs them all.
+type Violation = derive.Violation
 
 func contract(op, field, reason, format string, args ...any) *Violation {
 	return &Violation{Kind: "contract", Op: op, Field: field, Reason: reason, Detail: fmt.Sprintf(format, args...)}

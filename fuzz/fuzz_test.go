@@ -54,3 +54,22 @@ func fuzzTarget(f *testing.F, t Target) {
 		}
 	})
 }
+
+// FuzzContract runs the contract target SEAM_TARGET of SEAM_CONTRACT (see ContractTarget):
+//
+//	SEAM_CONTRACT=$PWD/../native/tally/contract.yaml SEAM_TARGET=tally_top \
+//	  SEAM_ENGINES=cpp,mutant:rust-split-token go test -run '^$' -fuzz '^FuzzContract$' ./fuzz
+func FuzzContract(f *testing.F) {
+	if os.Getenv(EnvContract) == "" {
+		f.Skip("set SEAM_CONTRACT and SEAM_TARGET to fuzz a target derived from a contract")
+	}
+	f.Fuzz(func(tt *testing.T, data []byte) {
+		t, engines, err := ContractTarget()
+		if err != nil {
+			tt.Fatalf("%v", err)
+		}
+		if err := guard(data, func(in []byte) error { return t.Run(engines, in) }); err != nil {
+			tt.Fatalf("%v", err)
+		}
+	})
+}

@@ -77,8 +77,8 @@ import (
 	"time"
 
 	"github.com/seamfuzz/seam/internal/sanrt"
-	"github.com/seamfuzz/seam/internal/supervisor"
 	"github.com/seamfuzz/seam/report"
+	"github.com/seamfuzz/seam/supervisor"
 )
 
 // EnvKnownFile names the file of known crash signatures (one per line) a supervised worker

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/internal/supervisor"
+	"github.com/seamfuzz/seam/supervisor"
 )
 
 // knownCrashChild runs TestKnownCrashChild in a fresh process of this test binary with the

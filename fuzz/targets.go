@@ -3,7 +3,9 @@
 // `go test -fuzz`, in `seam repro`'s child processes, in corpus replay and in libFuzzer mode.
 //
 // Engines come from SEAM_ENGINES (default cpp,rust) in the variant SEAM_VARIANT (default
-// asan); single-engine targets run every input against each engine in turn.
+// asan); single-engine targets run every input against each engine in turn. FuzzContract runs
+// any target derived from a contract (package derive) instead: SEAM_CONTRACT and SEAM_TARGET
+// name it, and SEAM_ENGINES defaults to the contract's engines.
 package fuzz
 
 import (

@@ -97,8 +97,12 @@ var frameSkip = concat(
 	rules("libc pieces ClusterFuzz catches by name on other glibc versions (seam)",
 		`^clone`, `^__clone`, `^start_thread`, `^__pthread`, `^pthread_`, `^nanosleep`,
 		`^__nanosleep`, `^futex`, `^__futex`, `^bcmp`, `^__memcpy`, `^__strlen`, `^strncmp`),
-	rules("seam's generic call path (seam)", `.*engine/table\.h`),
+	rules("seam's generic call path (seam)", `.*engine/table\.h`, `^seam_ffi_`, `.*ffi/seam_ffi\.h`, `.*\._Cfunc_`,
+		`^github\.com/seamfuzz/seam/(ffi|boundary|trace|derive)\.`),
 	rules("unnamed frames", `^\?\?$`, `^\?\? `),
+	// A stripped binary's frames are named after the nearest symbol the linker left, which
+	// says nothing about the code (seam's own trampoline in a stripped test binary).
+	rules("linker symbols of a stripped binary (seam)", `^__bss_start$`, `^_edata$`, `^_end$`),
 )
 
 // frameSkipIfSymbolized is ClusterFuzz's STACK_FRAME_IGNORE_REGEXES_IF_SYMBOLIZED: a frame

@@ -182,6 +182,26 @@ func TestUnknownFramesAreSkipped(t *testing.T) {
 	assert.Equal(t, a.Signature, b.Signature)
 }
 
+// A crash under seam's generic call path is signed by the engine's frames: the trampoline, the
+// cgo glue and seam's Go call path are machinery, also when a stripped binary names them after
+// a linker symbol.
+func TestSeamCallPathFramesAreSkipped(t *testing.T) {
+	r, ok := Parse([]byte(`==7==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000131 at pc 0x7f00 bp 0x7f00 sp 0x7f00
+READ of size 1 at 0x602000000131 thread T0
+    #0 0x7f01 in feed_bytes native/tally/cpp/tally.cpp:96
+    #1 0x7f02 in tally_feed native/tally/cpp/tally.cpp:210
+    #2 0x4a01 in seam_ffi_call_int ffi/seam_ffi.h:120
+    #3 0x4a02 in __bss_start (/tmp/seam.test+0x4a02)
+    #4 0x4a03 in _cgo_0b1c_Cfunc_seam_ffi_call3 cgo-gcc-prolog:90
+    #5 0x4a04 in github.com/seamfuzz/seam/ffi._Cfunc_seam_ffi_call3 _cgo_gotypes.go:300
+    #6 0x4a05 in github.com/seamfuzz/seam/boundary.(*Engine).Call boundary/engine.go:150
+    #7 0x4a06 in github.com/seamfuzz/seam/trace.Run trace/run.go:40
+SUMMARY: AddressSanitizer: heap-buffer-overflow native/tally/cpp/tally.cpp:96 in feed_bytes
+`))
+	require.True(t, ok)
+	assert.Equal(t, "heap-buffer-overflow READ | feed_bytes | tally_feed", r.Signature)
+}
+
 // Every real-world report names its source in testdata/README.md, and the README lists no file
 // that is not there.
 func TestEveryReportNamesItsSource(t *testing.T) {

@@ -76,6 +76,32 @@ func TestSeamRunsInATeamsRepository(t *testing.T) {
 	assert.Contains(t, out, "engine=mine abi=2")
 	assert.Contains(t, out, filepath.Join(team, "build/asan/libnew.so"))
 
+	// A production call trace: a verdict per engine (each in an isolated child of the
+	// installed binary), the differential, -save into the team's corpus, and a library given
+	// by its path that crashes on it.
+	trace := `{"id": "req-1", "calls": [{"call": "tally_new", "args": {"opts": {"mode": "TALLY_MODE_WORDS", "flags": 1, "min_len": 1}}, "as": "t"}, {"call": "tally_feed", "args": {"t": "$t", "data": {"text": "abc abc"}}}, {"call": "tally_finish", "args": {"t": "$t"}}, {"call": "tally_count", "args": {"t": "$t", "token": {"text": "abc"}}}]}`
+	require.NoError(t, os.WriteFile(filepath.Join(team, "trace.json"), []byte(trace+"\n"), 0o644))
+	code, out = run("repro", "-contract", "contract.yaml", "-save", "trace.json")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "engine old: clean  engine=old: 4 calls:")
+	assert.Contains(t, out, "tally_count -> ok count=2")
+	assert.Contains(t, out, "engines old vs new: agree")
+	assert.Contains(t, out, "saved as tally.trace/")
+	saved, _ := filepath.Glob(filepath.Join(team, "corpus", "tally.trace", "*.json"))
+	assert.Len(t, saved, 1)
+	mutant := filepath.Join(root, "build", "asan", "tally", "mutants", "cpp-count-overread.so")
+	if _, err := os.Stat(mutant); err == nil {
+		copyFile(t, mutant, filepath.Join(team, "build", "asan", "libbad.so"))
+		code, out = run("repro", "-contract", "contract.yaml", "-engines", "./build/asan/libbad.so", "-emit-c", "repro.c", "trace.json")
+		assert.Equal(t, 1, code, out)
+		assert.Contains(t, out, "CRASH  heap-buffer-overflow READ | tally_count | guard | tally_count")
+		assert.Contains(t, out, "cc -g -fsanitize=address,undefined -I"+filepath.Join(team, "include")+" repro.c -ldl -o ./repro")
+		assert.FileExists(t, filepath.Join(team, "repro.c"))
+		code, out = run("repro", "-contract", "contract.yaml", "-engines", "./build/asan/libbad.so", "trace.json")
+		assert.Equal(t, 1, code, out)
+		assert.Contains(t, out, "C reproducer: seam repro -contract contract.yaml -engines ./build/asan/libbad.so -emit-c repro.c trace.json\n")
+	}
+
 	// Without -contract, outside the checkout: one line that says what to do.
 	code, out = run("abi")
 	assert.Equal(t, 2, code)

@@ -12,7 +12,7 @@ import (
 	"github.com/seamfuzz/seam/campaign"
 	"github.com/seamfuzz/seam/corpus"
 	"github.com/seamfuzz/seam/fuzz"
-	"github.com/seamfuzz/seam/internal/supervisor"
+	"github.com/seamfuzz/seam/supervisor"
 )
 
 func init() {

@@ -2,52 +2,78 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/campaign"
+	"github.com/seamfuzz/seam/trace"
 )
 
 func init() {
-	register("repro", "replay one input (production JSON request, corpus file, raw bytes) or a JSON Lines log: a verdict per engine", runRepro)
+	register("repro", "replay one input (production JSON request, call trace with -contract, corpus file, raw bytes) or a JSON Lines log: a verdict per engine", runRepro)
+}
+
+// reproFlags are seam repro's flags.
+type reproFlags struct {
+	boundaryFlags
+	target, jsonReq, logDir, emitC string
+	save                           bool
+	timeout                        time.Duration
 }
 
 func runRepro(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("repro", stderr)
-	var ef engineFlags
-	ef.register(fs)
+	var rf reproFlags
+	rf.register(fs)
+	fs.Lookup("contract").Usage = "the boundary's contract file: the input is then a call trace of it (package trace; env SEAM_CONTRACT); without it, pricing's inputs"
 	if !flagSet(fs, "variant") && os.Getenv("SEAM_VARIANT") == "" {
 		fs.Lookup("variant").Value.Set("asan")
 		fs.Lookup("variant").DefValue = "asan"
 	}
-	target := fs.String("target", "", "target of a raw input file (corpus files and JSON requests know theirs)")
-	jsonReq := fs.String("json", "", "a production request as JSON: {\"request_id\": ..., \"request\": {...}, \"rules\": ...}")
-	save := fs.Bool("save", false, "add the input to the corpus (source production for requests)")
-	timeout := fs.Duration("timeout", 10*time.Second, "hang timeout per input")
-	logDir := fs.String("log", "", "write each engine's full output to DIR/<engine>.log")
+	fs.StringVar(&rf.target, "target", "", "target of a raw input file (corpus files and JSON requests know theirs)")
+	fs.StringVar(&rf.jsonReq, "json", "", "a production request as JSON: {\"request_id\": ..., \"request\": {...}, \"rules\": ...}; with -contract, a call trace")
+	fs.BoolVar(&rf.save, "save", false, "add the input to the corpus (source production for requests and traces)")
+	fs.DurationVar(&rf.timeout, "timeout", 10*time.Second, "hang timeout per input")
+	fs.StringVar(&rf.logDir, "log", "", "write each engine's full output to DIR/<engine>.log")
+	fs.StringVar(&rf.emitC, "emit-c", "", "with -contract: write a standalone C program making the trace's calls to FILE, and print how to build and run it")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
 	setReportRoot()
+	if rf.contract != "" {
+		return reproTrace(rf, fs.Args(), stdout, stderr)
+	}
+	if rf.emitC != "" {
+		return fail(stderr, "repro", usageError{"-emit-c needs -contract (a call trace)"})
+	}
 	var inputs []campaign.Input
 	var err error
 	switch {
-	case *jsonReq != "":
-		inputs, err = campaign.RequestInputs([]byte(*jsonReq), "-json")
+	case rf.jsonReq != "":
+		inputs, err = campaign.RequestInputs([]byte(rf.jsonReq), "-json")
 	case fs.NArg() == 1:
-		inputs, err = campaign.FileInputs(fs.Arg(0), *target)
+		inputs, err = campaign.FileInputs(fs.Arg(0), rf.target)
 	default:
 		return fail(stderr, "repro", usageError{"give one FILE, - (stdin) or -json '{...}'"})
 	}
 	if err != nil {
 		return fail(stderr, "repro", asUsage(err))
 	}
-	if _, err := ef.resolve(); err != nil {
+	if _, err := rf.resolve(); err != nil {
 		return fail(stderr, "repro", err)
 	}
-	findings, err := campaign.Repro(context.Background(), campaign.ReproConfig{Specs: ef.specs(), Variant: ef.variant, Timeout: *timeout,
-		Save: *save, CorpusDir: corpusDirDefault(), LogDir: *logDir, Out: stdout, Progress: stderr}, inputs)
+	return rf.repro(campaign.ReproConfig{Specs: rf.specs()}, inputs, stdout, stderr)
+}
+
+// repro runs the inputs and turns the findings into the exit status.
+func (rf reproFlags) repro(cfg campaign.ReproConfig, inputs []campaign.Input, stdout, stderr io.Writer) int {
+	cfg.Variant, cfg.Timeout, cfg.Save, cfg.CorpusDir, cfg.LogDir, cfg.Out, cfg.Progress = rf.variant, rf.timeout, rf.save, corpusDirDefault(), rf.logDir, stdout, stderr
+	findings, err := campaign.Repro(context.Background(), cfg, inputs)
 	if err != nil {
 		return fail(stderr, "repro", err)
 	}
@@ -55,4 +81,99 @@ func runRepro(args []string, stdout, stderr io.Writer) int {
 		return ExitFindings
 	}
 	return ExitClean
+}
+
+// reproTrace replays call traces of the -contract boundary on its engines, each in an
+// isolated child, and with -emit-c writes the C reproducer of one trace.
+func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
+	var data []byte
+	var err error
+	name := "-json"
+	switch {
+	case rf.jsonReq != "":
+		data = []byte(rf.jsonReq)
+	case len(args) == 1:
+		name = args[0]
+		data, err = campaign.ReadInput(name)
+	default:
+		return fail(stderr, "repro", usageError{"give one TRACE.json (JSON Lines for many), - (stdin) or -json '{...}'"})
+	}
+	if err != nil {
+		return fail(stderr, "repro", err)
+	}
+	if !trace.IsTrace(data) {
+		return fail(stderr, "repro", usageError{fmt.Sprintf("%s is not a call trace (an object with \"calls\"); pricing's request JSON goes without -contract", name)})
+	}
+	// The parent only parses: the engines are loaded in the children, so it needs no
+	// sanitizer runtime of its own.
+	b, err := boundary.Load(rf.contract)
+	if err != nil {
+		return fail(stderr, "repro", err)
+	}
+	libs, err := rf.libraries(b.Contract)
+	if err != nil {
+		return fail(stderr, "repro", err)
+	}
+	inputs, err := campaign.TraceInputs(b, data, name)
+	if err != nil {
+		return fail(stderr, "repro", usageError{err.Error()})
+	}
+	cfg := campaign.ReproConfig{Contract: b.Contract.Path}
+	for _, l := range libs {
+		cfg.Specs, cfg.Libraries = append(cfg.Specs, l.name), append(cfg.Libraries, l.path)
+	}
+	if rf.emitC != "" {
+		if len(inputs) != 1 {
+			return fail(stderr, "repro", usageError{fmt.Sprintf("-emit-c writes one trace's program; %s holds %d", name, len(inputs))})
+		}
+		if err := emitC(b, inputs[0].Data, rf.emitC, libs, stdout); err != nil {
+			return fail(stderr, "repro", err)
+		}
+	}
+	code := rf.repro(cfg, inputs, stdout, stderr)
+	if code == ExitFindings && rf.emitC == "" && len(inputs) == 1 && name != "-json" && name != "-" {
+		// What to hand the engine's developers: the same calls as a C program.
+		fmt.Fprintf(stdout, "C reproducer: seam repro -contract %s -engines %s -emit-c repro.c %s\n", rf.contract, strings.Join(cfg.Specs, ","), name)
+	}
+	return code
+}
+
+// emitC writes the trace's C program to path and prints the commands that build it and run
+// it against each engine's library.
+func emitC(b *boundary.Boundary, data []byte, path string, libs []library, stdout io.Writer) error {
+	t, err := trace.Parse(b, data)
+	if err != nil {
+		return err
+	}
+	src, err := trace.EmitC(b, t)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		return err
+	}
+	exe := "./" + trimExt(filepath.Base(path))
+	fmt.Fprintf(stdout, "wrote %s: the trace's %d calls in C; build and run it:\n  %s\n", path, len(t.Calls), trace.BuildCommand(b, relToCwd(path), exe))
+	for _, l := range libs {
+		fmt.Fprintf(stdout, "  %s %s\n", exe, relToCwd(l.path))
+	}
+	return nil
+}
+
+// relToCwd is path relative to the working directory when it is below it: the commands
+// printed are pasted there.
+func relToCwd(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return path
+}
+
+func trimExt(name string) string {
+	if ext := filepath.Ext(name); ext != "" && ext != name {
+		return name[:len(name)-len(ext)]
+	}
+	return name + ".bin"
 }
