@@ -113,3 +113,31 @@ func TestStressFindsHistoryAndLeakBugs(t *testing.T) {
 	assert.Equal(t, cli.ExitFindings, code, out.String())
 	assert.Contains(t, out.String(), "LEAK  "+leak.Signature)
 }
+
+// issue 16: an engine that leaks 64 KiB on every failed load (mutant cpp-leak-diag-on-error)
+// used to drown the leak batch's check (a NEW HANG of load-private after 60 s) while RSS grew
+// by gigabytes. It must be a leak with its allocation stack, and a memory-growth finding, and
+// never a hang; the loops stop at the RSS cap instead of eating the machine.
+func TestStressReportsLeakOnFailedCallsAsLeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs stress loops")
+	}
+	var out strings.Builder
+	res, err := campaign.Stress(context.Background(), campaign.StressConfig{Specs: []string{"mutant:cpp-leak-diag-on-error"}, Variant: "asan",
+		Workers: 4, Duration: 20 * time.Second, CorpusDir: t.TempDir(), Timeout: 10 * time.Second, MaxSlope: 1 << 20, MaxRSS: 768 << 20, Out: &out})
+	require.NoError(t, err)
+	var leak, growth bool
+	for _, f := range res.Findings {
+		assert.NotEqual(t, "hang", f.Kind, "a leak is not a hang: %s\n%s", f.Signature, out.String())
+		if f.Kind == "leak" && f.Type == "leak" {
+			leak = true
+			assert.Contains(t, f.Excerpt, "allocated from", "the leak comes with its allocation stack")
+			assert.Contains(t, f.Signature, "pricing_rules_load")
+			assert.Contains(t, f.Title, "batch of 100 calls", "found by the short batch, whose check is cheap")
+		}
+		growth = growth || f.Type == "memory-growth"
+	}
+	assert.True(t, leak, "the leak is reported as a leak\n%s", out.String())
+	assert.True(t, growth, "the RSS slope over the threshold is a finding\n%s", out.String())
+	assert.Contains(t, out.String(), "stopped early: RSS passed 768 MiB", "the loops stop at the RSS cap")
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/internal/summary"
 	"github.com/seamfuzz/seam/supervisor"
 )
 
@@ -45,6 +46,10 @@ const (
 	ModeLibFuzzer = "libfuzzer"
 )
 
+// EnvKnownCrashes=restart makes every crash end go test -fuzz again, known or not (the
+// behaviour before workers fuzzed past known crashes; make bench measures it for comparison).
+const EnvKnownCrashes = "SEAM_KNOWN_CRASHES"
+
 // maxKnownStreak ends a target's fuzzing after this many consecutive known crashers.
 const maxKnownStreak = 25
 
@@ -62,6 +67,9 @@ type TargetStats struct {
 	Restarts    int
 	Skipped     string
 	Err         string
+	// KnownCrashes are the known crashes the target kept reaching (issue 16).
+	KnownCrashes []summary.KnownCrash
+	CPU          time.Duration // of the fuzzing processes (supervisor.Result.CPUTime)
 }
 
 // FuzzResult is the outcome of a run: every finding once, with New set on those it added to
@@ -93,6 +101,14 @@ func (r FuzzResult) WriteSummary(w io.Writer) {
 		fmt.Fprintf(w, "%-13s %-28s %10d %12.0f %8d %s\n", t.Target, t.Engines, t.Execs, t.ExecsPerSec, t.Corpus, note)
 	}
 	fmt.Fprintf(w, "findings: %d new, %d known\n", r.NewCount(), len(r.Findings)-r.NewCount())
+	for _, t := range r.Targets {
+		if t.CPU > 0 { // the speed a loaded machine does not change (make bench reads it)
+			fmt.Fprintf(w, "[%s] %d execs in %.1f CPU-s of the fuzzing processes: %.0f execs per CPU-second\n", t.Target, t.Execs, t.CPU.Seconds(), float64(t.Execs)/t.CPU.Seconds())
+		}
+		for _, k := range t.KnownCrashes {
+			fmt.Fprintln(w, summary.KnownCrashLine(k))
+		}
+	}
 }
 
 // fuzzRun is the state of one Fuzz call shared by its targets: a signature seen on one target
@@ -118,6 +134,7 @@ type targetRun struct {
 	knownStreak        int
 	lastStatus         time.Time
 	stats              TargetStats
+	tally              *summary.KnownTally // what known crashes cost the target
 }
 
 // Fuzz runs every target for its share of the budget.
@@ -159,7 +176,8 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	share := cfg.Budget / time.Duration(len(cfg.Targets))
 	for _, name := range cfg.Targets {
 		t, _ := fuzz.Lookup(name)
-		tr := &targetRun{fuzzRun: r, t: t, share: share, stats: TargetStats{Target: name, Engines: strings.Join(cfg.Specs, ",")}}
+		tr := &targetRun{fuzzRun: r, t: t, share: share, stats: TargetStats{Target: name, Engines: strings.Join(cfg.Specs, ",")},
+			tally: &summary.KnownTally{Target: name}}
 		tr.fuzz(ctx)
 		r.res.Targets = append(r.res.Targets, tr.stats)
 	}
@@ -197,7 +215,7 @@ func (tr *targetRun) fuzz(ctx context.Context) {
 	if cfg.Mode == ModeLibFuzzer {
 		sres, err = tr.fuzzLibFuzzer(ctx)
 	} else {
-		sres, err = supervisor.Run(ctx, supervisor.Config{
+		scfg := supervisor.Config{
 			TestBinary: tr.bin, FuzzFunc: tr.t.FuzzFunc, Budget: tr.share, WorkDir: work,
 			CacheDir: filepath.Join(cfg.StateDir, "cache"), LogDir: filepath.Join(work, "logs"), Parallel: cfg.Parallel,
 			Env: []string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_VARIANT=" + cfg.Variant, "SEAM_ROOT=" + tr.root,
@@ -212,13 +230,25 @@ func (tr *targetRun) fuzz(ctx context.Context) {
 				tr.status(s.Elapsed, s.ExecsPerSec, s.Execs, s.CorpusTotal)
 			},
 			Crasher: tr.crasher,
-		})
+		}
+		if os.Getenv(EnvKnownCrashes) != "restart" {
+			// Workers keep fuzzing past the crashes already known (fuzz/knowncrash.go).
+			scfg.Known = tr.knownSignatures
+			scfg.KnownEnv = func(file string) []string { return fuzz.KnownCrashEnv(file, os.Environ()) }
+		}
+		sres, err = supervisor.Run(ctx, scfg)
 		// Leaks: the go test mode sweeps its corpus; libFuzzer mode has libFuzzer's own -detect_leaks.
 		for _, f := range tr.leakSweep(ctx, filepath.Join(cfg.StateDir, "cache", tr.t.FuzzFunc)) {
 			tr.record(f)
 		}
 	}
 	tr.stats.Execs, tr.stats.ExecsPerSec, tr.stats.Corpus, tr.stats.Restarts = sres.Execs, sres.ExecsPerSec, sres.CorpusTotal, sres.Restarts
+	tr.stats.CPU = sres.CPUTime
+	tr.tally.Absorb(sres.KnownHits)
+	for sig, es := range tr.known {
+		tr.tally.Reproduce(sig, reproCommand(cfg.CorpusDir, es[0].Target, es[0].ID, es[0].Engines, es[0].Variant))
+	}
+	tr.stats.KnownCrashes = tr.tally.Rows()
 	tr.stats.Elapsed = time.Since(tr.start)
 	if err != nil {
 		tr.stats.Err = firstLineOf(err.Error())
@@ -234,7 +264,26 @@ func (tr *targetRun) status(elapsed time.Duration, execsPerSec float64, execs in
 
 // crasher is the supervisor's hook: confirm, then record.
 func (tr *targetRun) crasher(ctx context.Context, c supervisor.Crasher) supervisor.Stop {
-	return tr.record(tr.confirm(ctx, c))
+	f := tr.confirm(ctx, c)
+	if tr.isKnown(f.Signature) {
+		tr.tally.Restart(f.Signature) // a known crash the workers could not continue past
+	}
+	return tr.record(f)
+}
+
+// knownSignatures lists the signatures of the corpus and those found in this run, for the
+// workers to fuzz past.
+func (tr *targetRun) knownSignatures() []string {
+	var out []string
+	for sig := range tr.known {
+		out = append(out, sig)
+	}
+	for sig := range tr.seen {
+		if len(tr.known[sig]) == 0 {
+			out = append(out, sig)
+		}
+	}
+	return out
 }
 
 // isKnown: the signature is in the corpus or was found earlier in this run.
@@ -252,6 +301,7 @@ func (tr *targetRun) record(f Finding) supervisor.Stop {
 			f.CorpusID = tr.known[f.Signature][0].ID
 			f.Reproduce = reproCommand(cfg.CorpusDir, name, f.CorpusID, strings.Split(f.Engine, ","), cfg.Variant)
 			tr.res.Findings = append(tr.res.Findings, f)
+			tr.tally.Reproduce(f.Signature, f.Reproduce)
 			fmt.Fprintf(cfg.Out, "[%s] known: %s\n", name, f.Signature)
 		}
 		tr.seen[f.Signature] = true
@@ -259,6 +309,7 @@ func (tr *targetRun) record(f Finding) supervisor.Stop {
 		tr.knownStreak++
 		if tr.knownStreak >= maxKnownStreak {
 			fmt.Fprintf(cfg.Out, "[%s] stopping early: the last %d crashers were all known findings\n", name, tr.knownStreak)
+			tr.tally.Stopped(f.Signature)
 			return true
 		}
 		return false
@@ -274,6 +325,7 @@ func (tr *targetRun) record(f Finding) supervisor.Stop {
 	f.Reproduce = reproCommand(cfg.CorpusDir, name, id, strings.Split(f.Engine, ","), cfg.Variant)
 	tr.newHere++
 	tr.res.Findings = append(tr.res.Findings, f)
+	tr.tally.Reproduce(f.Signature, f.Reproduce)
 	printFinding(cfg.Out, f)
 	return false
 }

@@ -296,6 +296,7 @@ func stepFuzz(ctx context.Context, n *nightlyRun) stepResult {
 		return errored(err)
 	}
 	for _, t := range res.Targets {
+		n.report.KnownCrashes = append(n.report.KnownCrashes, t.KnownCrashes...) // the targets a known crash blocks
 		if t.Skipped == "" {
 			// The variant is part of the key: last night's asan rate is no baseline for cov.
 			n.report.Throughput = append(n.report.Throughput, summary.Throughput{Target: t.Target, Engine: t.Engines + " (" + n.fuzzVariant + ")",

@@ -141,6 +141,6 @@ func memoryError(typ string) bool {
 
 // stressOnly mutants need concurrency or many calls; stress/ proves them.
 var stressOnly = map[string]bool{
-	"cpp-race-cache": true, "cpp-no-busy": true, "cpp-leak-every-n": true, "cpp-uaf-two-threads": true, "cpp-fail-after-5000": true,
+	"cpp-race-cache": true, "cpp-no-busy": true, "cpp-leak-every-n": true, "cpp-leak-diag-on-error": true, "cpp-uaf-two-threads": true, "cpp-fail-after-5000": true,
 	"cpp-magic": true, // found only with native coverage feedback (scripts/bench.sh)
 }

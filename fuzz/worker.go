@@ -87,11 +87,15 @@ func execOne(data []byte, run func([]byte) error) error {
 		covbridge.Reset()
 		defer covbridge.Feed()
 	}
+	var logAt int64 = -1
+	if knownCrashes != nil {
+		logAt = logOffset()
+	}
 	if inflight == nil {
-		return run(data)
+		return knownCrashes.after(run(data), logAt)
 	}
 	inflight.Begin(0, data)
-	err := run(data)
+	err := knownCrashes.after(run(data), logAt)
 	if err == nil {
 		inflight.End()
 	}

@@ -26,7 +26,9 @@ raw_fuzz() { # variant extra-go-flags log
   local bin=build/bench/fuzz${2}.test cache=build/bench/raw-cache-$1$2
   [ -x "$bin" ] || go test -c $2 -fuzz=. -o "$bin" ./fuzz || return
   rm -rf "$cache"
-  (cd fuzz && SEAM_ENGINES=cpp SEAM_VARIANT=$1 timeout $((T + 60)) "../$bin" -test.run='^$' -test.fuzz='^FuzzQuote$' \
+  # Seeds: the target's own, no corpus (seam fuzz's side starts from an empty corpus as well).
+  mkdir -p build/bench/empty-corpus
+  (cd fuzz && SEAM_CORPUS="$PWD/../build/bench/empty-corpus" SEAM_ENGINES=cpp SEAM_VARIANT=$1 timeout $((T + 60)) "../$bin" -test.run='^$' -test.fuzz='^FuzzQuote$' \
     -test.fuzztime=${T}s -test.fuzzminimizetime=0 -test.fuzzcachedir="../$cache" >"../$3" 2>&1)
 }
 
@@ -39,30 +41,87 @@ ns() { awk -v p="$1" '$2 == p { print $3 }' "$ffi_log"; }
 r=$(ratio "$(ns direct-cgo)" "$(ns ffi.Call)")
 echo "generic call path, direct cgo / ffi.Call:            $r  ($(ns direct-cgo) vs $(ns ffi.Call) ns a call; $(meets "$r" 0.75))"
 rm -f build/bench/fuzz.test build/bench/fuzz-asan.test
-seam_fuzz() { # LOG: seam fuzz on the release variant, from nothing
+seam_fuzz() { # LOG [BUDGET]: seam fuzz on the release variant, from nothing
   rm -rf build/bench/corpus build/bench/state-seam
-  $SEAM fuzz -engines cpp -variant release -target quote -budget ${T}s -corpus build/bench/corpus -state build/bench/state-seam >"$1" 2>&1
+  $SEAM fuzz -engines cpp -variant release -target quote -budget ${2:-$T}s -corpus build/bench/corpus -state build/bench/state-seam >"$1" 2>&1
 }
-# The machine is shared: the supervisor's pair (raw, seam) is measured three times, interleaved,
-# and each side's best run counts (one noisy 20 s window moved this ratio from 1.05 to 0.82, and
-# best of two still gave 0.82-0.95 across runs).
 raw_fuzz release "" build/bench/raw-release.log
-seam_fuzz build/bench/seam-release.log
 raw_fuzz asan "" build/bench/raw-asan.log
 raw_fuzz asan "-asan" build/bench/raw-goasan.log
-raw_fuzz release "" build/bench/raw-release-2.log
-seam_fuzz build/bench/seam-release-2.log
-raw_fuzz release "" build/bench/raw-release-3.log
-seam_fuzz build/bench/seam-release-3.log
-plain=$(best "$(execs_per_sec build/bench/raw-release.log)" "$(execs_per_sec build/bench/raw-release-2.log)" "$(execs_per_sec build/bench/raw-release-3.log)")
+plain=$(execs_per_sec build/bench/raw-release.log)
 native=$(execs_per_sec build/bench/raw-asan.log)
 goasan=$(execs_per_sec build/bench/raw-goasan.log)
-seamrate=$(best "$(seam_rate build/bench/seam-release.log quote)" "$(seam_rate build/bench/seam-release-2.log quote)" "$(seam_rate build/bench/seam-release-3.log quote)")
 r=$(ratio "$native" "$plain")
 echo "sanitizers, native side only (seam default) / none:  $r  ($native vs $plain execs/s; $(meets "$r" 0.3))"
 echo "sanitizers, go test -asan (Go side too)   / none:  $(ratio "$goasan" "$plain")  ($goasan vs $plain execs/s)"
-r=$(ratio "$seamrate" "$plain")
-echo "seam fuzz / raw go test -fuzz (release):            $r  ($seamrate vs $plain execs/s, best of 3 runs each; $(meets "$r" 0.9))"
+
+# The supervisor's cost, robust to a shared machine (issue 16 #3): wall-clock execs/s moved this
+# ratio between 0.82 and 1.05 with the load of other jobs (best of 3 pairs still gave 0.84). So
+# each side is measured in execs per CPU-second of its go test -fuzz processes (coordinator and
+# workers: what the fuzzer itself spends, which other load does not change), in PAIRS short
+# pairs, the order alternating (raw first, then seam first) so a drift in load hits both sides;
+# the ratio is the median of the pairs, with its spread. The wall-clock ratio is printed beside.
+PAIRS=${BENCH_PAIRS:-5}
+TP=${BENCH_PAIR_TIME:-12}
+raw_cpu() { # LOG -> "execs cpu-seconds" of a raw run (bash's time: the process and its workers)
+  local log=$1 t
+  t=$( { TIMEFORMAT='%U %S'; time raw_fuzz release "" "$log" 2>/dev/null; } 2>&1 | tail -1)
+  local execs; execs=$(grep -E '^fuzz: elapsed: [0-9]+s, execs' "$log" | tail -1 | sed -E 's/.*execs: ([0-9]+).*/\1/')
+  echo "${execs:-0} $(awk -v t="$t" 'BEGIN { split(t, a, " "); printf "%.2f", a[1] + a[2] }')"
+}
+seam_cpu() { # LOG -> "execs cpu-seconds" of seam fuzz's fuzzing processes (its summary line)
+  seam_fuzz "$1" "$TP"
+  sed -nE 's/^\[quote\] ([0-9]+) execs in ([0-9.]+) CPU-s.*/\1 \2/p' "$1" | tail -1
+}
+median_spread() { # values... -> "median (min-max)"
+  printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f (%.2f-%.2f)", m, v[1], v[NR] }'
+}
+cpu_ratios=() wall_ratios=()
+for i in $(seq 1 "$PAIRS"); do
+  if [ $((i % 2)) = 1 ]; then
+    rawv=$(T=$TP raw_cpu build/bench/raw-pair-$i.log); seamv=$(seam_cpu build/bench/seam-pair-$i.log)
+  else
+    seamv=$(seam_cpu build/bench/seam-pair-$i.log); rawv=$(T=$TP raw_cpu build/bench/raw-pair-$i.log)
+  fi
+  rc=$(awk -v r="$rawv" -v s="$seamv" 'BEGIN { split(r, a, " "); split(s, b, " "); if (a[2] > 0 && b[2] > 0 && a[1] > 0) printf "%.3f", (b[1] / b[2]) / (a[1] / a[2]); else print "n/a" }')
+  rw=$(ratio "$(seam_rate build/bench/seam-pair-$i.log quote)" "$(execs_per_sec build/bench/raw-pair-$i.log)")
+  cpu_ratios+=("$rc") wall_ratios+=("$rw")
+done
+r=$(median_spread "${cpu_ratios[@]}")
+echo "seam fuzz / raw go test -fuzz (release), per CPU-s:  $r  (median (min-max) of $PAIRS pairs of ${TP}s: ${cpu_ratios[*]}; $(meets "${r%% *}" 0.9))"
+echo "seam fuzz / raw go test -fuzz (release), wall clock: $(median_spread "${wall_ratios[@]}")  (same pairs, execs/s; moves with the machine's load)"
+
+# A known, unfixed shallow crash (issue 16 #1): mutant cpp-comment-overread's over-read is
+# reached by any rules text ending in a comment, on every target that loads rules. With it
+# known (its corpus entry in the corpus), seam fuzz on describe against the same run on the
+# correct engine, in KPAIRS interleaved pairs of TK seconds: the median of the pairs' execs/s
+# ratios with its spread, and the same in execs per CPU-second (which the machine's load does
+# not move).
+KPAIRS=${BENCH_KNOWN_PAIRS:-5}
+TK=${BENCH_KNOWN_TIME:-15}
+known_fuzz() { # ENGINE LOG -> "execs/s execs-per-CPU-s"
+  rm -rf build/bench/known-corpus build/bench/state-known && mkdir -p build/bench/known-corpus/rules
+  cp corpus/rules/334359b90efed75d corpus/rules/334359b90efed75d.json build/bench/known-corpus/rules/
+  $SEAM fuzz -engines "$1" -variant asan -target describe -budget ${TK}s -corpus build/bench/known-corpus -state build/bench/state-known >"$2" 2>&1
+  echo "$(seam_rate "$2" describe) $(sed -nE 's/^\[describe\] .* CPU-s of the fuzzing processes: ([0-9]+) execs per CPU-second/\1/p' "$2")"
+}
+known_ratios=() known_cpu=() kdetail=()
+for i in $(seq 1 "$KPAIRS"); do
+  if [ $((i % 2)) = 1 ]; then
+    k=$(known_fuzz mutant:cpp-comment-overread build/bench/known-$i.log); c=$(known_fuzz cpp build/bench/clean-$i.log)
+  else
+    c=$(known_fuzz cpp build/bench/clean-$i.log); k=$(known_fuzz mutant:cpp-comment-overread build/bench/known-$i.log)
+  fi
+  known_ratios+=("$(ratio "${k%% *}" "${c%% *}")") known_cpu+=("$(ratio "${k##* }" "${c##* }")") kdetail+=("${k%% *}/${c%% *}")
+done
+r=$(median_spread "${known_ratios[@]}")
+past=$(grep -h 'fuzzed past known crash\|BLOCKED by known crash' build/bench/known-*.log | head -1)
+echo "known shallow crash / none (describe, asan):         $r  (median (min-max) of $KPAIRS pairs of ${TK}s, execs/s ${kdetail[*]}; $(meets "${r%% *}" 0.5))"
+echo "    per CPU-s: $(median_spread "${known_cpu[@]}") (the same pairs)"
+echo "    ${past:-no known crash reached}"
+# For reference, once: the same with every known crash ending go test -fuzz, as before.
+kb=$(SEAM_KNOWN_CRASHES=restart known_fuzz mutant:cpp-comment-overread build/bench/known-restart.log)
+echo "    with the workers restarting on it instead (SEAM_KNOWN_CRASHES=restart, the old behaviour): $(ratio "${kb%% *}" "${c%% *}") (${kb%% *} vs ${c%% *} execs/s)"
 [ "${BENCH_PART:-all}" = fuzz ] && exit 0
 
 # Same pairing for stress: seam, C++ loop, seam, C++ loop; each side's better run.

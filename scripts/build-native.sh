@@ -59,9 +59,12 @@ cxx_flags() {
   case $1 in
     debug) echo "$common -O1 -g -D_GLIBCXX_ASSERTIONS" ;;
     release) echo "$common -O2 -g" ;;
-    asan) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" ;;
+    # -fsanitize-recover=address: ASan still halts on the first report (halt_on_error=1 is the
+    # default); a go test -fuzz worker that knows a crash sets halt_on_error=0 to keep going past
+    # it (fuzz/knowncrash.go). UBSan stays fatal.
+    asan) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-recover=address" ;;
     tsan) echo "$common -O1 -g -fsanitize=thread" ;;
-    cov) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-coverage=trace-pc,trace-cmp" ;;
+    cov) echo "$common -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-recover=address -fsanitize-coverage=trace-pc,trace-cmp" ;;
     fuzzer) echo "$common -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" ;;
     *) die "unknown variant '$1' (want debug, release, asan, tsan, cov, fuzzer)" ;;
   esac
@@ -130,7 +133,7 @@ build_rust() {
       if have_nightly; then
         toolchain=+nightly
         args+=(--target x86_64-unknown-linux-gnu)
-        flags="-Zsanitizer=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes $covf"
+        flags="-Zsanitizer=address -Zsanitizer-recover=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes $covf"
       else
         log "$b: rust $variant: no nightly toolchain, coverage without ASan"
         flags="$covf"
@@ -139,7 +142,7 @@ build_rust() {
       if have_nightly; then
         toolchain=+nightly
         args+=(--target x86_64-unknown-linux-gnu)
-        flags="-Zsanitizer=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes"
+        flags="-Zsanitizer=address -Zsanitizer-recover=address -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes"
         [ "$variant" = tsan ] && flags="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer -Zunstable-options -Csymbol-mangling-version=legacy -Cforce-frame-pointers=yes"
       else
         log "$b: rust $variant: no nightly toolchain, using the debug build"

@@ -44,6 +44,13 @@ type Config struct {
 	// the file of inputs already handed over (one Go-quoted string per line) so it skips them.
 	SkipEnv string
 	// Crasher may return Stop to end this run early (a target that keeps hitting known bugs).
+
+	// Known, when set, gives the crash signatures known before each go test -fuzz run (the
+	// corpus's and those found since); KnownEnv(file) is the environment that makes workers
+	// read that file and keep fuzzing past those crashes (fuzz.KnownCrashEnv). Without them
+	// every crash ends the run, as go test -fuzz does.
+	Known    func() []string
+	KnownEnv func(file string) []string
 }
 
 // Stop, returned through Config.Crasher's stop flag, ends the run before its budget.
@@ -85,6 +92,11 @@ type Result struct {
 	Crashers    int
 	Restarts    int
 	CorpusTotal int
+	// KnownHits counts, per signature, the inputs workers kept fuzzing past (see Config.Known).
+	KnownHits map[string]int64
+	// CPUTime is the user+system time of the go test -fuzz processes (coordinator and workers)
+	// over all runs: Execs / CPUTime is the fuzzer's own speed, whatever else loads the machine.
+	CPUTime time.Duration
 }
 
 var (
@@ -104,7 +116,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}
 	start := time.Now()
-	var res Result
+	res := Result{KnownHits: map[string]int64{}}
 	var fuzzing time.Duration
 	skipFile := filepath.Join(cfg.WorkDir, "skip.txt")
 	os.Remove(skipFile)
@@ -119,6 +131,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		one, err := runOnce(ctx, cfg, remaining, start, &res)
 		fuzzing += one.fuzzing
 		res.Execs += one.execs
+		res.CPUTime += one.cpu
 		if one.corpus > 0 {
 			res.CorpusTotal = one.corpus
 		}
@@ -154,12 +167,25 @@ type onceResult struct {
 	execs   int64
 	corpus  int
 	fuzzing time.Duration // time spent past the baseline
+	cpu     time.Duration // of the process and the workers it waited for
 	crasher *Crasher
 }
 
 func runOnce(ctx context.Context, cfg Config, budget time.Duration, start time.Time, total *Result) (onceResult, error) {
 	var out onceResult
 	clearLogs(cfg.LogDir)
+	// Read at the end of every run, whatever ended it: the workers are gone by then.
+	defer readHits(cfg.LogDir, total.KnownHits)
+	env := append(append(os.Environ(), cfg.Env...), EnvLogDir+"="+cfg.LogDir)
+	if cfg.Known != nil && cfg.KnownEnv != nil {
+		if sigs := cfg.Known(); len(sigs) > 0 {
+			file := filepath.Join(cfg.WorkDir, "known.txt")
+			if err := writeKnown(file, sigs); err != nil {
+				return out, fmt.Errorf("write the known signatures: %w", err)
+			}
+			env = append(env, cfg.KnownEnv(file)...)
+		}
+	}
 	args := []string{"-test.run=^$", "-test.fuzz=^" + cfg.FuzzFunc + "$",
 		"-test.fuzztime=" + budget.Round(time.Second).String(), "-test.fuzzcachedir=" + cfg.CacheDir,
 		// Go minimizes a crasher by re-running it in a worker; when that worker dies too, the
@@ -170,7 +196,7 @@ func runOnce(ctx context.Context, cfg Config, budget time.Duration, start time.T
 	}
 	cmd := exec.Command(cfg.TestBinary, args...)
 	cmd.Dir = cfg.WorkDir
-	cmd.Env = append(append(os.Environ(), cfg.Env...), EnvLogDir+"="+cfg.LogDir)
+	cmd.Env = env
 	var (
 		fuzzStart time.Time
 		lastExecs int64
@@ -199,6 +225,10 @@ func runOnce(ctx context.Context, cfg Config, budget time.Duration, start time.T
 	}
 	waitErr := ex.Err
 	out.execs = lastExecs
+	if ps := cmd.ProcessState; ps != nil {
+		// wait4's usage of a child includes the children it waited for: here, the workers.
+		out.cpu = ps.UserTime() + ps.SystemTime()
+	}
 	if !fuzzStart.IsZero() {
 		out.fuzzing = time.Since(fuzzStart)
 	}
@@ -265,7 +295,7 @@ func appendSkip(path string, c *Crasher) {
 }
 
 func clearLogs(dir string) {
-	for _, pat := range []string{"worker-*.log", "worker-*.wal"} {
+	for _, pat := range []string{"worker-*.log", "worker-*.wal", "worker-*.hits"} {
 		matches, _ := filepath.Glob(filepath.Join(dir, pat))
 		for _, m := range matches {
 			os.Remove(m)

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -70,4 +71,19 @@ func TestRunKeepsFuzzingAfterFailures(t *testing.T) {
 			assert.Contains(t, c.InFlight, c.Data, "the dead worker's write-ahead slot holds the crasher")
 		}
 	}
+}
+
+func TestKnownAndHitsFiles(t *testing.T) {
+	dir := t.TempDir()
+	known := filepath.Join(dir, "known.txt")
+	require.NoError(t, writeKnown(known, []string{"b | f", "a | g", "bad\nline", ""}))
+	b, err := os.ReadFile(known)
+	require.NoError(t, err)
+	assert.Equal(t, "a | g\nb | f\n", string(b), "sorted, one signature a line, nothing that would split")
+
+	require.NoError(t, WriteHits(HitsFile(dir, 1), map[string]int64{"a | g": 3}))
+	require.NoError(t, WriteHits(HitsFile(dir, 2), map[string]int64{"a | g": 2, "b | f": 1}))
+	total := map[string]int64{"a | g": 10}
+	readHits(dir, total)
+	assert.Equal(t, map[string]int64{"a | g": 15, "b | f": 1}, total, "summed over workers and runs")
 }

@@ -22,7 +22,8 @@ func runStress(args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", 60*time.Second, "how long to run (per engine)")
 	calls := fs.Int64("calls", 0, "stop after this many calls (per engine; 0 = use -duration)")
 	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
-	out := fs.String("out", "", "directory for rss.svg (optional)")
+	out := fs.String("out", "", "directory for rss.svg and rss.json (optional)")
+	maxRSS := fs.Int64("max-rss", 0, "stop the loops when the child's RSS passes this many MiB (0 = 3072)")
 	maxSlope := fs.Float64("max-slope", 1<<20, "RSS growth in bytes per million calls that counts as a finding")
 	pool := fs.Int("pool", 64, "prepared inputs per worker (a power of two)")
 	refresh := fs.Int("refresh", 128, "calls per worker between replacing one prepared input by a freshly generated one (1 = a new input nearly every call, slower)")
@@ -47,7 +48,7 @@ func runStress(args []string, stdout, stderr io.Writer) int {
 	setReportRoot()
 	res, err := campaign.Stress(context.Background(), campaign.StressConfig{Specs: ef.specs(), Variant: ef.variant, Workers: *workers,
 		Duration: *duration, Calls: *calls, CorpusDir: *dir, Timeout: 10 * time.Second, MaxSlope: *maxSlope, Out: stdout,
-		Pool: *pool, Refresh: *refresh, PlotDir: *out})
+		Pool: *pool, Refresh: *refresh, PlotDir: *out, MaxRSS: *maxRSS << 20})
 	if err != nil {
 		return fail(stderr, "stress", err)
 	}

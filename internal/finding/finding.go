@@ -106,6 +106,11 @@ func FromResult(r isolate.Result, violation Violation) (Finding, bool) {
 		}
 		return f, true
 	}
+	if r.Outcome == isolate.Hung && r.InLeakCheck {
+		// A leak check that drowned in leaks is a leak, not a hang of the engine (issue 16).
+		return Finding{Kind: "leak", Type: "leak-check-timeout", Signature: "leak-check-timeout",
+			Title: "the input ran to its end but leaked too much for LeakSanitizer to report in time", Excerpt: string(r.Output)}, true
+	}
 	return FromOutput(r.Output, r.Outcome == isolate.Hung, r.ExitCode), true
 }
 

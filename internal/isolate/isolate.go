@@ -2,7 +2,7 @@
 // not seam, and is pinned to the input that caused it.
 //
 // The child writes "S <i>" to a progress file before each input and "O <i>" or "F <i> <msg>"
-// after it, with plain write syscalls, so the kernel has the mark even if the next instruction
+// after it ("L <i>" in between when a leak check follows the input), with plain write syscalls, so the kernel has the mark even if the next instruction
 // kills the process. When the child dies, the last started-but-unfinished input is the culprit;
 // the parent records the child's output (the sanitizer report) and starts a new child for the
 // inputs that remain.
@@ -91,6 +91,9 @@ type Result struct {
 	Output   []byte // the child's output up to its death (crash, hang)
 	ExitCode int
 	Duration time.Duration
+	// InLeakCheck: the input had run to its end and the child hung in the LeakSanitizer check
+	// after it (Outcome is Hung): too many leaks to report in time, not a hang of the code.
+	InLeakCheck bool
 }
 
 // Options control a run.
@@ -211,6 +214,11 @@ func runChild(ctx context.Context, dir string, round int, job Job, opts Options,
 		if ex.Hung {
 			r.Outcome = Hung
 			hdr := watchdog.HangHeader(opts.Timeout, job.Kind+" input "+filepath.Base(r.Input))
+			if marks[inFlight].leakCheck {
+				r.InLeakCheck = true
+				hdr = fmt.Sprintf("seam: the LeakSanitizer check after %s input %s did not finish within %s (the input itself ran to its end)\n",
+					job.Kind, filepath.Base(r.Input), opts.Timeout)
+			}
 			r.Output = append([]byte(hdr+ex.HangNote), r.Output...)
 		}
 		return inFlight + 1, nil
@@ -246,9 +254,10 @@ func (e *ChildError) Error() string {
 }
 
 type mark struct {
-	done    bool
-	finding string
-	dur     time.Duration
+	done      bool
+	finding   string
+	dur       time.Duration
+	leakCheck bool // in the leak check after the input ("L")
 }
 
 func readProgress(path string) (map[int]mark, error) {
@@ -272,6 +281,8 @@ func readProgress(path string) (map[int]mark, error) {
 		switch fields[0] {
 		case "S":
 			marks[i] = mark{}
+		case "L":
+			marks[i] = mark{leakCheck: true}
 		case "O", "F":
 			m := mark{done: true}
 			if len(fields) >= 3 {
@@ -356,6 +367,11 @@ func serve(jobPath, progPath string) int {
 		start := time.Now()
 		ferr := handler(data)
 		d := time.Since(start).Nanoseconds()
+		if job.LeakCheck && lsan.Available() {
+			// The input is done; what follows is LeakSanitizer's time, not the input's: the mark
+			// restarts the parent's hang clock and says, if the check never ends, where it hung.
+			fmt.Fprintf(prog, "L %d\n", i)
+		}
 		if job.LeakCheck && lsan.Check() {
 			// Leave input i in flight: to the parent it is the input that "crashed".
 			return ExitLeak

@@ -84,3 +84,15 @@ func TestSetupFailureIsAnError(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, err.Error(), "setup refused")
 }
+
+// issue 16: "L <i>" marks the leak check after input i; a child that never gets past it hung
+// in LeakSanitizer, not in the input.
+func TestProgressMarksTheLeakCheck(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "progress")
+	require.NoError(t, os.WriteFile(p, []byte("S 0\nL 0\nO 0 5\nS 1\nL 1\n"), 0o644))
+	marks, err := readProgress(p)
+	require.NoError(t, err)
+	assert.True(t, marks[0].done, "a leak check that ended leaves the input done")
+	assert.False(t, marks[1].done)
+	assert.True(t, marks[1].leakCheck, "input 1 is in its leak check")
+}

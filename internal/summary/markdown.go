@@ -45,6 +45,7 @@ func WriteMarkdown(w io.Writer, r Run) error {
 			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", cell(f.Signature), f.Engine, f.Target, f.FirstSeen.Format("2006-01-02"))
 		}
 	}
+	writeKnownCrashes(&b, r.KnownCrashes)
 	if len(r.Throughput) > 0 {
 		b.WriteString("\n## Throughput\n\n| target | engines | execs/s | last night | change |\n|---|---|---|---|---|\n")
 		for _, t := range r.Throughput {
@@ -83,4 +84,35 @@ func head(s string, n int) string {
 		lines = lines[:n]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// writeKnownCrashes lists the targets a known crash still blocks, with the signature to fix
+// first, then the known crashes the workers fuzzed past.
+func writeKnownCrashes(b *strings.Builder, ks []KnownCrash) {
+	var blocking, absorbed []KnownCrash
+	for _, k := range ks {
+		if k.Blocks() {
+			blocking = append(blocking, k)
+		} else if k.Absorbed > 0 {
+			absorbed = append(absorbed, k)
+		}
+	}
+	if len(blocking) > 0 {
+		b.WriteString("\n## Targets blocked by a known crash\n\nFix these: every hit ends go test -fuzz, and the target spends its budget restarting.\n\n")
+		b.WriteString("| target | signature to fix | restarts | inputs fuzzed past | stopped early | reproduce |\n|---|---|---|---|---|---|\n")
+		for _, k := range blocking {
+			stopped := "no"
+			if k.StoppedEarly {
+				stopped = "yes"
+			}
+			fmt.Fprintf(b, "| %s | `%s` | %d | %d | %s | `%s` |\n", k.Target, cell(k.Signature), k.Restarts, k.Absorbed, stopped, cell(k.Reproduce))
+		}
+	}
+	if len(absorbed) > 0 {
+		b.WriteString("\n## Known crashes fuzzed past\n\nStill reachable, no longer costing fuzzing time (the workers drop the input and go on).\n\n")
+		b.WriteString("| target | signature | inputs fuzzed past |\n|---|---|---|\n")
+		for _, k := range absorbed {
+			fmt.Fprintf(b, "| %s | `%s` | %d |\n", k.Target, cell(k.Signature), k.Absorbed)
+		}
+	}
 }

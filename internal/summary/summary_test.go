@@ -164,3 +164,34 @@ func TestHistory(t *testing.T) {
 	_, err = LoadState(path)
 	assert.ErrorContains(t, err, path)
 }
+
+// issue 16: the nightly report names the targets a known crash still blocks, with the signature
+// to fix and its reproduce command, apart from the known crashes the workers fuzzed past.
+func TestMarkdownListsTargetsBlockedByKnownCrashes(t *testing.T) {
+	const ubsan = "index-out-of-bounds | tier_rate | pricing_quote | guard"
+	const asan = "heap-buffer-overflow READ 1 | parse_rules | operator() | guard"
+	quote := &KnownTally{Target: "quote"}
+	quote.Reproduce(ubsan, "seam repro -engines mutant:cpp-enum-index -variant asan corpus/quote/1")
+	quote.Restart(ubsan)
+	quote.Restart(ubsan)
+	quote.Absorb(map[string]int64{asan: 40})
+	describe := &KnownTally{Target: "describe"}
+	describe.Absorb(map[string]int64{asan: 2500})
+	describe.Reproduce(ubsan, "ignored: never reached on describe")
+	r := sampleRun()
+	r.KnownCrashes = append(quote.Rows(), describe.Rows()...)
+	require.Len(t, r.KnownCrashes, 3, "a known crash the target never reached is no row")
+
+	var b bytes.Buffer
+	require.NoError(t, WriteMarkdown(&b, r))
+	md := b.String()
+	blocked := md[strings.Index(md, "## Targets blocked by a known crash"):]
+	blocked = blocked[:strings.Index(blocked, "## Known crashes fuzzed past")]
+	assert.Contains(t, blocked, "| quote | `"+cell(ubsan)+"` | 2 | 0 | no | `seam repro -engines mutant:cpp-enum-index -variant asan corpus/quote/1` |")
+	assert.NotContains(t, blocked, "describe", "a crash the workers fuzzed past blocks nothing")
+	assert.Contains(t, md, "| describe | `"+cell(asan)+"` | 2500 |")
+	assert.Contains(t, md, "| quote | `"+cell(asan)+"` | 40 |")
+
+	assert.Equal(t, "[describe] fuzzed past known crash "+asan+": 2500 input(s) dropped, no restart", KnownCrashLine(r.KnownCrashes[2]))
+	assert.Contains(t, KnownCrashLine(r.KnownCrashes[0]), "[quote] BLOCKED by known crash "+ubsan+": 2 restart(s)")
+}
