@@ -223,8 +223,9 @@ func (f *boundaryFlags) contractPath() (string, error) {
 	return filepath.Join(root, "native", "pricing", "contract.yaml"), nil
 }
 
-// library is one engine to run: its name and its library.
-type library struct{ name, path string }
+// library is one engine to run: its name, its library, and the -engines spec that named it
+// (what a child process resolves again).
+type library struct{ name, path, spec string }
 
 // libraries resolves -engines through the contract: all its engines when -engines is not
 // given.
@@ -243,7 +244,7 @@ func (f *boundaryFlags) libraries(c *contract.Contract) ([]library, error) {
 			return nil, err
 		}
 		name, _, _ := strings.Cut(s, "=")
-		libs = append(libs, library{name: name, path: p})
+		libs = append(libs, library{name: name, path: p, spec: s})
 	}
 	return libs, nil
 }
