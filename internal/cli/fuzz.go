@@ -65,7 +65,7 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 		}
 		cfg.Contract = c.Path
 		for _, l := range libs {
-			cfg.Specs = append(cfg.Specs, l.spec)
+			cfg.Specs = append(cfg.Specs, l.workerSpec(c))
 		}
 		if *target != "all" {
 			cfg.Targets = strings.Split(*target, ",")

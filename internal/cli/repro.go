@@ -136,7 +136,11 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 	code := rf.repro(cfg, inputs, stdout, stderr)
 	if code == ExitFindings && rf.emitC == "" && len(inputs) == 1 && name != "-json" && name != "-" {
 		// What to hand the engine's developers: the same calls as a C program.
-		fmt.Fprintf(stdout, "C reproducer: seam repro -contract %s -engines %s -emit-c repro.c %s\n", rf.contract, strings.Join(cfg.Specs, ","), name)
+		var specs []string
+		for _, l := range libs {
+			specs = append(specs, l.spec)
+		}
+		fmt.Fprintf(stdout, "C reproducer: seam repro -contract %s -engines %s -emit-c repro.c %s\n", rf.contract, strings.Join(specs, ","), name)
 	}
 	return code
 }
