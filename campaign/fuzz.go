@@ -95,13 +95,17 @@ func (r FuzzResult) NewCount() int {
 
 // WriteSummary writes the table that ends `seam fuzz`: one row per target, then the counts.
 func (r FuzzResult) WriteSummary(w io.Writer) {
-	fmt.Fprintf(w, "\n%-13s %-28s %10s %12s %8s %s\n", "TARGET", "ENGINES", "EXECS", "EXECS/S", "CORPUS", "NOTE")
+	tw, ew := len("TARGET"), len("ENGINES")
+	for _, t := range r.Targets {
+		tw, ew = max(tw, len(t.Target)), max(ew, len(t.Engines))
+	}
+	fmt.Fprintf(w, "\n%-*s %-*s %10s %12s %8s %s\n", tw, "TARGET", ew, "ENGINES", "EXECS", "EXECS/S", "CORPUS", "NOTE")
 	for _, t := range r.Targets {
 		note := t.Skipped
 		if t.Err != "" {
 			note = "error: " + t.Err
 		}
-		fmt.Fprintf(w, "%-13s %-28s %10d %12.0f %8d %s\n", t.Target, t.Engines, t.Execs, t.ExecsPerSec, t.Corpus, note)
+		fmt.Fprintf(w, "%-*s %-*s %10d %12.0f %8d %s\n", tw, t.Target, ew, t.Engines, t.Execs, t.ExecsPerSec, t.Corpus, note)
 	}
 	fmt.Fprintf(w, "findings: %d new, %d known\n", r.NewCount(), len(r.Findings)-r.NewCount())
 	for _, t := range r.Targets {
@@ -189,8 +193,12 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	if r.known, err = r.store.KnownSignatures(cfg.Specs); err != nil {
 		return FuzzResult{}, fmt.Errorf("read the corpus: %w (run `seam corpus check`)", err)
 	}
-	share := cfg.Budget / time.Duration(len(targets))
+	weights := 0
 	for _, t := range targets {
+		weights += t.Weight
+	}
+	for _, t := range targets {
+		share := cfg.Budget * time.Duration(t.Weight) / time.Duration(weights)
 		tr := &targetRun{fuzzRun: r, t: t, share: share, stats: TargetStats{Target: t.Name, Engines: strings.Join(cfg.Specs, ",")},
 			tally: &summary.KnownTally{Target: t.Name}}
 		tr.fuzz(ctx)

@@ -24,6 +24,9 @@ type fuzzTarget struct {
 	// Differential: after each engine alone, an input is confirmed on all engines together.
 	Differential bool
 	Seeds        [][]byte
+	// Weight is the target's share of the budget relative to the others: a function without
+	// parameters has few inputs to try.
+	Weight int
 	// Env selects the target in a worker (a contract target's SEAM_CONTRACT, SEAM_TARGET).
 	Env []string
 	// kind and args make the isolated job that confirms and sweeps its inputs.
@@ -72,8 +75,12 @@ func contractTargets(contractPath, list string) ([]fuzzTarget, error) {
 	}
 	var out []fuzzTarget
 	for _, n := range want {
+		weight := 4
+		if f := b.Contract.Function(byName[n].Func); f != nil && len(f.Params) == 0 {
+			weight = 1
+		}
 		out = append(out, fuzzTarget{
-			Name: ContractTargetName(b, n), FuzzFunc: "FuzzContract", Differential: len(b.Contract.Engines) > 1,
+			Name: ContractTargetName(b, n), FuzzFunc: "FuzzContract", Differential: len(b.Contract.Engines) > 1, Weight: weight,
 			Env:  []string{fuzz.EnvContract + "=" + b.Contract.Path, fuzz.EnvTarget + "=" + n},
 			kind: fuzz.ContractJobKind, args: map[string]string{"contract": b.Contract.Path, "target": n},
 		})
@@ -100,7 +107,7 @@ func pricingTargets(list string) ([]fuzzTarget, error) {
 	var out []fuzzTarget
 	for _, n := range names {
 		t, _ := fuzz.Lookup(n)
-		out = append(out, fuzzTarget{Name: t.Name, FuzzFunc: t.FuzzFunc, Pair: t.Pair, Differential: t.Name == "request", Seeds: t.Seeds})
+		out = append(out, fuzzTarget{Name: t.Name, FuzzFunc: t.FuzzFunc, Pair: t.Pair, Differential: t.Name == "request", Seeds: t.Seeds, Weight: 1})
 	}
 	return out, nil
 }
