@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seamfuzz/seam/claims"
 	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/corpus"
 	"github.com/seamfuzz/seam/engine"
@@ -375,9 +376,14 @@ func (n *nightlyRun) stress(ctx context.Context, variant string, specs, lack []s
 
 // stepThreads checks every thread claim; the claim table is the step's detail.
 func stepThreads(ctx context.Context, n *nightlyRun) stepResult {
-	rows, err := Threads(ctx, n.cfg.Specs, 120*time.Second, io.Discard)
-	if err != nil {
-		return errored(err)
+	var rows []claims.Row
+	contracts, _ := filepath.Glob(filepath.Join(n.root, "native", "*", "contract.yaml"))
+	for _, c := range contracts {
+		rs, err := Threads(ctx, ThreadsConfig{Contract: c, Specs: n.cfg.Specs, Timeout: 120 * time.Second, Progress: io.Discard})
+		if err != nil {
+			return errored(err)
+		}
+		rows = append(rows, rs...)
 	}
 	var b strings.Builder
 	WriteClaims(&b, rows)
@@ -386,7 +392,7 @@ func stepThreads(ctx context.Context, n *nightlyRun) stepResult {
 		switch {
 		case r.Finding != nil:
 			n.found(*r.Finding)
-		case strings.HasPrefix(r.Verdict, "verified"):
+		case r.Verdict == claims.Proven || r.Verdict == claims.NotShared:
 			verified++
 		default:
 			skipped++
