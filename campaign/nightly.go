@@ -89,7 +89,7 @@ func nightlySteps() []nightlyStep {
 		nightlyStep{name: fuzzStepName, prepare: chooseFuzzVariant, run: stepFuzz},
 		nightlyStep{name: func(n *nightlyRun) string { return fmt.Sprintf("stress (asan, %s per engine)", n.stressFor) }, run: stepStressASan},
 		nightlyStep{name: func(n *nightlyRun) string { return fmt.Sprintf("stress (tsan, %s per engine)", n.tsanFor) }, run: stepStressTSan},
-		nightlyStep{name: named("threads (claim table, tsan + asan)"), run: stepThreads},
+		nightlyStep{name: named("threads (claim table, tsan)"), run: stepThreads},
 	)
 }
 

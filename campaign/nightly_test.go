@@ -42,7 +42,7 @@ func TestNightlyStepsInOrder(t *testing.T) {
 	assert.Equal(t, []string{
 		"build (make native)", "abi (debug)", "abi (asan)", "abi (release)",
 		"contracts (check + abi, every native/*/contract.yaml)", "replay corpus (asan, cpp,rust)",
-		"fuzz (rules, 2m0s, cov)", "stress (asan, 15s per engine)", "stress (tsan, 7.5s per engine)", "threads (claim table, tsan + asan)",
+		"fuzz (rules, 2m0s, cov)", "stress (asan, 15s per engine)", "stress (tsan, 7.5s per engine)", "threads (claim table, tsan)",
 	}, names)
 	n.cfg.Targets = nil
 	assert.Equal(t, "fuzz (all targets, 2m0s, cov)", fuzzStepName(n))

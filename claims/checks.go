@@ -531,9 +531,7 @@ func (s *session) perThread() (string, error) {
 			hs[t.Name] = h
 		}
 	}
-	// The failures with distinct messages, each learnt alone.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// The failures with distinct messages, each learnt alone (on the check's one thread).
 	var fails []failure
 	var msgs []string
 	for _, fl := range s.failures(hs) {

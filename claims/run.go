@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -40,6 +41,11 @@ func init() {
 		}
 		s := &session{b: b, c: b.Contract, e: es[0]}
 		return func([]byte) error {
+			// The serial part on one OS thread: its calls happen before the parallel part's
+			// only through the release parallel makes on this thread (TSan cannot see Go's
+			// scheduler move a goroutine).
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
 			note, err := s.run(ch)
 			var skip errSkip
 			if errors.As(err, &skip) {
