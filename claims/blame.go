@@ -15,11 +15,9 @@ var (
 	identRe      = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 )
 
-// Blame names the contract functions whose claim the first ThreadSanitizer report in out
-// breaks: for each access of the race, the contract function nearest the top of its stack;
-// when one of them claims exclusive, only the exclusive ones (an exclusive call racing with a
-// reader should have refused, the reader did nothing wrong). Nil when out holds no TSan
-// report, or its stacks name no contract function.
+// Blame names the contract functions the first ThreadSanitizer report in out is about: for
+// each access of the race, the contract function nearest the top of its stack. Nil when out
+// holds no TSan report, or its stacks name no contract function.
 func Blame(out string, c *contract.Contract) []string {
 	lines := strings.Split(out, "\n")
 	start := slices.IndexFunc(lines, tsanStartRe.MatchString)
@@ -31,7 +29,7 @@ func Blame(out string, c *contract.Contract) []string {
 	for _, l := range lines[start+1:] {
 		switch {
 		case tsanStartRe.MatchString(l) || strings.HasPrefix(l, "SUMMARY:"):
-			return exclusiveFirst(funcs, c)
+			return funcs
 		case tsanAccessRe.MatchString(l):
 			inAccess, found = true, false
 		case frameRe.MatchString(l):
@@ -48,20 +46,13 @@ func Blame(out string, c *contract.Contract) []string {
 			inAccess = false
 		}
 	}
-	return exclusiveFirst(funcs, c)
+	return funcs
 }
 
-// contractFunc is the contract function a frame line names, or "".
-func contractFunc(frame string, c *contract.Contract) string {
-	for _, id := range identRe.FindAllString(frame, -1) {
-		if c.Function(id) != nil {
-			return id
-		}
-	}
-	return ""
-}
-
-func exclusiveFirst(funcs []string, c *contract.Contract) []string {
+// culprits are the functions of a race whose claim it breaks: when one of them claims
+// exclusive, only the exclusive ones (an exclusive call racing with a reader should have
+// refused; the reader did nothing wrong).
+func culprits(funcs []string, c *contract.Contract) []string {
 	var ex []string
 	for _, f := range funcs {
 		if c.Function(f).Threads == contract.ThreadsExclusive {
@@ -72,4 +63,14 @@ func exclusiveFirst(funcs []string, c *contract.Contract) []string {
 		return ex
 	}
 	return funcs
+}
+
+// contractFunc is the contract function a frame line names, or "".
+func contractFunc(frame string, c *contract.Contract) string {
+	for _, id := range identRe.FindAllString(frame, -1) {
+		if c.Function(id) != nil {
+			return id
+		}
+	}
+	return ""
 }

@@ -94,7 +94,9 @@ SUMMARY: ThreadSanitizer: data race /src/pricing.cpp:323 in pricing_quote::$_0::
     #0 operator new(unsigned long) (libtsan.so.2+0x1)
     #1 pricing_rules_new /src/pricing.cpp:270 (libseam_cpp.so+0x4)
 `
-	assert.Equal(t, []string{"pricing_rules_load"}, Blame(loadQuote, c), "the exclusive call should have refused")
+	assert.Equal(t, []string{"pricing_rules_load", "pricing_quote"}, Blame(loadQuote, c))
+	assert.Equal(t, []string{"pricing_rules_load"}, culprits(Blame(loadQuote, c), c), "the exclusive call should have refused")
+	assert.Equal(t, []string{"pricing_quote"}, culprits(Blame(quoteQuote, c), c))
 
 	assert.Nil(t, Blame("==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x1\n    #0 pricing_quote x.cpp:1\n", c))
 	assert.Nil(t, Blame("WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 8 at 0x1 by thread T1:\n    #0 helper x.cpp:1\n", c),

@@ -251,8 +251,13 @@ func judge(r *Row, res isolate.Result, c *contract.Contract) ([]string, *finding
 	}
 	f := finding.FromOutput(res.Output, res.Outcome == isolate.Hung, res.ExitCode)
 	f.Target, f.Engine, f.Source, f.Reproduce = "threads:"+r.Subject, r.Engine, "threads", r.Reproduce
+	// The race is this row's when it names the row's functions, or when the row's calls share
+	// nothing but per-thread state (the per-thread check fails with NULL handles and values
+	// out of range: a race there is in that state, whatever function set it). Otherwise the
+	// child stopped at another function's race: that row's.
 	funcs := Blame(out, c)
-	if len(funcs) > 0 && !blamed(r.Check, funcs) {
+	if len(funcs) > 0 && !blamed(r.Check, funcs) && r.What != checkPerThread {
+		funcs = culprits(funcs, c)
 		r.Verdict, r.Reproduce = Skipped, ""
 		r.Note = fmt.Sprintf("stopped at a %s in %s: that row's", f.Type, strings.Join(funcs, ", "))
 		return funcs, &f
