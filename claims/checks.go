@@ -117,7 +117,7 @@ func (s *session) parallelCalls(f *contract.Function) (string, error) {
 		}
 	}
 	free()
-	const rounds = 60
+	const rounds = 200
 	err = parallel(threadsN, func(th int) error {
 		hs, free, err := handles()
 		if err != nil {
@@ -171,7 +171,7 @@ func (s *session) shared(rs []*contract.Function, typ string) (string, error) {
 	err = parallel(2*len(rs), func(th int) error {
 		f := rs[th%len(rs)]
 		pool := s.pool(f, hs)
-		for k := 0; k < 300; k++ {
+		for k := 0; k < 1200; k++ {
 			i := k % poolSize
 			r, err := s.call(f.Name, pool[i])
 			if err != nil {
@@ -275,6 +275,10 @@ func (s *session) exclusive(ws, rs []*contract.Function, typ string) (string, er
 	checkBusy := len(ws) == 1 && len(rs) > 0 && kA != kB
 	var done atomic.Int32
 	var calls, busy, reads atomic.Int64
+	// pause holds the readers between calls while a writer reads the state back; inside
+	// counts the readers in a call.
+	var pause atomic.Bool
+	var inside atomic.Int64
 	deadline := time.Now().Add(4 * time.Second)
 	err = parallel(len(ws)+len(rs), func(th int) error {
 		if th < len(ws) {
@@ -298,8 +302,15 @@ func (s *session) exclusive(ws, rs []*contract.Function, typ string) (string, er
 					if !checkBusy {
 						continue
 					}
+					// Read the state back alone: a reader's wrong answer under concurrency is
+					// its own row's finding, not this call's.
+					pause.Store(true)
+					for inside.Load() > 0 {
+						runtime.Gosched()
+					}
 					f := rs[0]
 					rr, err := s.call(f.Name, s.pool(f, hs)[0])
+					pause.Store(false)
 					if err != nil {
 						return err
 					}
@@ -319,8 +330,18 @@ func (s *session) exclusive(ws, rs []*contract.Function, typ string) (string, er
 		f := rs[th-len(ws)]
 		pool := s.pool(f, hs)
 		for k := 0; int(done.Load()) < len(ws); k++ {
+			if pause.Load() {
+				runtime.Gosched()
+				continue
+			}
+			inside.Add(1)
+			if pause.Load() {
+				inside.Add(-1)
+				continue
+			}
 			i := k % poolSize
 			r, err := s.call(f.Name, pool[i])
+			inside.Add(-1)
 			if err != nil {
 				return err
 			}
