@@ -16,10 +16,15 @@
 //     never another thread's;
 //   - none: never shared, so not checked here.
 //
-// A ThreadSanitizer report is put on the function whose claim it breaks: the contract
-// functions at the top of the racing accesses' stacks, the exclusive ones when one of them is
-// exclusive (it should have refused). A row whose child stopped at a race in another
-// function says so and is not marked violated.
+// A ThreadSanitizer report is put on the function whose claim it breaks, read from the contract
+// functions at the top of the racing accesses' stacks: it is the row's whose child found it
+// when it names that row's functions (or the row checks per-thread state, its calls sharing
+// nothing else); otherwise it goes to the rows of the functions it names, the exclusive ones
+// when one of them is exclusive (it should have refused), and the row whose child stopped
+// says so and is SKIPPED, never VIOLATED for another function's race.
+//
+// The free check relies on the engine call being long beside seam's side of it (TSan's
+// instrumentation makes it so); in other variants it is skipped.
 package claims
 
 import (
