@@ -247,26 +247,31 @@ func (s *session) exclusive(ws, rs []*contract.Function, typ string) (string, er
 	}
 	wcalls := map[string][2]wcall{}
 	for _, w := range ws {
+		filler := slices.Contains(t.FilledBy, w.Name)
+		// A filler's call for state k is k's fill; any other exclusive call is its first
+		// pooled one, on state A (it changes nothing).
+		argsFor := func(k int, hs map[string]*boundary.Handle) boundary.Args {
+			if filler {
+				return s.fillArgs(w, k, hs)
+			}
+			return s.pool(w, hs)[0]
+		}
 		var pair [2]wcall
 		for i, k := range []int{kA, kB} {
-			args := s.pool(w, hs)[0]
-			if slices.Contains(t.FilledBy, w.Name) {
-				args = s.fillArgs(w, k, hs)
+			on := k
+			if !filler {
+				on = kA
 			}
-			sh, err := s.makeHandle(typ, k)
+			sh, err := s.makeHandle(typ, on)
 			if err != nil {
 				return "", err
 			}
-			sargs := s.fillArgs(w, k, map[string]*boundary.Handle{typ: sh})
-			if !slices.Contains(t.FilledBy, w.Name) {
-				sargs = s.pool(w, map[string]*boundary.Handle{typ: sh})[0]
-			}
-			r, err := s.call(w.Name, sargs)
+			r, err := s.call(w.Name, argsFor(k, map[string]*boundary.Handle{typ: sh}))
 			s.e.Free(sh)
 			if err != nil {
 				return "", err
 			}
-			pair[i] = wcall{args, answer(w, r)}
+			pair[i] = wcall{argsFor(k, hs), answer(w, r)}
 		}
 		wcalls[w.Name] = pair
 	}
@@ -491,8 +496,8 @@ type failure struct {
 
 // failures are calls that must fail, whatever the state: each function's handle parameter
 // NULL, and each integer one past its range, where the contract names the status (so the
-// engine sets the last error). No handle is shared: a call gets a NULL handle or, for the
-// integer cases, a handle of its own type made for it in typ (when typ is shareable).
+// engine sets the last error). The integer cases take their handles from hs, which holds only
+// handles the contract lets threads share (none: no integer cases with handles).
 func (s *session) failures(hs map[string]*boundary.Handle) []failure {
 	var out []failure
 	for _, f := range s.c.Functions {

@@ -159,6 +159,11 @@ func runEngine(ctx context.Context, cfg Config, c *contract.Contract, spec strin
 					break
 				}
 			}
+			for _, f := range []*finding.Finding{r.Finding, f} {
+				if f != nil {
+					f.Variant = cfg.Variant
+				}
+			}
 			if len(funcs) > 0 {
 				blames = append(blames, blame{funcs, i, f})
 			}
