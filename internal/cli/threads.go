@@ -19,6 +19,8 @@ func runThreads(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("threads", stderr)
 	var bf boundaryFlags
 	bf.register(fs)
+	v := fs.Lookup("variant")
+	v.Usage, v.DefValue = "build variant of the engines: tsan (races seen) or another (the same checks, no race detection; a free racing calls is then skipped)", "tsan"
 	check := fs.String("check", "", "run the row of one function or handle type only (what a violated row's reproduce command gives)")
 	timeout := fs.Duration("timeout", 60*time.Second, "time limit per check")
 	if ok, code := parseFlags(fs, args); !ok {
