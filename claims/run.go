@@ -182,7 +182,7 @@ func runEngine(ctx context.Context, cfg Config, c *contract.Contract, spec strin
 			}
 			r := &rows[i]
 			r.Verdict, r.Kind, r.Finding = Violated, b.f.Type, b.f
-			r.Evidence = fmt.Sprintf("%s (found by the check of %s)", b.f.Title, from.Subject)
+			r.Evidence = fmt.Sprintf("%s (found by the check of %s)", evidence(*b.f), from.Subject)
 			r.Reproduce, r.Note = b.f.Reproduce, ""
 		}
 	}
@@ -264,11 +264,19 @@ func judge(r *Row, res isolate.Result, c *contract.Contract) ([]string, *finding
 	if len(funcs) > 0 && !blamed(r.Check, funcs) && r.What != checkPerThread {
 		funcs = culprits(funcs, c)
 		r.Verdict, r.Reproduce = Skipped, ""
-		r.Note = fmt.Sprintf("stopped at a %s in %s: that row's", f.Type, strings.Join(funcs, ", "))
+		r.Note = fmt.Sprintf("stopped at a %s in %s (on that function's row)", f.Type, strings.Join(funcs, ", "))
 		return funcs, &f
 	}
-	r.Verdict, r.Kind, r.Evidence, r.Finding = Violated, f.Type, f.Title, &f
+	r.Verdict, r.Kind, r.Evidence, r.Finding = Violated, f.Type, evidence(f), &f
 	return nil, nil
+}
+
+// evidence is a crash finding on one line: its title and where.
+func evidence(f finding.Finding) string {
+	if f.Location != "" {
+		return f.Title + " at " + f.Location
+	}
+	return f.Title
 }
 
 // blamed reports whether a race in funcs is ch's.
