@@ -59,8 +59,8 @@ func TestNightlyStepsInOrder(t *testing.T) {
 		"[pricing] fuzz (pricing_quote, 2m0s, cov)",
 		"[tally] build (make -C ../.. native)", "[tally] contract check + abi (debug, asan)", "[tally] replay corpus (asan, cpp,rust)",
 		"[tally] fuzz (pricing_quote, 2m0s, cov)",
-		"[pricing] stress (asan, 15s per engine)", "[pricing] stress (tsan, 7.5s per engine)", "[pricing] threads (claim table, tsan + asan)",
-		"[tally] stress (asan, 15s per engine)", "[tally] stress (tsan, 7.5s per engine)", "[tally] threads (claim table, tsan + asan)",
+		"[pricing] stress (asan, 15s per engine)", "[pricing] stress (tsan, 7.5s per engine)", "[pricing] threads (claim table, tsan)",
+		"[tally] stress (asan, 15s per engine)", "[tally] stress (tsan, 7.5s per engine)", "[tally] threads (claim table, tsan)",
 	}, names)
 	n.cfg.Targets = nil
 	assert.Equal(t, "[tally] fuzz (all targets, 2m0s, cov)", fuzzStepName(n, &n.boundaries[1]))

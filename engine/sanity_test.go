@@ -124,17 +124,3 @@ func TestResolve(t *testing.T) {
 		assert.ErrorContains(t, err, "build/asan/mutants/cpp-overread.so")
 	}
 }
-
-// The thread claims come from the header, for every function.
-func TestThreadClaimsFromHeader(t *testing.T) {
-	claims, err := engine.ThreadClaims()
-	require.NoError(t, err)
-	assert.Equal(t, engine.ClaimThreadSafe, claims["pricing_quote"])
-	assert.Equal(t, engine.ClaimThreadSafe, claims["pricing_rules_describe"])
-	assert.Equal(t, engine.ClaimThreadSafe, claims["pricing_rules_export"])
-	assert.Equal(t, engine.ClaimExclusive, claims["pricing_rules_load"])
-	assert.Equal(t, engine.ClaimExclusive, claims["pricing_rules_free"])
-	assert.Equal(t, engine.ClaimPerThread, claims["seam_last_error"])
-	assert.Equal(t, engine.ClaimAny, claims["seam_abi_version"])
-	assert.Len(t, claims, 11)
-}

@@ -86,9 +86,10 @@ func TestBridgeRecordsFailedNativeCompares(t *testing.T) {
 	}
 	es, err := OpenEngines([]string{"cpp"}, "cov")
 	require.NoError(t, err)
-	r, err := loadedHandle(es[0], RefRules)
+	r, err := mustNew(es[0])
 	require.NoError(t, err)
 	defer r.Free()
+	require.Equal(t, engine.OK, r.Load(engine.Bytes([]byte(RefRules))))
 	has := func(cs []covbridge.Compare, a, b string) bool {
 		for _, c := range cs {
 			if string(c.A) == a && string(c.B) == b {

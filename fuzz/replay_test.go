@@ -157,7 +157,7 @@ func TestSeededBugsAreCaught(t *testing.T) {
 		})
 	}
 	// Every fuzzing mutant has a proof input in the corpus (stress and thread mutants are proven by
-	// internal/cli TestThreadsVerifiesClaimsAndFlagsMutants and TestStressFindsHistoryAndLeakBugs).
+	// campaign TestThreadsPutsEachMutantOnItsRows and TestStressFindsHistoryAndLeakBugs).
 	patches, _ := filepath.Glob("../native/pricing/mutants/*.patch")
 	for _, p := range patches {
 		name := strings.TrimSuffix(filepath.Base(p), ".patch")
