@@ -31,7 +31,7 @@ type Install struct {
 	Out      string
 	// Corpus is the regression corpus directory: <Corpus>/<boundary>/<target>/ becomes the
 	// seed corpus of each binary (<binary>_seed_corpus.zip); "" ships none.
-	Corpus string
+	Corpus  string
 	Linker  []string // see Harness.Linker
 	Targets []string // the targets to build; none is every target of the contract
 	Log     io.Writer
