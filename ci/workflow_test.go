@@ -4,6 +4,7 @@ package ci
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,9 +91,48 @@ type workflow struct {
 // checker validates the files generated into dir; the paths they name are relative to root,
 // the repository they are for.
 type checker struct {
-	t           *testing.T
+	t           require.TestingT
 	root, dir   string
 	makeTargets map[string]map[string]bool // Makefile path -> its targets
+}
+
+// recorder is a require.TestingT that keeps what a checker reports.
+type recorder struct{ errors []string }
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+func (r *recorder) FailNow() {}
+
+// The checker reports each thing a script runs that does not exist, once, and nothing else.
+func TestCheckerReportsWhatDoesNotExist(t *testing.T) {
+	for script, want := range map[string]string{
+		"make native && seam fuzz -budget 1s -target all": "",
+		"(cd native/tally && make -C ../.. native)":       "",
+		`"$WORK/seam" ci build-fuzzers -out "$OUT"`:       "",
+		"make no-such-target":                             "does not define",
+		"(cd native/tally && make native)":                "has no Makefile",
+		"seam no-such-command -x":                         "not a seam command",
+		"seam fuzz -no-such-flag":                         "has no flag -no-such-flag",
+		"seam fuzz -budget 1q":                            "-budget 1q",
+		"seam abi -contract no/such/contract.yaml":        "-contract",
+		"scripts/no-such-script.sh -v":                    "no-such-script.sh",
+		"cd no-such-dir":                                  "cd no-such-dir",
+		"go install ./cmd/no-such-command":                "./cmd/no-such-command",
+		"seam fuzz -budget ${{ inputs.budget || '1q' }}":  "-budget 1q",
+		"seam fuzz -budget ${{ inputs.budget || '30m' }}": "",
+	} {
+		r := &recorder{}
+		c := checker{t: r, root: repoRoot(t), makeTargets: map[string]map[string]bool{}}
+		c.script("test", script)
+		if want == "" {
+			assert.Empty(t, r.errors, script)
+			continue
+		}
+		if assert.Len(t, r.errors, 1, script) {
+			assert.Contains(t, r.errors[0], want, script)
+		}
+	}
 }
 
 func (c *checker) read(path string) []byte {
@@ -270,15 +310,8 @@ func commands(line string) [][]string {
 	}
 	for i := 0; i < len(line); i++ {
 		switch ch := line[i]; {
-		case ch == '\'':
-			j := strings.IndexByte(line[i+1:], '\'')
-			if j < 0 {
-				j = len(line) - i - 1
-			}
-			word.WriteString(line[i+1 : i+1+j])
-			inWord, i = true, i+1+j
-		case ch == '"':
-			j := strings.IndexByte(line[i+1:], '"')
+		case ch == '\'' || ch == '"': // no escapes inside: the generated scripts have none
+			j := strings.IndexByte(line[i+1:], ch)
 			if j < 0 {
 				j = len(line) - i - 1
 			}
@@ -381,7 +414,9 @@ func (c *checker) make(where, cwd string, args []string) {
 	mf := filepath.Join(dir, "Makefile")
 	if c.makeTargets[mf] == nil {
 		b, err := os.ReadFile(mf)
-		require.NoError(c.t, err, "%s runs make in %s, which has no Makefile", where, dir)
+		if !assert.NoError(c.t, err, "%s runs make in %s, which has no Makefile", where, dir) {
+			return
+		}
 		c.makeTargets[mf] = map[string]bool{}
 		for _, m := range regexp.MustCompile(`(?m)^([a-zA-Z][\w-]*):`).FindAllStringSubmatch(string(b), -1) {
 			c.makeTargets[mf][m[1]] = true
