@@ -33,7 +33,7 @@ func runCI(args []string, stdout, stderr io.Writer) int {
 func runCIInit(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("ci init", stderr)
 	var bf boundaryFlags
-	bf.register(fs)
+	bf.registerContract(fs)
 	dir := fs.String("dir", "", "the repository root the files go into (default: the git top level of the contract)")
 	force := fs.Bool("force", false, "overwrite files that differ from what seam generates")
 	if ok, code := parseFlags(fs, args); !ok {
@@ -73,7 +73,7 @@ func runCIInit(args []string, stdout, stderr io.Writer) int {
 func runCIBuildFuzzers(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("ci build-fuzzers", stderr)
 	var bf boundaryFlags
-	bf.register(fs)
+	bf.registerContract(fs)
 	out := fs.String("out", "", "directory for the binaries and what they need ($OUT)")
 	corpus := fs.String("corpus", "", "regression corpus directory: <corpus>/<boundary>/<target>/ becomes each binary's seed corpus")
 	targets := fs.String("targets", "all", "comma-separated targets of the contract to build")

@@ -109,6 +109,9 @@ func TestIntegrationContractTargetFindsTallyMutant(t *testing.T) {
 		"seam-contract/tally/contract.yaml", "seam-contract/tally/include/tally.h"} {
 		assert.FileExists(t, filepath.Join(dir, f))
 	}
+	options, err := os.ReadFile(bins[0] + ".options")
+	require.NoError(t, err)
+	assert.Equal(t, "[libfuzzer]\nlen_control = 0\n", string(options))
 	zr, err := zip.OpenReader(bins[0] + "_seed_corpus.zip")
 	require.NoError(t, err)
 	require.Len(t, zr.File, 1, "the entry, not its sidecar")
@@ -121,10 +124,8 @@ func TestIntegrationContractTargetFindsTallyMutant(t *testing.T) {
 	fuzz := func(engines string, budget time.Duration) (libfuzzer.Result, []*libfuzzer.Crash) {
 		var crashes []*libfuzzer.Crash
 		res, err := libfuzzer.Run(ctx, libfuzzer.Config{
-			Binary: bins[0], WorkDir: t.TempDir(), Budget: budget,
-			// Long feeds from the start: the bug needs a token of 64 bytes.
-			Args: []string{"-len_control=0"},
-			Env:  []string{"SEAM_ENGINES=" + engines},
+			Binary: bins[0], WorkDir: t.TempDir(), Budget: budget, Args: libfuzzer.ContractArgs,
+			Env: []string{"SEAM_ENGINES=" + engines},
 			Crash: func(_ context.Context, c *libfuzzer.Crash) bool {
 				crashes = append(crashes, c)
 				return true
