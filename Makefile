@@ -15,9 +15,12 @@ native:
 	@scripts/build-native.sh
 
 # The seam binary. -s=false -w=false keeps symbols so Go frames in reports are named.
+# Beside it, seam-fuzz.test: the go test -fuzz worker binary, which seam runs when it is
+# installed outside this checkout (copy both to install).
 seam:
 	@mkdir -p build/bin
 	@$(GO) build -ldflags='-s=false -w=false' -o $(SEAM) ./cmd/seam
+	@$(GO) test -c -fuzz=. -ldflags='-s=false -w=false' -o build/bin/seam-fuzz.test ./fuzz
 
 abi: native seam
 	@$(SEAM) abi -variant debug && $(SEAM) abi -variant asan && $(SEAM) abi -variant release

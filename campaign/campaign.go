@@ -151,10 +151,15 @@ func reproCommand(dir, target, id string, specs []string, variant string) string
 	return fmt.Sprintf("seam repro -engines %s -variant %s %s", strings.Join(specs, ","), variant, filepath.Join(relToRoot(dir), target, id))
 }
 
-// relToRoot is path relative to the checkout when it is inside it.
+// relToRoot is path relative to the checkout when it is inside it (commands are run from
+// there), else relative to the working directory when it is below it (a team's repository).
 func relToRoot(path string) string {
-	if root, err := engine.Root(); err == nil {
-		if rel, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(rel, "..") {
+	base, err := engine.Root()
+	if err != nil {
+		base, err = os.Getwd()
+	}
+	if err == nil {
+		if rel, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(rel, "..") {
 			return rel
 		}
 	}

@@ -21,6 +21,9 @@ import (
 
 // FuzzConfig is one `seam fuzz` run (nightly runs it too).
 type FuzzConfig struct {
+	// Contract, when set, fuzzes the targets derived from that contract (Targets are then its
+	// target names, empty for all); otherwise pricing's hand-written targets.
+	Contract  string
 	Targets   []string
 	Specs     []string
 	Variant   string
@@ -92,13 +95,17 @@ func (r FuzzResult) NewCount() int {
 
 // WriteSummary writes the table that ends `seam fuzz`: one row per target, then the counts.
 func (r FuzzResult) WriteSummary(w io.Writer) {
-	fmt.Fprintf(w, "\n%-13s %-28s %10s %12s %8s %s\n", "TARGET", "ENGINES", "EXECS", "EXECS/S", "CORPUS", "NOTE")
+	tw, ew := len("TARGET"), len("ENGINES")
+	for _, t := range r.Targets {
+		tw, ew = max(tw, len(t.Target)), max(ew, len(t.Engines))
+	}
+	fmt.Fprintf(w, "\n%-*s %-*s %10s %12s %8s %s\n", tw, "TARGET", ew, "ENGINES", "EXECS", "EXECS/S", "CORPUS", "NOTE")
 	for _, t := range r.Targets {
 		note := t.Skipped
 		if t.Err != "" {
 			note = "error: " + t.Err
 		}
-		fmt.Fprintf(w, "%-13s %-28s %10d %12.0f %8d %s\n", t.Target, t.Engines, t.Execs, t.ExecsPerSec, t.Corpus, note)
+		fmt.Fprintf(w, "%-*s %-*s %10d %12.0f %8d %s\n", tw, t.Target, ew, t.Engines, t.Execs, t.ExecsPerSec, t.Corpus, note)
 	}
 	fmt.Fprintf(w, "findings: %d new, %d known\n", r.NewCount(), len(r.Findings)-r.NewCount())
 	for _, t := range r.Targets {
@@ -127,7 +134,7 @@ type fuzzRun struct {
 // targetRun is one target's share of the run.
 type targetRun struct {
 	*fuzzRun
-	t                  fuzz.Target
+	t                  fuzzTarget
 	share              time.Duration
 	start              time.Time
 	newHere, knownHere int
@@ -139,7 +146,20 @@ type targetRun struct {
 
 // Fuzz runs every target for its share of the budget.
 func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
+	// Outside the checkout (a team's repository) a contract is all seam needs.
 	root, err := engine.Root()
+	if err != nil && (cfg.Contract == "" || cfg.Mode == ModeLibFuzzer) {
+		return FuzzResult{}, err
+	}
+	var targets []fuzzTarget
+	if cfg.Contract != "" && cfg.Mode == ModeLibFuzzer {
+		return FuzzResult{}, ConfigError{"-mode libfuzzer does not run contract targets yet: use -mode gotest"}
+	}
+	if cfg.Contract != "" {
+		targets, err = contractTargets(cfg.Contract, strings.Join(cfg.Targets, ","))
+	} else {
+		targets, err = pricingTargets(strings.Join(cfg.Targets, ","))
+	}
 	if err != nil {
 		return FuzzResult{}, err
 	}
@@ -158,7 +178,7 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 		if r.lfBins, err = r.buildLibFuzzer(ctx); err != nil {
 			return FuzzResult{}, err
 		}
-	} else if err := buildFuzzBinary(root, r.bin); err != nil {
+	} else if r.bin, err = fuzzWorkerBinary(root, r.bin); err != nil {
 		return FuzzResult{}, err
 	}
 	// A corpus signed by older rules would make every known bug look new: bring it up to the
@@ -173,15 +193,45 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	if r.known, err = r.store.KnownSignatures(cfg.Specs); err != nil {
 		return FuzzResult{}, fmt.Errorf("read the corpus: %w (run `seam corpus check`)", err)
 	}
-	share := cfg.Budget / time.Duration(len(cfg.Targets))
-	for _, name := range cfg.Targets {
-		t, _ := fuzz.Lookup(name)
-		tr := &targetRun{fuzzRun: r, t: t, share: share, stats: TargetStats{Target: name, Engines: strings.Join(cfg.Specs, ",")},
-			tally: &summary.KnownTally{Target: name}}
+	weights := 0
+	for _, t := range targets {
+		weights += t.Weight
+	}
+	for _, t := range targets {
+		share := cfg.Budget * time.Duration(t.Weight) / time.Duration(weights)
+		tr := &targetRun{fuzzRun: r, t: t, share: share, stats: TargetStats{Target: t.Name, Engines: strings.Join(cfg.Specs, ",")},
+			tally: &summary.KnownTally{Target: t.Name}}
 		tr.fuzz(ctx)
 		r.res.Targets = append(r.res.Targets, tr.stats)
 	}
 	return r.res, nil
+}
+
+// EnvFuzzBinary names a prebuilt fuzz worker binary (`go test -c -fuzz=. ./fuzz`): what seam
+// runs outside its checkout. `make seam` puts one beside the seam binary, as seam-fuzz.test.
+const EnvFuzzBinary = "SEAM_FUZZ_BINARY"
+
+// fuzzWorkerBinary is the test binary the go test -fuzz workers run: built from the checkout's
+// source when seam runs inside it (so it is never stale), else the prebuilt one SEAM_FUZZ_BINARY
+// names or the seam-fuzz.test beside the seam executable.
+func fuzzWorkerBinary(root, out string) (string, error) {
+	if p := os.Getenv(EnvFuzzBinary); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s=%s: %v", EnvFuzzBinary, p, err)
+		}
+		return p, nil
+	}
+	if root != "" {
+		return out, buildFuzzBinary(root, out)
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		p := filepath.Join(filepath.Dir(exe), "seam-fuzz.test")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no fuzz worker binary: install seam-fuzz.test beside the seam binary (`make seam` builds build/bin/seam-fuzz.test) or set %s", EnvFuzzBinary)
 }
 
 // buildFuzzBinary compiles the fuzz package's tests with Go's fuzzing instrumentation.
@@ -217,9 +267,9 @@ func (tr *targetRun) fuzz(ctx context.Context) {
 	} else {
 		scfg := supervisor.Config{
 			TestBinary: tr.bin, FuzzFunc: tr.t.FuzzFunc, Budget: tr.share, WorkDir: work,
-			CacheDir: filepath.Join(cfg.StateDir, "cache"), LogDir: filepath.Join(work, "logs"), Parallel: cfg.Parallel,
-			Env: []string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_VARIANT=" + cfg.Variant, "SEAM_ROOT=" + tr.root,
-				"SEAM_CORPUS=" + cfg.CorpusDir},
+			CacheDir: tr.cacheDir(), LogDir: filepath.Join(work, "logs"), Parallel: cfg.Parallel,
+			Env: append([]string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_VARIANT=" + cfg.Variant,
+				"SEAM_CORPUS=" + cfg.CorpusDir}, tr.t.Env...),
 			Restarts: 1000,
 			SkipEnv:  fuzz.EnvSkipFile,
 			Status: func(s supervisor.Status) {
@@ -236,9 +286,12 @@ func (tr *targetRun) fuzz(ctx context.Context) {
 			scfg.Known = tr.knownSignatures
 			scfg.KnownEnv = func(file string) []string { return fuzz.KnownCrashEnv(file, os.Environ()) }
 		}
+		if tr.root != "" {
+			scfg.Env = append(scfg.Env, "SEAM_ROOT="+tr.root)
+		}
 		sres, err = supervisor.Run(ctx, scfg)
 		// Leaks: the go test mode sweeps its corpus; libFuzzer mode has libFuzzer's own -detect_leaks.
-		for _, f := range tr.leakSweep(ctx, filepath.Join(cfg.StateDir, "cache", tr.t.FuzzFunc)) {
+		for _, f := range tr.leakSweep(ctx, filepath.Join(tr.cacheDir(), tr.t.FuzzFunc)) {
 			tr.record(f)
 		}
 	}
@@ -246,7 +299,7 @@ func (tr *targetRun) fuzz(ctx context.Context) {
 	tr.stats.CPU = sres.CPUTime
 	tr.tally.Absorb(sres.KnownHits)
 	for sig, es := range tr.known {
-		tr.tally.Reproduce(sig, reproCommand(cfg.CorpusDir, es[0].Target, es[0].ID, es[0].Engines, es[0].Variant))
+		tr.tally.Reproduce(sig, tr.reproCommand(es[0].Target, es[0].ID, es[0].Engines, es[0].Variant))
 	}
 	tr.stats.KnownCrashes = tr.tally.Rows()
 	tr.stats.Elapsed = time.Since(tr.start)
@@ -254,6 +307,24 @@ func (tr *targetRun) fuzz(ctx context.Context) {
 		tr.stats.Err = firstLineOf(err.Error())
 		fmt.Fprintf(cfg.Out, "[%s] error: %v\n", name, err)
 	}
+}
+
+// cacheDir is where Go keeps the target's generated corpus (Go adds the fuzz function's name):
+// each contract target has its own, though they all run FuzzContract.
+func (tr *targetRun) cacheDir() string {
+	if tr.t.FuzzFunc == "FuzzContract" {
+		return filepath.Join(tr.cfg.StateDir, "cache", tr.t.Name)
+	}
+	return filepath.Join(tr.cfg.StateDir, "cache")
+}
+
+// reproCommand is the exact command that reproduces a corpus entry of the run's kind of target.
+func (tr *targetRun) reproCommand(target, id string, specs []string, variant string) string {
+	if tr.cfg.Contract != "" {
+		return fmt.Sprintf("seam repro -contract %s -engines %s -variant %s %s", relToRoot(tr.cfg.Contract), strings.Join(specs, ","), variant,
+			filepath.Join(relToRoot(tr.cfg.CorpusDir), target, id))
+	}
+	return reproCommand(tr.cfg.CorpusDir, target, id, specs, variant)
 }
 
 // status prints the one line a target shows while it runs.
@@ -299,7 +370,7 @@ func (tr *targetRun) record(f Finding) supervisor.Stop {
 		tr.knownHere++
 		if !tr.seen[f.Signature] {
 			f.CorpusID = tr.known[f.Signature][0].ID
-			f.Reproduce = reproCommand(cfg.CorpusDir, name, f.CorpusID, strings.Split(f.Engine, ","), cfg.Variant)
+			f.Reproduce = tr.reproCommand(name, f.CorpusID, strings.Split(f.Engine, ","), cfg.Variant)
 			tr.res.Findings = append(tr.res.Findings, f)
 			tr.tally.Reproduce(f.Signature, f.Reproduce)
 			fmt.Fprintf(cfg.Out, "[%s] known: %s\n", name, f.Signature)
@@ -322,7 +393,7 @@ func (tr *targetRun) record(f Finding) supervisor.Stop {
 		return false
 	}
 	f.CorpusID, f.New, f.FoundAfter = id, true, time.Since(tr.start)
-	f.Reproduce = reproCommand(cfg.CorpusDir, name, id, strings.Split(f.Engine, ","), cfg.Variant)
+	f.Reproduce = tr.reproCommand(name, id, strings.Split(f.Engine, ","), cfg.Variant)
 	tr.newHere++
 	tr.res.Findings = append(tr.res.Findings, f)
 	tr.tally.Reproduce(f.Signature, f.Reproduce)
@@ -348,13 +419,13 @@ func (tr *targetRun) confirm(ctx context.Context, c supervisor.Crasher) Finding 
 		for _, s := range cfg.Specs {
 			groups = append(groups, []string{s})
 		}
-		if len(cfg.Specs) > 1 && t.Name == "request" {
+		if len(cfg.Specs) > 1 && t.Differential {
 			groups = append(groups, cfg.Specs)
 		}
 	}
 	for _, data := range candidates {
 		for _, g := range groups {
-			j := job{target: t.Name, specs: g, variant: cfg.Variant, timeout: cfg.Timeout}
+			j := t.job(g, cfg.Variant, cfg)
 			if f, ok, _, err := j.one(ctx, data); err == nil && ok {
 				return f
 			}
@@ -404,7 +475,7 @@ func (tr *targetRun) leakSweep(ctx context.Context, cacheDir string) []Finding {
 		if t.Pair {
 			spec = strings.Join(cfg.Specs, ",")
 		}
-		j := job{target: t.Name, specs: strings.Split(spec, ","), variant: cfg.Variant, timeout: cfg.Timeout}
+		j := t.job(strings.Split(spec, ","), cfg.Variant, cfg)
 		res, err := j.run(ctx, raw)
 		if err != nil {
 			continue

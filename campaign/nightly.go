@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +25,11 @@ import (
 
 // NightlyConfig is one nightly job.
 type NightlyConfig struct {
+	// Contracts are the boundaries of the night, each a contract file; none: every
+	// native/*/contract.yaml of the checkout.
+	Contracts []string
+	// Specs, when set, are the engines of every boundary (-engines; meant for one contract, e.g.
+	// a mutant against the reference); none: each contract's own engines.
 	Specs     []string
 	Budget    time.Duration // the whole night: 2/3 fuzzing, 1/6 stress, then the TSan loops
 	OutDir    string        // the reports
@@ -54,13 +60,22 @@ var abiVariants = []string{"debug", "asan", "release"}
 // decided for a later one.
 type nightlyRun struct {
 	cfg         NightlyConfig
-	root        string
+	root        string // the checkout; "" outside it
+	boundaries  []nightBoundary
 	out         io.Writer
 	report      summary.Run
 	fuzzVariant string
 	fuzzBudget  time.Duration
 	stressFor   time.Duration // per engine, asan
 	tsanFor     time.Duration // per engine, tsan
+}
+
+// nightBoundary is one boundary of the night.
+type nightBoundary struct {
+	c     *contract.Contract
+	specs []string // its engines
+	// fuzzVariant is the build its fuzz step uses (chooseFuzzVariant).
+	fuzzVariant string
 }
 
 // stepResult is a step's row of the report.
@@ -76,20 +91,50 @@ type nightlyStep struct {
 	required bool
 }
 
-// nightlySteps is the night, in order.
-func nightlySteps() []nightlyStep {
-	steps := []nightlyStep{{name: named("build (make native)"), run: stepBuild, required: true}}
-	for _, v := range abiVariants {
-		steps = append(steps, nightlyStep{name: named("abi (" + v + ")"), run: stepABI(v)})
+// nightlySteps is the night, in order: each boundary's build, contract and ABI check, corpus
+// replay and fuzzing, then the stress loops and thread claims.
+func nightlySteps(n *nightlyRun) []nightlyStep {
+	var steps []nightlyStep
+	built := map[string]bool{}
+	for i := range n.boundaries {
+		nb := &n.boundaries[i]
+		name := nb.c.Boundary
+		if nb.c.Build != "" && !built[nb.c.Dir+"\x00"+nb.c.Build] {
+			built[nb.c.Dir+"\x00"+nb.c.Build] = true
+			steps = append(steps, nightlyStep{name: named(fmt.Sprintf("[%s] build (%s)", name, nb.c.Build)), run: stepBuild(nb), required: true})
+		}
+		steps = append(steps,
+			nightlyStep{name: named(fmt.Sprintf("[%s] contract check + abi (%s)", name, strings.Join(contractVariants, ", "))), run: stepContract(nb)},
+			nightlyStep{name: named(fmt.Sprintf("[%s] replay corpus (asan, %s)", name, strings.Join(nb.specs, ","))), run: stepReplay(nb)},
+			nightlyStep{name: func(n *nightlyRun) string { return fuzzStepName(n, nb) }, prepare: func(n *nightlyRun) { chooseFuzzVariant(n, nb) }, run: stepFuzz(nb)},
+		)
 	}
-	steps = append(steps, nightlyStep{name: named("contracts (check + abi, every native/*/contract.yaml)"), run: stepContracts})
-	return append(steps,
-		nightlyStep{name: func(n *nightlyRun) string { return "replay corpus (asan, " + strings.Join(n.cfg.Specs, ",") + ")" }, run: stepReplay},
-		nightlyStep{name: fuzzStepName, prepare: chooseFuzzVariant, run: stepFuzz},
-		nightlyStep{name: func(n *nightlyRun) string { return fmt.Sprintf("stress (asan, %s per engine)", n.stressFor) }, run: stepStressASan},
-		nightlyStep{name: func(n *nightlyRun) string { return fmt.Sprintf("stress (tsan, %s per engine)", n.tsanFor) }, run: stepStressTSan},
-		nightlyStep{name: named("threads (claim table, tsan + asan)"), run: stepThreads},
-	)
+	if n.root != "" && hasPricingTargets(n) {
+		steps = append(steps, nightlyStep{name: named("replay corpus (pricing's hand-written targets, asan)"), run: stepReplayHandWritten})
+	}
+	for i := range n.boundaries {
+		nb := &n.boundaries[i]
+		name := nb.c.Boundary
+		steps = append(steps,
+			nightlyStep{name: func(n *nightlyRun) string { return fmt.Sprintf("[%s] stress (asan, %s per engine)", name, n.stressFor) }, run: stepStressASan(nb)},
+			nightlyStep{name: func(n *nightlyRun) string { return fmt.Sprintf("[%s] stress (tsan, %s per engine)", name, n.tsanFor) }, run: stepStressTSan(nb)},
+			nightlyStep{name: named(fmt.Sprintf("[%s] threads (claim table, tsan + asan)", name)), run: stepThreads(nb)},
+		)
+	}
+	return steps
+}
+
+// stressWired: the stress loops and thread checks still run pricing's hand-written workload
+// (until they run from the contract).
+func stressWired(nb *nightBoundary) bool { return nb.c.Boundary == "pricing" }
+
+const notWired = "the stress loops and thread checks do not run from a contract yet"
+
+// NightlyContracts are the boundaries a night runs when none are given: every
+// native/*/contract.yaml of the checkout.
+func NightlyContracts(root string) []string {
+	paths, _ := filepath.Glob(filepath.Join(root, "native", "*", "contract.yaml"))
+	return paths
 }
 
 func named(s string) func(*nightlyRun) string { return func(*nightlyRun) string { return s } }
@@ -101,9 +146,24 @@ func Nightly(ctx context.Context, cfg NightlyConfig) (summary.Run, error) {
 	if cfg.StatePath == "" {
 		cfg.StatePath = filepath.Join(filepath.Dir(filepath.Clean(cfg.OutDir)), "state", "state.json")
 	}
-	root, err := engine.Root()
-	if err != nil {
-		return summary.Run{}, err
+	root, _ := engine.Root()
+	if len(cfg.Contracts) == 0 {
+		if root == "" {
+			return summary.Run{}, ConfigError{"no -contract given and not inside the seam checkout: give -contract FILE"}
+		}
+		cfg.Contracts = NightlyContracts(root)
+	}
+	var boundaries []nightBoundary
+	for _, p := range cfg.Contracts {
+		c, err := contract.Load(p)
+		if err != nil {
+			return summary.Run{}, err
+		}
+		specs := cfg.Specs
+		if len(specs) == 0 {
+			specs = c.EngineNames()
+		}
+		boundaries = append(boundaries, nightBoundary{c: c, specs: specs})
 	}
 	state, err := summary.LoadState(cfg.StatePath)
 	if err != nil {
@@ -113,15 +173,22 @@ func Nightly(ctx context.Context, cfg NightlyConfig) (summary.Run, error) {
 		return summary.Run{}, err
 	}
 	host, _ := os.Hostname()
-	n := &nightlyRun{cfg: cfg, root: root, out: cfg.Out, fuzzBudget: cfg.Budget * 2 / 3,
+	n := &nightlyRun{cfg: cfg, root: root, boundaries: boundaries, out: cfg.Out, fuzzBudget: cfg.Budget * 2 / 3 / time.Duration(len(boundaries)),
 		report: summary.Run{Started: time.Now().UTC(), Budget: cfg.Budget.String(),
 			Host: fmt.Sprintf("%s, %s, %d cores", host, runtime.Version(), runtime.NumCPU())}}
-	n.stressFor = max(cfg.Budget/6/time.Duration(max(len(cfg.Specs), 1)), 10*time.Second)
+	for _, b := range boundaries {
+		n.report.Boundaries = append(n.report.Boundaries, summary.Boundary{Name: b.c.Boundary, Contract: relToRoot(b.c.Path), Engines: b.specs})
+	}
+	engines := 0
+	for _, b := range boundaries {
+		engines += len(b.specs)
+	}
+	n.stressFor = max(cfg.Budget/6/time.Duration(max(engines, 1)), 10*time.Second)
 	// The TSan loops are shorter: the thread claims under the whole adversarial mix (the
 	// threads step then checks each claim on its own).
 	n.tsanFor = max(n.stressFor/2, 5*time.Second)
 	fatal := false
-	for _, s := range nightlySteps() {
+	for _, s := range nightlySteps(n) {
 		if s.prepare != nil {
 			s.prepare(n)
 		}
@@ -176,88 +243,87 @@ func (n *nightlyRun) found(fs ...Finding) {
 
 func errored(err error) stepResult { return stepResult{status: summary.Errored, reason: err.Error()} }
 
-// stepBuild builds every engine and mutant in every variant; a Rust variant without a nightly
-// toolchain is a note, not an error.
-func stepBuild(_ context.Context, n *nightlyRun) stepResult {
-	cmd := exec.Command(filepath.Join(n.root, "scripts", "build-native.sh"))
-	cmd.Dir = n.root
-	b, err := cmd.CombinedOutput()
-	if err != nil {
-		return stepResult{summary.Errored, "native build failed", finding.Tail(string(b), 20)}
-	}
-	skipped := []string{}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.Contains(l, "no nightly toolchain") {
-			skipped = append(skipped, strings.TrimPrefix(l, "native: "))
+// stepBuild runs the contract's build command in its directory; a Rust variant without a
+// nightly toolchain is a note, not an error.
+func stepBuild(nb *nightBoundary) func(context.Context, *nightlyRun) stepResult {
+	return func(ctx context.Context, _ *nightlyRun) stepResult {
+		cmd := exec.CommandContext(ctx, "sh", "-c", nb.c.Build)
+		cmd.Dir = nb.c.Dir
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			return stepResult{summary.Errored, fmt.Sprintf("build failed: `%s` in %s", nb.c.Build, relToRoot(nb.c.Dir)), finding.Tail(string(b), 20)}
 		}
-	}
-	return stepResult{status: summary.Passed, reason: strings.Join(skipped, "; ")}
-}
-
-// stepABI checks both engines' layouts in a variant; a skew is a finding.
-func stepABI(variant string) func(context.Context, *nightlyRun) stepResult {
-	return func(_ context.Context, n *nightlyRun) stepResult {
-		var b bytes.Buffer
-		cmd := exec.Command(n.cfg.Seam, "abi", "-engines", "cpp,rust", "-variant", variant)
-		cmd.Stdout, cmd.Stderr = &b, &b
-		err := cmd.Run()
-		switch {
-		case err == nil:
-			return stepResult{status: summary.Passed, detail: abiNote(b.String())}
-		case cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == exitFindings:
-			n.report.New = append(n.report.New, Finding{Kind: "violation", Signature: "layout-skew | " + variant, Type: "layout-skew",
-				Title: firstLineOf(b.String()), Engine: "cpp,rust", Variant: variant, Target: "abi", Reproduce: "seam abi -variant " + variant,
-				Excerpt: b.String(), Source: "abi"})
-			return stepResult{summary.Failed, "layout skew", b.String()}
+		skipped := []string{}
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.Contains(l, "no nightly toolchain") {
+				skipped = append(skipped, strings.TrimPrefix(l, "native: "))
+			}
 		}
-		return stepResult{summary.Errored, "seam abi could not run", b.String()}
+		return stepResult{status: summary.Passed, reason: strings.Join(skipped, "; ")}
 	}
 }
 
-// contractVariants are the builds whose layouts the contracts step checks.
+// contractVariants are the builds whose layouts the contract step checks.
 var contractVariants = []string{"debug", "asan"}
 
-// stepContracts checks every boundary that ships in native/ through its contract: the contract
-// against its header and engines, then the ABI of its engines in the debug and asan builds.
-func stepContracts(_ context.Context, n *nightlyRun) stepResult {
-	paths, _ := filepath.Glob(filepath.Join(n.root, "native", "*", "contract.yaml"))
-	var notes []string
-	for _, c := range paths {
-		boundary := filepath.Base(filepath.Dir(c))
-		runs := [][]string{{"contract", "check", "-contract", c}}
+// stepContract checks the boundary's contract against its header and engines, then the ABI of
+// its engines in the debug and asan builds; a layout skew is a finding.
+func stepContract(nb *nightBoundary) func(context.Context, *nightlyRun) stepResult {
+	return func(ctx context.Context, n *nightlyRun) stepResult {
+		name, path := nb.c.Boundary, relToRoot(nb.c.Path)
+		engines := strings.Join(nb.specs, ",")
+		runs := [][]string{{"contract", "check", "-contract", path, "-engines", engines}}
 		for _, v := range contractVariants {
-			runs = append(runs, []string{"abi", "-contract", c, "-variant", v})
+			runs = append(runs, []string{"abi", "-contract", path, "-engines", engines, "-variant", v})
 		}
+		var notes []string
 		for _, args := range runs {
 			var b bytes.Buffer
-			cmd := exec.Command(n.cfg.Seam, args...)
+			cmd := exec.CommandContext(ctx, n.cfg.Seam, args...)
 			cmd.Stdout, cmd.Stderr = &b, &b
 			err := cmd.Run()
 			reproduce := "seam " + strings.Join(args, " ")
 			switch {
 			case err == nil:
+				if args[0] == "abi" {
+					notes = append(notes, args[len(args)-1]+": "+abiNote(b.String()))
+				}
 			case args[0] == "abi" && cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == exitFindings:
 				variant := args[len(args)-1]
-				n.report.New = append(n.report.New, Finding{Kind: "violation", Signature: "layout-skew | " + boundary + " | " + variant,
-					Type: "layout-skew", Title: firstLineOf(b.String()), Variant: variant, Target: "abi", Reproduce: reproduce,
+				n.report.New = append(n.report.New, Finding{Kind: "violation", Signature: "layout-skew | " + name + " | " + variant,
+					Type: "layout-skew", Title: firstLineOf(b.String()), Engine: engines, Variant: variant, Target: name + ".abi", Reproduce: reproduce,
 					Excerpt: b.String(), Source: "abi"})
-				return stepResult{summary.Failed, boundary + ": layout skew", b.String()}
+				return stepResult{summary.Failed, "layout skew", b.String()}
 			default:
 				return stepResult{summary.Errored, reproduce + " could not run or found problems", b.String()}
 			}
 		}
-		notes = append(notes, boundary)
+		return stepResult{status: summary.Passed, detail: "the contract fits its header and engines; " + strings.Join(notes, "; ")}
 	}
-	return stepResult{status: summary.Passed, detail: fmt.Sprintf("%s: contracts fit their headers and engines; layouts agree (%s)",
-		strings.Join(notes, ", "), strings.Join(contractVariants, ", "))}
 }
 
-// stepReplay replays the whole corpus in asan: every entry that fails is a finding.
-func stepReplay(ctx context.Context, n *nightlyRun) stepResult {
-	fs, total, err := replayCorpus(ctx, n.cfg.CorpusDir, n.cfg.Specs, "asan")
+// stepReplay replays the boundary's corpus entries (its traces and its targets' inputs) in
+// asan: every entry that fails is a finding.
+func stepReplay(nb *nightBoundary) func(context.Context, *nightlyRun) stepResult {
+	return func(ctx context.Context, n *nightlyRun) stepResult {
+		fs, total, err := replayBoundaryCorpus(ctx, n.cfg.CorpusDir, nb.c, nb.specs, "asan")
+		if err != nil {
+			return errored(err)
+		}
+		return replayResult(n, fs, total)
+	}
+}
+
+// stepReplayHandWritten replays the entries of pricing's hand-written targets.
+func stepReplayHandWritten(ctx context.Context, n *nightlyRun) stepResult {
+	fs, total, err := replayCorpus(ctx, n.cfg.CorpusDir, []string{"cpp", "rust"}, "asan")
 	if err != nil {
 		return errored(err)
 	}
+	return replayResult(n, fs, total)
+}
+
+func replayResult(n *nightlyRun, fs []Finding, total int) stepResult {
 	n.found(fs...)
 	if len(fs) > 0 {
 		return stepResult{status: summary.Failed, reason: fmt.Sprintf("%d of %d entries fail", len(fs), total)}
@@ -265,54 +331,67 @@ func stepReplay(ctx context.Context, n *nightlyRun) stepResult {
 	return stepResult{status: summary.Passed, reason: fmt.Sprintf("%d entries, all clean", total)}
 }
 
-// chooseFuzzVariant picks the fuzz step's build once the build step has made them, and says
-// why when it is not cov.
-func chooseFuzzVariant(n *nightlyRun) {
+// hasPricingTargets: the corpus holds entries of the hand-written targets.
+func hasPricingTargets(n *nightlyRun) bool {
+	entries, _ := corpus.Open(n.cfg.CorpusDir).List("")
+	for _, e := range entries {
+		if _, ok := fuzz.Lookup(e.Target); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// chooseFuzzVariant picks the boundary's fuzz build once the build step has made them, and
+// says why when it is not cov.
+func chooseFuzzVariant(n *nightlyRun, nb *nightBoundary) {
 	var why string
-	n.fuzzVariant, why = nightlyFuzzVariant(n.cfg.Specs)
+	nb.fuzzVariant, why = nightlyFuzzVariant(nb.c, nb.specs)
 	if why != "" {
-		fmt.Fprintln(n.out, "nightly:", why)
+		fmt.Fprintf(n.out, "nightly: [%s] %s\n", nb.c.Boundary, why)
 	}
 }
 
-func fuzzStepName(n *nightlyRun) string {
+func fuzzStepName(n *nightlyRun, nb *nightBoundary) string {
 	label := "all targets"
 	if n.cfg.Targets != nil {
 		label = strings.Join(n.cfg.Targets, ",")
 	}
-	return fmt.Sprintf("fuzz (%s, %s, %s)", label, n.fuzzBudget.Round(time.Second), n.fuzzVariant)
+	return fmt.Sprintf("[%s] fuzz (%s, %s, %s)", nb.c.Boundary, label, n.fuzzBudget.Round(time.Second), nb.fuzzVariant)
 }
 
-// stepFuzz fuzzes every target for its share of 2/3 of the budget; each new finding is
-// minimized in the corpus.
-func stepFuzz(ctx context.Context, n *nightlyRun) stepResult {
-	targets := n.cfg.Targets
-	if targets == nil {
-		targets = fuzz.Names()
-	}
-	res, err := Fuzz(ctx, FuzzConfig{Targets: targets, Specs: n.cfg.Specs, Variant: n.fuzzVariant, Budget: n.fuzzBudget,
-		CorpusDir: n.cfg.CorpusDir, WorkDir: filepath.Join(n.root, "build", "fuzz"), Timeout: 10 * time.Second, Out: n.out})
-	if err != nil {
-		return errored(err)
-	}
-	for _, t := range res.Targets {
-		n.report.KnownCrashes = append(n.report.KnownCrashes, t.KnownCrashes...) // the targets a known crash blocks
-		if t.Skipped == "" {
-			// The variant is part of the key: last night's asan rate is no baseline for cov.
-			n.report.Throughput = append(n.report.Throughput, summary.Throughput{Target: t.Target, Engine: t.Engines + " (" + n.fuzzVariant + ")",
-				ExecsPerSec: t.ExecsPerSec})
+// stepFuzz fuzzes every target of the boundary for its share of the budget; each new finding
+// is minimized in the corpus.
+func stepFuzz(nb *nightBoundary) func(context.Context, *nightlyRun) stepResult {
+	return func(ctx context.Context, n *nightlyRun) stepResult {
+		workDir := filepath.Join(nb.c.Dir, "build", "fuzz")
+		if n.root != "" {
+			workDir = filepath.Join(n.root, "build", "fuzz")
 		}
-	}
-	for _, f := range res.Findings {
-		if f.New {
-			n.minimize(ctx, f)
+		res, err := Fuzz(ctx, FuzzConfig{Contract: nb.c.Path, Targets: n.cfg.Targets, Specs: nb.specs, Variant: nb.fuzzVariant, Budget: n.fuzzBudget,
+			CorpusDir: n.cfg.CorpusDir, WorkDir: workDir, Timeout: 10 * time.Second, Out: n.out})
+		if err != nil {
+			return errored(err)
 		}
-		n.found(f)
+		for _, t := range res.Targets {
+			n.report.KnownCrashes = append(n.report.KnownCrashes, t.KnownCrashes...) // the targets a known crash blocks
+			if t.Skipped == "" {
+				// The variant is part of the key: last night's asan rate is no baseline for cov.
+				n.report.Throughput = append(n.report.Throughput, summary.Throughput{Target: t.Target, Engine: t.Engines + " (" + nb.fuzzVariant + ")",
+					ExecsPerSec: t.ExecsPerSec})
+			}
+		}
+		for _, f := range res.Findings {
+			if f.New {
+				n.minimize(ctx, f)
+			}
+			n.found(f)
+		}
+		if len(res.Findings) > 0 {
+			return stepResult{status: summary.Failed, reason: fmt.Sprintf("%d findings (%d new to the corpus)", len(res.Findings), res.NewCount())}
+		}
+		return stepResult{status: summary.Passed, reason: fmt.Sprintf("%d targets, no findings", len(res.Targets))}
 	}
-	if len(res.Findings) > 0 {
-		return stepResult{status: summary.Failed, reason: fmt.Sprintf("%d findings (%d new to the corpus)", len(res.Findings), res.NewCount())}
-	}
-	return stepResult{status: summary.Passed, reason: fmt.Sprintf("%d targets, no findings", len(res.Targets))}
 }
 
 // minimize shrinks a new finding's corpus entry, briefly: the night's budget is for finding.
@@ -325,21 +404,31 @@ func (n *nightlyRun) minimize(ctx context.Context, f Finding) {
 }
 
 // stepStressASan runs the loops of every engine under ASan.
-func stepStressASan(ctx context.Context, n *nightlyRun) stepResult {
-	return n.stress(ctx, "asan", n.cfg.Specs, nil, n.stressFor)
+func stepStressASan(nb *nightBoundary) func(context.Context, *nightlyRun) stepResult {
+	return func(ctx context.Context, n *nightlyRun) stepResult {
+		if !stressWired(nb) {
+			return stepResult{status: summary.Skipped, reason: notWired}
+		}
+		return n.stress(ctx, "asan", nb.specs, nil, n.stressFor)
+	}
 }
 
 // stepStressTSan runs the same loops under TSan, on the engines with a tsan build.
-func stepStressTSan(ctx context.Context, n *nightlyRun) stepResult {
-	var have, lack []string
-	for _, spec := range n.cfg.Specs {
-		if _, err := engine.Resolve(spec, "tsan"); err == nil {
-			have = append(have, spec)
-		} else {
-			lack = append(lack, spec)
+func stepStressTSan(nb *nightBoundary) func(context.Context, *nightlyRun) stepResult {
+	return func(ctx context.Context, n *nightlyRun) stepResult {
+		if !stressWired(nb) {
+			return stepResult{status: summary.Skipped, reason: notWired}
 		}
+		var have, lack []string
+		for _, spec := range nb.specs {
+			if _, err := nb.c.Library(spec, "tsan"); err == nil {
+				have = append(have, spec)
+			} else {
+				lack = append(lack, spec)
+			}
+		}
+		return n.stress(ctx, "tsan", have, lack, n.tsanFor)
 	}
-	return n.stress(ctx, "tsan", have, lack, n.tsanFor)
 }
 
 // stress runs the loops of specs in a variant; lack are the engines without that build.
@@ -374,8 +463,17 @@ func (n *nightlyRun) stress(ctx context.Context, variant string, specs, lack []s
 }
 
 // stepThreads checks every thread claim; the claim table is the step's detail.
-func stepThreads(ctx context.Context, n *nightlyRun) stepResult {
-	rows, err := Threads(ctx, n.cfg.Specs, 120*time.Second, io.Discard)
+func stepThreads(nb *nightBoundary) func(context.Context, *nightlyRun) stepResult {
+	return func(ctx context.Context, n *nightlyRun) stepResult {
+		if !stressWired(nb) {
+			return stepResult{status: summary.Skipped, reason: notWired}
+		}
+		return threadsStep(ctx, n, nb.specs)
+	}
+}
+
+func threadsStep(ctx context.Context, n *nightlyRun, specs []string) stepResult {
+	rows, err := Threads(ctx, specs, 120*time.Second, io.Discard)
 	if err != nil {
 		return errored(err)
 	}
@@ -402,7 +500,61 @@ func stepThreads(ctx context.Context, n *nightlyRun) stepResult {
 	return stepResult{summary.Passed, fmt.Sprintf("%d claims verified", verified), b.String()}
 }
 
-// replayCorpus replays every corpus entry on the engines; each failure is a finding.
+// replayBoundaryCorpus replays every corpus entry of the boundary (corpus/<boundary>.*/) on its
+// engines; each failure is a finding.
+func replayBoundaryCorpus(ctx context.Context, dir string, c *contract.Contract, specs []string, variant string) ([]Finding, int, error) {
+	entries, err := corpus.Open(dir).List("")
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w (run seam corpus check)", err)
+	}
+	cfg := ReproConfig{Contract: c.Path, Variant: variant, Timeout: 10 * time.Second}
+	for _, s := range specs {
+		lib, err := c.Library(s, variant)
+		if err != nil {
+			return nil, 0, err
+		}
+		cfg.Specs, cfg.Libraries = append(cfg.Specs, s), append(cfg.Libraries, lib)
+	}
+	byTarget := map[string][]corpus.Entry{}
+	total := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Target, c.Boundary+".") && (isTraceTarget(e.Target) || isContractTarget(c, e.Target)) {
+			byTarget[e.Target] = append(byTarget[e.Target], e)
+			total++
+		}
+	}
+	var out []Finding
+	for tg, es := range byTarget {
+		j := cfg.job(tg, cfg.Specs, false)
+		var files []string
+		for _, e := range es {
+			files = append(files, e.Path)
+		}
+		res, err := j.run(ctx, files)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i, r := range res {
+			if f, bad := j.sign(r); bad {
+				f.CorpusID, f.Source = es[i].ID, "replay"
+				f.Reproduce = fmt.Sprintf("seam repro -contract %s -engines %s -variant %s %s", relToRoot(c.Path), strings.Join(specs, ","), variant, relToRoot(es[i].Path))
+				out = append(out, f)
+			}
+		}
+	}
+	return out, total, nil
+}
+
+func isTraceTarget(target string) bool { _, ok := trace.BoundaryOf(target); return ok }
+
+// isContractTarget: target is "<boundary>.<one of the contract's derived targets>".
+func isContractTarget(c *contract.Contract, target string) bool {
+	names, err := ContractTargetNames(c.Path)
+	return err == nil && slices.Contains(names, strings.TrimPrefix(target, c.Boundary+"."))
+}
+
+// replayCorpus replays every entry of the hand-written targets on the engines; each failure
+// is a finding.
 func replayCorpus(ctx context.Context, dir string, specs []string, variant string) ([]Finding, int, error) {
 	entries, err := corpus.Open(dir).List("")
 	if err != nil {
@@ -416,19 +568,8 @@ func replayCorpus(ctx context.Context, dir string, specs []string, variant strin
 	for tg, es := range byTarget {
 		j := job{target: tg, specs: specs, variant: variant, timeout: 10 * time.Second}
 		reproduce := func(id string) string { return reproCommand(dir, tg, id, specs, variant) }
-		if name, ok := trace.BoundaryOf(tg); ok {
-			// Traces of a reference boundary replay on its contract's engines, whatever -engines
-			// says for pricing's targets.
-			cfg, err := referenceTraces(name, variant)
-			if err != nil {
-				return nil, 0, fmt.Errorf("corpus %s: %w", tg, err)
-			}
-			j = cfg.job(tg, cfg.Specs, false)
-			reproduce = func(id string) string {
-				return fmt.Sprintf("seam repro -contract %s -variant %s %s", relToRoot(cfg.Contract), variant, relToRoot(filepath.Join(dir, tg, id)))
-			}
-		} else if t, ok := fuzz.Lookup(tg); !ok || (t.Pair && len(specs) < 2) {
-			continue
+		if t, ok := fuzz.Lookup(tg); !ok || (t.Pair && len(specs) < 2) {
+			continue // a boundary's entries: its own replay step
 		}
 		var files []string
 		for _, e := range es {
@@ -448,34 +589,12 @@ func replayCorpus(ctx context.Context, dir string, specs []string, variant strin
 	return out, len(entries), nil
 }
 
-// referenceTraces is the repro configuration that runs traces of a reference boundary of the
-// checkout (native/<name>/contract.yaml) on every engine its contract names.
-func referenceTraces(name, variant string) (ReproConfig, error) {
-	root, err := engine.Root()
-	if err != nil {
-		return ReproConfig{}, err
-	}
-	c, err := contract.Load(filepath.Join(root, "native", name, "contract.yaml"))
-	if err != nil {
-		return ReproConfig{}, err
-	}
-	cfg := ReproConfig{Contract: c.Path, Variant: variant, Timeout: 10 * time.Second}
-	for _, e := range c.EngineNames() {
-		lib, err := c.Library(e, variant)
-		if err != nil {
-			return ReproConfig{}, err
-		}
-		cfg.Specs, cfg.Libraries = append(cfg.Specs, e), append(cfg.Libraries, lib)
-	}
-	return cfg, nil
-}
-
 // nightlyFuzzVariant: the coverage bridge's build (cov: asan plus edge and comparison
 // feedback, which finds multi-byte compares go test -fuzz alone does not) when every engine has
 // one, else asan with the reason (mutants are built in cov only for the bridge's own mutant).
-func nightlyFuzzVariant(specs []string) (variant, why string) {
+func nightlyFuzzVariant(c *contract.Contract, specs []string) (variant, why string) {
 	for _, s := range specs {
-		if _, err := engine.Resolve(s, "cov"); err != nil {
+		if _, err := c.Library(s, "cov"); err != nil {
 			return "asan", fmt.Sprintf("fuzzing the asan variant: %s has no cov build (%v)", s, err)
 		}
 	}

@@ -12,40 +12,58 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/internal/summary"
 )
 
+func loadContract(t *testing.T, name string) *contract.Contract {
+	t.Helper()
+	root, err := engine.Root()
+	require.NoError(t, err)
+	c, err := contract.Load(filepath.Join(root, "native", name, "contract.yaml"))
+	require.NoError(t, err)
+	return c
+}
+
 // The nightly fuzzes the cov build (edges and comparison feedback) when every engine has one,
 // and says why when it falls back to asan.
 func TestNightlyFuzzVariant(t *testing.T) {
-	if _, err := engine.Resolve("cpp", "cov"); err != nil {
+	c := loadContract(t, "pricing")
+	if _, err := c.Library("cpp", "cov"); err != nil {
 		t.Skip("the cov variant is not built: run make native")
 	}
-	v, why := nightlyFuzzVariant([]string{"cpp", "rust"})
+	v, why := nightlyFuzzVariant(c, []string{"cpp", "rust"})
 	assert.Equal(t, "cov", v)
 	assert.Empty(t, why)
 	// A thread mutant is built for tsan, asan and debug only.
-	v, why = nightlyFuzzVariant([]string{"cpp", "mutant:cpp-race-cache"})
+	v, why = nightlyFuzzVariant(c, []string{"cpp", "mutant:cpp-race-cache"})
 	assert.Equal(t, "asan", v)
 	assert.Contains(t, why, "mutant:cpp-race-cache has no cov build")
 }
 
-// The night's table: every step in its order, named with the budget it gets.
+// The night's table: every boundary's steps in order, then stress and threads, each named
+// with the budget it gets; a build command shared by two boundaries runs once per directory.
 func TestNightlyStepsInOrder(t *testing.T) {
-	n := &nightlyRun{cfg: NightlyConfig{Specs: []string{"cpp", "rust"}, Targets: []string{"rules"}}, fuzzVariant: "cov",
-		fuzzBudget: 2 * time.Minute, stressFor: 15 * time.Second, tsanFor: 7500 * time.Millisecond}
+	n := &nightlyRun{cfg: NightlyConfig{Targets: []string{"pricing_quote"}}, fuzzBudget: 2 * time.Minute, stressFor: 15 * time.Second,
+		tsanFor: 7500 * time.Millisecond}
+	for _, b := range []string{"pricing", "tally"} {
+		n.boundaries = append(n.boundaries, nightBoundary{c: loadContract(t, b), specs: []string{"cpp", "rust"}, fuzzVariant: "cov"})
+	}
 	var names []string
-	for _, s := range nightlySteps() {
+	for _, s := range nightlySteps(n) {
 		names = append(names, s.name(n))
 	}
 	assert.Equal(t, []string{
-		"build (make native)", "abi (debug)", "abi (asan)", "abi (release)",
-		"contracts (check + abi, every native/*/contract.yaml)", "replay corpus (asan, cpp,rust)",
-		"fuzz (rules, 2m0s, cov)", "stress (asan, 15s per engine)", "stress (tsan, 7.5s per engine)", "threads (claim table, tsan + asan)",
+		"[pricing] build (make -C ../.. native)", "[pricing] contract check + abi (debug, asan)", "[pricing] replay corpus (asan, cpp,rust)",
+		"[pricing] fuzz (pricing_quote, 2m0s, cov)",
+		"[tally] build (make -C ../.. native)", "[tally] contract check + abi (debug, asan)", "[tally] replay corpus (asan, cpp,rust)",
+		"[tally] fuzz (pricing_quote, 2m0s, cov)",
+		"[pricing] stress (asan, 15s per engine)", "[pricing] stress (tsan, 7.5s per engine)", "[pricing] threads (claim table, tsan + asan)",
+		"[tally] stress (asan, 15s per engine)", "[tally] stress (tsan, 7.5s per engine)", "[tally] threads (claim table, tsan + asan)",
 	}, names)
 	n.cfg.Targets = nil
-	assert.Equal(t, "fuzz (all targets, 2m0s, cov)", fuzzStepName(n))
+	assert.Equal(t, "[tally] fuzz (all targets, 2m0s, cov)", fuzzStepName(n, &n.boundaries[1]))
 }
 
 // A step is recorded with its result; an error of a required step ends the night there.

@@ -67,8 +67,37 @@ func (cfg ReproConfig) job(target string, specs []string, verbose bool) job {
 			libs = append(libs, cfg.Libraries[slices.Index(cfg.Specs, s)])
 		}
 		j.kind, j.args = trace.JobKind, map[string]string{"contract": cfg.Contract, "libraries": strings.Join(libs, ",")}
+		if _, isTrace := trace.BoundaryOf(target); !isTrace {
+			// A corpus entry of a contract-derived target: its fuzz bytes, on the same libraries
+			// (NAME=PATH, so the child opens exactly these and names them as the verdicts do).
+			var engines []string
+			for i, s := range specs {
+				engines = append(engines, s+"="+libs[i])
+			}
+			_, name, _ := strings.Cut(target, ".")
+			j.kind, j.args = fuzz.ContractJobKind, map[string]string{"contract": cfg.Contract, "target": name, "engines": strings.Join(engines, ",")}
+		}
 	}
 	return j
+}
+
+// ContractEntryInput reads a corpus entry of one of b's derived targets
+// (corpus/<boundary>.<target>/<id>); ok is false when path is not one.
+func ContractEntryInput(b *boundary.Boundary, path string) (in Input, ok bool, err error) {
+	dir := filepath.Base(filepath.Dir(path))
+	name, found := strings.CutPrefix(dir, b.Contract.Boundary+".")
+	if !found {
+		return Input{}, false, nil
+	}
+	names, err := ContractTargetNames(b.Contract.Path)
+	if err != nil || !slices.Contains(names, name) {
+		return Input{}, false, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Input{}, false, err
+	}
+	return Input{Target: dir, Data: data, Label: path}, true, nil
 }
 
 // Repro replays the inputs: one gets a verdict per engine (and, for a pair target or a request

@@ -42,6 +42,16 @@ func ContractTarget() (derive.Target, []*boundary.Engine, error) {
 	return contractTarget, contractEngines, contractErr
 }
 
+// ContractCorpusTarget is the corpus target of the environment's contract target:
+// "<boundary>.<target>" (campaign.ContractTargetName).
+func ContractCorpusTarget() (string, error) {
+	b, err := boundary.Load(os.Getenv(EnvContract))
+	if err != nil {
+		return "", err
+	}
+	return b.Contract.Boundary + "." + os.Getenv(EnvTarget), nil
+}
+
 // OpenContractTarget loads a contract, finds its target and opens its engines (none given:
 // the contract's).
 func OpenContractTarget(contractPath, target string, specs []string, variant string) (derive.Target, []*boundary.Engine, error) {

@@ -63,6 +63,18 @@ func FuzzContract(f *testing.F) {
 	if os.Getenv(EnvContract) == "" {
 		f.Skip("set SEAM_CONTRACT and SEAM_TARGET to fuzz a target derived from a contract")
 	}
+	// The target's regression corpus seeds it (and plain `go test` replays it).
+	name, err := ContractCorpusTarget()
+	if err != nil {
+		f.Fatalf("%v", err)
+	}
+	seeds, err := CorpusInputs(name)
+	if err != nil {
+		f.Fatalf("corpus for %s: %v", name, err)
+	}
+	for _, s := range seeds {
+		f.Add(s.Data)
+	}
 	f.Fuzz(func(tt *testing.T, data []byte) {
 		t, engines, err := ContractTarget()
 		if err != nil {

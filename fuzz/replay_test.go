@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	contractfile "github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/corpus"
 	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/internal/finding"
@@ -23,14 +24,45 @@ import (
 )
 
 // replay runs inputs of a target in isolated children of this test binary (a crash kills the
-// child, not the test) with a leak check per input in the asan variant.
+// child, not the test) with a leak check per input in the asan variant. A target of a contract
+// ("<boundary>.<target>", the boundary one of native/<boundary>/contract.yaml) runs through
+// FuzzContract's job on specs of that contract (none: all its engines).
 func replay(t *testing.T, target string, specs []string, files []string, timeout time.Duration) []isolate.Result {
 	t.Helper()
 	job := isolate.Job{Kind: JobKind, Args: map[string]string{"target": target, "engines": strings.Join(specs, ","), "variant": Variant()},
 		Inputs: files, LeakCheck: Variant() == "asan"}
+	if path, name, ok := contractTargetOf(target); ok {
+		job.Kind, job.Args["contract"], job.Args["target"] = ContractJobKind, path, name
+	}
 	res, err := isolate.Run(context.Background(), job, isolate.Options{Timeout: timeout, OnHang: watchdog.GDBStack})
 	require.NoError(t, err)
 	return res
+}
+
+// contractTargetOf splits a corpus target "<boundary>.<target>" of a boundary in native/.
+func contractTargetOf(corpusTarget string) (contractPath, target string, ok bool) {
+	b, name, found := strings.Cut(corpusTarget, ".")
+	if !found || name == "" {
+		return "", "", false
+	}
+	root, err := engine.Root()
+	if err != nil {
+		return "", "", false
+	}
+	p := filepath.Join(root, "native", b, "contract.yaml")
+	if _, err := os.Stat(p); err != nil {
+		return "", "", false
+	}
+	return p, name, true
+}
+
+// correctEngines are the engines a target's corpus replays on: pricing's SEAM_ENGINES, or all
+// the engines of a contract target's contract.
+func correctEngines(target string) []string {
+	if _, _, ok := contractTargetOf(target); ok {
+		return nil
+	}
+	return EngineSpecs()
 }
 
 // TestCorpusReplay replays every regression input against the correct engines: an entry whose
@@ -56,16 +88,18 @@ func TestCorpusReplay(t *testing.T) {
 	for _, tg := range targets {
 		t.Run(tg, func(t *testing.T) {
 			_, ok := Lookup(tg)
-			require.True(t, ok, "corpus/%s has no fuzz target", tg)
+			_, _, isContract := contractTargetOf(tg)
+			require.True(t, ok || isContract, "corpus/%s has no fuzz target", tg)
 			var files []string
 			for _, e := range byTarget[tg] {
 				files = append(files, e.Path)
 			}
-			for i, r := range replay(t, tg, EngineSpecs(), files, 10*time.Second) {
+			specs := correctEngines(tg)
+			for i, r := range replay(t, tg, specs, files, 10*time.Second) {
 				if f, bad := finding.FromResult(r, SignViolation); bad {
 					e := byTarget[tg][i]
 					t.Errorf("regression: corpus/%s/%s (first seen %s as %q) fails again on %s: %s\n%s",
-						tg, e.ID, e.FirstSeen.Format("2006-01-02"), e.Signature, strings.Join(EngineSpecs(), ","), f.Signature, finding.Head(f.Excerpt, 12))
+						tg, e.ID, e.FirstSeen.Format("2006-01-02"), e.Signature, strings.Join(specs, ","), f.Signature, finding.Head(f.Excerpt, 12))
 				}
 			}
 		})
@@ -97,7 +131,12 @@ func TestSeededBugsAreCaught(t *testing.T) {
 		}
 		t.Run(mutant+"/"+e.Target+"/"+e.ID, func(t *testing.T) {
 			lib := filepath.Join("..", "build", "asan", "mutants", mutant+".so")
-			if _, err := os.Stat(lib); err != nil {
+			if path, _, ok := contractTargetOf(e.Target); ok {
+				c, err := contractfile.Load(path)
+				require.NoError(t, err)
+				lib, err = c.Library("mutant:"+mutant, "asan")
+				require.NoError(t, err, "run make native")
+			} else if _, err := os.Stat(lib); err != nil {
 				t.Fatalf("mutant %s is not built: run make native", mutant)
 			}
 			// Without a nightly Rust toolchain the Rust asan build is the debug build: memory

@@ -122,6 +122,30 @@ echo "    ${past:-no known crash reached}"
 # For reference, once: the same with every known crash ending go test -fuzz, as before.
 kb=$(SEAM_KNOWN_CRASHES=restart known_fuzz mutant:cpp-comment-overread build/bench/known-restart.log)
 echo "    with the workers restarting on it instead (SEAM_KNOWN_CRASHES=restart, the old behaviour): $(ratio "${kb%% *}" "${c%% *}") (${kb%% *} vs ${c%% *} execs/s)"
+
+# The contract-derived quote target against the hand-written one (issue 13): execs per
+# CPU-second of each side's fuzzing processes (release, engine cpp, from nothing), in CPAIRS
+# interleaved pairs, the median with its spread.
+CPAIRS=${BENCH_CONTRACT_PAIRS:-3}
+fuzz_cpu() { # LOG TARGET-LABEL seam-fuzz-args... -> execs per CPU-second
+  local log=$1 label=$2; shift 2
+  rm -rf build/bench/corpus-c build/bench/state-c
+  $SEAM fuzz -engines cpp -variant release -budget ${TP}s -corpus build/bench/corpus-c -state build/bench/state-c "$@" >"$log" 2>&1
+  sed -nE "s/^\[$label\] .* CPU-s of the fuzzing processes: ([0-9]+) execs per CPU-second/\1/p" "$log" | tail -1
+}
+contract_ratios=() cdetail=()
+for i in $(seq 1 "$CPAIRS"); do
+  if [ $((i % 2)) = 1 ]; then
+    d=$(fuzz_cpu build/bench/derived-$i.log pricing.pricing_quote -contract native/pricing/contract.yaml -target pricing_quote)
+    h=$(fuzz_cpu build/bench/hand-$i.log quote -target quote)
+  else
+    h=$(fuzz_cpu build/bench/hand-$i.log quote -target quote)
+    d=$(fuzz_cpu build/bench/derived-$i.log pricing.pricing_quote -contract native/pricing/contract.yaml -target pricing_quote)
+  fi
+  contract_ratios+=("$(ratio "$d" "$h")") cdetail+=("$d/$h")
+done
+r=$(median_spread "${contract_ratios[@]}")
+echo "contract-derived / hand-written target (quote), per CPU-s: $r  (median (min-max) of $CPAIRS pairs of ${TP}s, execs per CPU-s ${cdetail[*]}; $(meets "${r%% *}" 0.8))"
 [ "${BENCH_PART:-all}" = fuzz ] && exit 0
 
 # Same pairing for stress: seam, C++ loop, seam, C++ loop; each side's better run.

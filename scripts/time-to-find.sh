@@ -5,6 +5,9 @@
 #   MODE=libfuzzer scripts/time-to-find.sh ...      the same with seam fuzz -mode libfuzzer
 #   VARIANT=cov scripts/time-to-find.sh ...         go test mode with the coverage bridge (builds
 #                                                   each mutant's cov variant first)
+#   CONTRACT=native/tally/contract.yaml scripts/time-to-find.sh 2m
+#                                                   every fuzzing mutant of a boundary against its
+#                                                   contract's derived targets (seam fuzz -contract)
 # Each mutant fuzzes into its own corpus, build/time-to-find/<mode>/corpus/<mutant>/<target>/ (so one
 # mutant's finding is never "known" to the next); copy entries into corpus/ to keep them.
 set -uo pipefail
@@ -18,6 +21,40 @@ VARIANT=${VARIANT:-asan}
 OUT=build/time-to-find/$MODE
 [ "$VARIANT" = asan ] || OUT=$OUT-$VARIANT
 mkdir -p "$OUT"
+if [ -n "${CONTRACT:-}" ]; then
+  # Contract mode: every fuzzing mutant of the contract's boundary (native/<b>/mutants/*.patch but
+  # those its build.conf keeps out of the fuzzer variant: stress, thread and layout mutants)
+  # against the contract's engines, the mutant in place of the engine its name starts with, all
+  # derived targets sharing the budget. FOUND-AFTER is wall clock from the run's start.
+  dir=$(dirname "$CONTRACT")
+  except=$(sed -nE "s/^MUTANTS_fuzzer_EXCEPT='(.*)'/\1/p" "$dir/build.conf" 2>/dev/null)
+  engines=$(sed -nE '/^engines:/,/^[a-z]/{s/^  ([a-z0-9_-]+):.*/\1/p}' "$CONTRACT") # the contract's, in order
+  printf '%-24s %-10s %s\n' MUTANT FOUND-AFTER "TARGET: SIGNATURE"
+  for p in "$dir"/mutants/*.patch; do
+    name=$(basename "$p" .patch)
+    [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue
+    skip=
+    for pat in $except; do [[ $name == $pat ]] && skip=1; done
+    [ -n "$skip" ] && continue
+    specs=
+    for e in $engines; do
+      if [[ $name == "$e"-* ]]; then specs+="${specs:+,}mutant:$name"; else specs+="${specs:+,}$e"; fi
+    done
+    out="$OUT/contract/$name" log="$OUT/contract/$name.log"
+    rm -rf "$out" && mkdir -p "$out"
+    start=$(date +%s.%N) found=
+    while IFS= read -r line; do
+      echo "$line" >>"$log"
+      if [ -z "$found" ] && [[ $line == *"] NEW "* ]]; then
+        found=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1fs", e - s }')
+        tgt=$(sed -E 's/^\[([^]]+)\].*/\1/' <<<"$line") sig=$(sed -E 's/.* after [^:]+: //' <<<"$line")
+        printf '%-24s %-10s %s: %s\n' "$name" "$found" "$tgt" "$sig"
+      fi
+    done < <($SEAM fuzz -contract "$CONTRACT" -engines "$specs" -variant "$VARIANT" -budget "$BUDGET" -corpus "$out/corpus" -state "$out/state" 2>&1)
+    [ -n "$found" ] || printf '%-24s %-10s %s\n' "$name" "not found" "(budget $BUDGET, engines $specs; see $log)"
+  done
+  exit 0
+fi
 # mutant  target  engines (the differential/spec model needs a reference for some)
 cases=(
   "cpp-overread rules mutant:cpp-overread"

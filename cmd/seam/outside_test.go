@@ -17,11 +17,15 @@ import (
 func TestSeamRunsInATeamsRepository(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
-	bin := filepath.Join(t.TempDir(), "seam")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=1")
-	built, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", built)
+	// Installed as `make seam` leaves it: the binary and its fuzz worker binary side by side.
+	bindir := t.TempDir()
+	bin := filepath.Join(bindir, "seam")
+	for _, args := range [][]string{{"build", "-o", bin, "."}, {"test", "-c", "-fuzz=.", "-o", filepath.Join(bindir, "seam-fuzz.test"), "../../fuzz"}} {
+		build := exec.Command("go", args...)
+		build.Env = append(os.Environ(), "CGO_ENABLED=1")
+		built, err := build.CombinedOutput()
+		require.NoError(t, err, "%s", built)
+	}
 
 	team := t.TempDir()
 	copyFile(t, filepath.Join(root, "native/tally/include/tally.h"), filepath.Join(team, "include/tally.h"))
@@ -100,6 +104,22 @@ func TestSeamRunsInATeamsRepository(t *testing.T) {
 		code, out = run("repro", "-contract", "contract.yaml", "-engines", "./build/asan/libbad.so", "trace.json")
 		assert.Equal(t, 1, code, out)
 		assert.Contains(t, out, "C reproducer: seam repro -contract contract.yaml -engines ./build/asan/libbad.so -emit-c repro.c trace.json\n")
+
+		// Fuzzing the contract's derived target, go test -fuzz workers included: the crash is
+		// confirmed, saved in the team's corpus, and its reproduce command works.
+		code, out = run("fuzz", "-contract", "contract.yaml", "-engines", "old,./build/asan/libbad.so", "-target", "tally_count", "-budget", "20s", "-parallel", "2")
+		assert.Equal(t, 1, code, out)
+		assert.Contains(t, out, "NEW CRASH")
+		assert.Contains(t, out, "heap-buffer-overflow READ | tally_count | guard | tally_count")
+		assert.Contains(t, out, "engine=libbad="+filepath.Join(team, "build/asan/libbad.so")+" variant=asan")
+		entries, _ := filepath.Glob(filepath.Join(team, "corpus", "tally.tally_count", "*.json"))
+		require.NotEmpty(t, entries, out)
+		i := strings.Index(out, "reproduce: seam repro -contract contract.yaml")
+		require.GreaterOrEqual(t, i, 0, out)
+		cmdline := strings.Fields(strings.SplitN(out[i+len("reproduce: seam "):], "\n", 2)[0])
+		code, out = run(cmdline...)
+		assert.Equal(t, 1, code, out)
+		assert.Regexp(t, `engine libbad: CRASH  \S+ READ \| tally_count \| guard \| tally_count`, out)
 	}
 
 	// Without -contract, outside the checkout: one line that says what to do.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -228,8 +229,22 @@ func (f *boundaryFlags) contractPath() (string, error) {
 	return filepath.Join(root, "native", "pricing", "contract.yaml"), nil
 }
 
-// library is one engine to run: its name and its library.
-type library struct{ name, path string }
+// library is one engine to run: its name, its library, and the -engines spec that named it
+// (what a child process resolves again).
+type library struct{ name, path, spec string }
+
+// workerSpec is the spec a child process (a fuzz worker in its own working directory) resolves
+// to this same library: a contract engine or mutant name as it is, a path made absolute.
+func (l library) workerSpec(c *contract.Contract) string {
+	if strings.HasPrefix(l.spec, "mutant:") || slices.Contains(c.EngineNames(), l.spec) {
+		return l.spec
+	}
+	name := l.name
+	if name == l.spec { // a bare path: named after its file, as a finding names its engine
+		name = strings.TrimSuffix(filepath.Base(l.path), ".so")
+	}
+	return name + "=" + l.path
+}
 
 // libraries resolves -engines through the contract: all its engines when -engines is not
 // given.
@@ -248,7 +263,7 @@ func (f *boundaryFlags) libraries(c *contract.Contract) ([]library, error) {
 			return nil, err
 		}
 		name, _, _ := strings.Cut(s, "=")
-		libs = append(libs, library{name: name, path: p})
+		libs = append(libs, library{name: name, path: p, spec: s})
 	}
 	return libs, nil
 }

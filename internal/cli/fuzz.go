@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seamfuzz/seam/campaign"
+	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
 )
@@ -20,12 +21,14 @@ func init() {
 
 func runFuzz(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("fuzz", stderr)
-	var ef engineFlags
-	ef.register(fs)
+	var bf boundaryFlags
+	bf.register(fs)
+	fs.Lookup("contract").Usage = "fuzz the targets derived from this contract file (env SEAM_CONTRACT); without it, pricing's hand-written targets"
 	if !flagSet(fs, "variant") && os.Getenv("SEAM_VARIANT") == "" {
 		fs.Lookup("variant").Value.Set("asan")
 	}
-	target := fs.String("target", "all", "target name or all ("+strings.Join(fuzz.Names(), ", ")+")")
+	target := fs.String("target", "all", "target names or all: with -contract, its derived targets (`seam fuzz -contract F -list` lists them); else "+strings.Join(fuzz.Names(), ", "))
+	list := fs.Bool("list", false, "with -contract: list the contract's targets and exit")
 	budget := fs.Duration("budget", 5*time.Minute, "total fuzzing time, split over the targets")
 	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
 	timeout := fs.Duration("timeout", 10*time.Second, "hang timeout when confirming a crasher")
@@ -41,22 +44,61 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	if *budget <= 0 {
 		return fail(stderr, "fuzz", usageError{"-budget must be positive"})
 	}
-	targets, err := campaign.Targets(*target)
-	if err != nil {
-		return fail(stderr, "fuzz", asUsage(err))
-	}
-	if _, err := ef.resolve(); err != nil {
-		return fail(stderr, "fuzz", err)
-	}
-	root, err := engine.Root()
-	if err != nil {
-		return fail(stderr, "fuzz", err)
+	cfg := campaign.FuzzConfig{Variant: bf.variant, Budget: *budget, CorpusDir: *dir, StateDir: *state, Timeout: *timeout,
+		Parallel: *parallel, Out: stdout, Mode: *mode}
+	if bf.contract != "" {
+		c, err := contract.Load(bf.contract)
+		if err != nil {
+			return fail(stderr, "fuzz", err)
+		}
+		if *list {
+			names, err := campaign.ContractTargetNames(c.Path)
+			if err != nil {
+				return fail(stderr, "fuzz", err)
+			}
+			fmt.Fprintln(stdout, strings.Join(names, "\n"))
+			return ExitClean
+		}
+		libs, err := bf.libraries(c)
+		if err != nil {
+			return fail(stderr, "fuzz", err)
+		}
+		cfg.Contract = c.Path
+		for _, l := range libs {
+			cfg.Specs = append(cfg.Specs, l.workerSpec(c))
+		}
+		if *target != "all" {
+			cfg.Targets = strings.Split(*target, ",")
+		}
+		// Outside a checkout the work goes beside the contract.
+		cfg.WorkDir = filepath.Join(c.Dir, "build", "fuzz")
+		if root, err := engine.Root(); err == nil {
+			cfg.WorkDir = filepath.Join(root, "build", "fuzz")
+		}
+		if !flagSet(fs, "corpus") && os.Getenv("SEAM_CORPUS") == "" {
+			if _, err := engine.Root(); err != nil {
+				cfg.CorpusDir = filepath.Join(c.Dir, "corpus")
+			}
+		}
+	} else {
+		if *list {
+			return fail(stderr, "fuzz", usageError{"-list needs -contract"})
+		}
+		targets, err := campaign.Targets(*target)
+		if err != nil {
+			return fail(stderr, "fuzz", asUsage(err))
+		}
+		if _, err := bf.resolve(); err != nil {
+			return fail(stderr, "fuzz", err)
+		}
+		root, err := engine.Root()
+		if err != nil {
+			return fail(stderr, "fuzz", err)
+		}
+		cfg.Targets, cfg.Specs, cfg.WorkDir = targets, bf.specs(), filepath.Join(root, "build", "fuzz")
 	}
 	setReportRoot()
-	res, err := campaign.Fuzz(context.Background(), campaign.FuzzConfig{
-		Targets: targets, Specs: ef.specs(), Variant: ef.variant, Budget: *budget, CorpusDir: *dir,
-		WorkDir: filepath.Join(root, "build", "fuzz"), StateDir: *state, Timeout: *timeout, Parallel: *parallel, Out: stdout, Mode: *mode,
-	})
+	res, err := campaign.Fuzz(context.Background(), cfg)
 	if err != nil {
 		return fail(stderr, "fuzz", err)
 	}

@@ -34,8 +34,8 @@ func TestNightlyOnSeededBugExits1WithWorkingReproduce(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 
 	reports, corpusDir := filepath.Join(dir, "report"), filepath.Join(dir, "corpus")
-	cmd := exec.Command(bin, "nightly", "-engines", "mutant:cpp-overread", "-targets", "rules", "-budget", "15s",
-		"-out", reports, "-corpus", corpusDir)
+	cmd := exec.Command(bin, "nightly", "-contract", "native/tally/contract.yaml", "-engines", "cpp,mutant:cpp-count-overread",
+		"-targets", "tally_count", "-budget", "15s", "-out", reports, "-corpus", corpusDir)
 	cmd.Dir = root
 	out, err = cmd.CombinedOutput()
 	var exit *exec.ExitError
@@ -46,7 +46,8 @@ func TestNightlyOnSeededBugExits1WithWorkingReproduce(t *testing.T) {
 	require.NoError(t, err)
 	first, _, _ := strings.Cut(string(md), "\n")
 	assert.Contains(t, first, "NEW FINDINGS")
-	assert.Contains(t, string(md), "heap-buffer-overflow READ \\| parse_rules")
+	assert.Contains(t, string(md), `\| tally_count \| guard \| tally_count`)
+	assert.Contains(t, string(md), "Boundaries: **tally** (`native/tally/contract.yaml`: cpp, mutant:cpp-count-overread).")
 
 	b, err := os.ReadFile(filepath.Join(reports, "report.json"))
 	require.NoError(t, err)
@@ -54,7 +55,7 @@ func TestNightlyOnSeededBugExits1WithWorkingReproduce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "new-findings", report.Verdict)
 	require.NotEmpty(t, report.New)
-	assert.Equal(t, "mutant:cpp-overread", report.New[0].Engine)
+	assert.Equal(t, "mutant:cpp-count-overread", report.New[0].Engine)
 	for _, f := range []string{"junit.xml", "results.sarif"} {
 		b, err := os.ReadFile(filepath.Join(reports, f))
 		require.NoError(t, err)

@@ -101,9 +101,6 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "repro", err)
 	}
-	if !trace.IsTrace(data) {
-		return fail(stderr, "repro", usageError{fmt.Sprintf("%s is not a call trace (an object with \"calls\"); pricing's request JSON goes without -contract", name)})
-	}
 	// The parent only parses: the engines are loaded in the children, so it needs no
 	// sanitizer runtime of its own.
 	b, err := boundary.Load(rf.contract)
@@ -114,8 +111,14 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "repro", err)
 	}
-	inputs, err := campaign.TraceInputs(b, data, name)
-	if err != nil {
+	var inputs []campaign.Input
+	if entry, ok, err := campaign.ContractEntryInput(b, name); err != nil {
+		return fail(stderr, "repro", err)
+	} else if ok {
+		inputs = []campaign.Input{entry}
+	} else if !trace.IsTrace(data) {
+		return fail(stderr, "repro", usageError{fmt.Sprintf("%s is neither a call trace (an object with \"calls\") nor a corpus entry of the contract's targets (corpus/%s.<target>/<id>); pricing's request JSON goes without -contract", name, b.Contract.Boundary)})
+	} else if inputs, err = campaign.TraceInputs(b, data, name); err != nil {
 		return fail(stderr, "repro", usageError{err.Error()})
 	}
 	cfg := campaign.ReproConfig{Contract: b.Contract.Path}
@@ -133,7 +136,11 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 	code := rf.repro(cfg, inputs, stdout, stderr)
 	if code == ExitFindings && rf.emitC == "" && len(inputs) == 1 && name != "-json" && name != "-" {
 		// What to hand the engine's developers: the same calls as a C program.
-		fmt.Fprintf(stdout, "C reproducer: seam repro -contract %s -engines %s -emit-c repro.c %s\n", rf.contract, strings.Join(cfg.Specs, ","), name)
+		var specs []string
+		for _, l := range libs {
+			specs = append(specs, l.spec)
+		}
+		fmt.Fprintf(stdout, "C reproducer: seam repro -contract %s -engines %s -emit-c repro.c %s\n", rf.contract, strings.Join(specs, ","), name)
 	}
 	return code
 }

@@ -19,6 +19,13 @@ func WriteMarkdown(w io.Writer, r Run) error {
 		b.WriteString("# seam nightly: could not run\n\n")
 	}
 	fmt.Fprintf(&b, "Budget %s, took %s, %s, %s.\n\n", r.Budget, r.Finished.Sub(r.Started).Round(1e9), r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Host)
+	if len(r.Boundaries) > 0 {
+		var parts []string
+		for _, bd := range r.Boundaries {
+			parts = append(parts, fmt.Sprintf("**%s** (`%s`: %s)", bd.Name, bd.Contract, strings.Join(bd.Engines, ", ")))
+		}
+		fmt.Fprintf(&b, "Boundaries: %s.\n\n", strings.Join(parts, "; "))
+	}
 	b.WriteString("## Steps\n\n| step | result | duration | notes |\n|---|---|---|---|\n")
 	for _, s := range r.Steps {
 		note := s.Reason

@@ -23,6 +23,7 @@ type Run struct {
 	Budget     string            `json:"budget"`
 	Host       string            `json:"host"`
 	Verdict    string            `json:"verdict"` // clean | new-findings | error
+	Boundaries []Boundary        `json:"boundaries,omitempty"`
 	Steps      []Step            `json:"steps"`
 	New        []finding.Finding `json:"new_findings"`
 	Known      []finding.Finding `json:"known_findings"`
@@ -31,6 +32,13 @@ type Run struct {
 	// KnownCrashes are the known crashes fuzz targets kept reaching (issue 16), blocking or not.
 	KnownCrashes []KnownCrash `json:"known_crashes,omitempty"`
 	Notes        []string     `json:"notes,omitempty"`
+}
+
+// Boundary is one boundary the run covered.
+type Boundary struct {
+	Name     string   `json:"name"`
+	Contract string   `json:"contract"`
+	Engines  []string `json:"engines"`
 }
 
 // Step results.

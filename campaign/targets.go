@@ -1,0 +1,121 @@
+package campaign
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/seamfuzz/seam/boundary"
+	"github.com/seamfuzz/seam/derive"
+	"github.com/seamfuzz/seam/fuzz"
+)
+
+// fuzzTarget is what the campaign needs to know of a target, whichever kind it is: a target
+// derived from a contract (FuzzContract with the target in the environment), or one of the
+// hand-written pricing targets.
+type fuzzTarget struct {
+	// Name is the corpus target: corpus/<Name>/ (for a contract target "<boundary>.<target>").
+	Name string
+	// FuzzFunc is the Go fuzz function the workers run.
+	FuzzFunc string
+	// Pair: the target needs two engines to do anything.
+	Pair bool
+	// Differential: after each engine alone, an input is confirmed on all engines together.
+	Differential bool
+	Seeds        [][]byte
+	// Weight is the target's share of the budget relative to the others: a function without
+	// parameters has few inputs to try.
+	Weight int
+	// Env selects the target in a worker (a contract target's SEAM_CONTRACT, SEAM_TARGET).
+	Env []string
+	// kind and args make the isolated job that confirms and sweeps its inputs.
+	kind string
+	args map[string]string
+}
+
+// job is the isolated job that runs the target's inputs on specs.
+func (t fuzzTarget) job(specs []string, variant string, cfg FuzzConfig) job {
+	return job{target: t.Name, specs: specs, variant: variant, timeout: cfg.Timeout, kind: t.kind, args: t.args}
+}
+
+// ContractTargetName is the corpus target of a contract-derived target: "<boundary>.<target>".
+func ContractTargetName(b *boundary.Boundary, target string) string {
+	return b.Contract.Boundary + "." + target
+}
+
+// contractTargets maps a comma-separated list of a contract's target names ("all" or empty:
+// every target derive.Plan makes) to fuzz targets.
+func contractTargets(contractPath, list string) ([]fuzzTarget, error) {
+	b, err := boundary.Load(contractPath)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := derive.Plan(b)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	byName := map[string]derive.Target{}
+	for _, t := range plan {
+		names = append(names, t.Name)
+		byName[t.Name] = t
+	}
+	want := names
+	if list != "all" && list != "" {
+		want = nil
+		for _, n := range strings.Split(list, ",") {
+			n = strings.TrimSpace(n)
+			n = strings.TrimPrefix(n, b.Contract.Boundary+".")
+			if _, ok := byName[n]; !ok {
+				return nil, ConfigError{fmt.Sprintf("no target %q in %s (targets: %s)", n, b.Contract.Path, strings.Join(names, ", "))}
+			}
+			want = append(want, n)
+		}
+	}
+	var out []fuzzTarget
+	for _, n := range want {
+		weight := 4
+		if f := b.Contract.Function(byName[n].Func); f != nil && len(f.Params) == 0 {
+			weight = 1
+		}
+		out = append(out, fuzzTarget{
+			Name: ContractTargetName(b, n), FuzzFunc: "FuzzContract", Differential: len(b.Contract.Engines) > 1, Weight: weight,
+			Env:  []string{fuzz.EnvContract + "=" + b.Contract.Path, fuzz.EnvTarget + "=" + n},
+			kind: fuzz.ContractJobKind, args: map[string]string{"contract": b.Contract.Path, "target": n},
+		})
+	}
+	return out, nil
+}
+
+// ContractTargetNames lists the targets derive.Plan makes of a contract.
+func ContractTargetNames(contractPath string) ([]string, error) {
+	ts, err := contractTargets(contractPath, "all")
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.args["target"])
+	}
+	return out, err
+}
+
+// pricingTargets are the hand-written pricing targets named in list.
+func pricingTargets(list string) ([]fuzzTarget, error) {
+	names, err := Targets(list)
+	if err != nil {
+		return nil, err
+	}
+	var out []fuzzTarget
+	for _, n := range names {
+		t, _ := fuzz.Lookup(n)
+		out = append(out, fuzzTarget{Name: t.Name, FuzzFunc: t.FuzzFunc, Pair: t.Pair, Differential: t.Name == "request", Seeds: t.Seeds, Weight: 1})
+	}
+	return out, nil
+}
+
+// ContractOf is the contract file of a boundary in the checkout (native/<boundary>/contract.yaml),
+// for corpus entries that name only their boundary.
+func ContractOf(root, boundaryName string) (string, bool) {
+	p := filepath.Join(root, "native", boundaryName, "contract.yaml")
+	_, err := os.Stat(p)
+	return p, err == nil
+}
