@@ -6,7 +6,7 @@
 # with ClusterFuzzLite's compilers (CC, CXX); `seam ci build-fuzzers` then links one libFuzzer
 # binary per target seam derives from the contract, ships the engines in $OUT/seam-engines/ and
 # the contract with its header in $OUT/seam-contract/, where the binaries look for them, and
-# zips corpus/pricing/<target>/ into each binary's seed corpus.
+# zips corpus/pricing.<target>/ into each binary's seed corpus.
 if [ "${SANITIZER:-address}" != address ]; then
   echo "seam's libFuzzer harness runs ASan + UBSan engines: build with the address sanitizer only" >&2
   exit 1

@@ -75,7 +75,7 @@ func runCIBuildFuzzers(args []string, stdout, stderr io.Writer) int {
 	var bf boundaryFlags
 	bf.registerContract(fs)
 	out := fs.String("out", "", "directory for the binaries and what they need ($OUT)")
-	corpus := fs.String("corpus", "", "regression corpus directory: <corpus>/<boundary>/<target>/ becomes each binary's seed corpus")
+	corpus := fs.String("corpus", "", "regression corpus directory: <corpus>/<boundary>.<target>/ (where seam fuzz -contract keeps them) becomes each binary's seed corpus")
 	targets := fs.String("targets", "all", "comma-separated targets of the contract to build")
 	linker := fs.String("linker", "", "link command before the archive (default: "+libfuzzer.Clang+" with libFuzzer, ASan and UBSan), e.g. \"$CXX $CXXFLAGS $LIB_FUZZING_ENGINE\"")
 	if ok, code := parseFlags(fs, args); !ok {

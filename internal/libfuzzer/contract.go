@@ -36,7 +36,7 @@ var ContractArgs = []string{"-len_control=0"}
 type Install struct {
 	Contract string // the contract file
 	Out      string
-	// Corpus is the regression corpus directory: <Corpus>/<boundary>/<target>/ becomes the
+	// Corpus is the regression corpus directory: <Corpus>/<boundary>.<target>/ becomes the
 	// seed corpus of each binary (<binary>_seed_corpus.zip); "" ships none.
 	Corpus  string
 	Linker  []string // see Harness.Linker
@@ -97,7 +97,8 @@ func (in Install) Run(ctx context.Context, root string) ([]string, error) {
 			return nil, err
 		}
 		if in.Corpus != "" {
-			if err := zipSeeds(filepath.Join(in.Corpus, c.Boundary, t.Name), bin+"_seed_corpus.zip"); err != nil {
+			// The corpus target's name is campaign.ContractTargetName's (campaign imports this package).
+			if err := zipSeeds(filepath.Join(in.Corpus, c.Boundary+"."+t.Name), bin+"_seed_corpus.zip"); err != nil {
 				return nil, err
 			}
 		}

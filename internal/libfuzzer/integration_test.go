@@ -96,7 +96,7 @@ func TestIntegrationContractTargetFindsTallyMutant(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 
 	corpus := t.TempDir()
-	seeds := filepath.Join(corpus, "tally", "tally_feed")
+	seeds := filepath.Join(corpus, "tally.tally_feed")
 	require.NoError(t, os.MkdirAll(seeds, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(seeds, "0a1b"), []byte("seed"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(seeds, "0a1b.json"), []byte("{}"), 0o644))
