@@ -11,7 +11,7 @@
 //
 // It has two forms. The built-in form runs one of package fuzz's targets (targetName) on
 // SEAM_ENGINES (default cpp,rust). The contract form (-X main.contractPath=FILE
-// -X main.boundaryName=B, or SEAM_CONTRACT) runs the derive target targetName of that contract
+// -X main.boundaryName=B; SEAM_CONTRACT names another file) runs the derive target targetName of that contract
 // on its engines (SEAM_ENGINES: names, mutant:NAME, NAME=PATTERN or paths; default all of the
 // contract's). Engines are libraries of the fuzzer build variant: the contract's patterns, or
 // build/fuzzer/ for the built-in form, unless SEAM_ENGINE_DIR or seam-engines/ next to the
@@ -48,11 +48,10 @@ import (
 )
 
 // Set with -ldflags -X: the target this binary fuzzes (SEAM_TARGET overrides it) and, for the
-// contract form, the contract file and its boundary (SEAM_CONTRACT overrides both).
+// contract form, the contract file and its boundary (SEAM_CONTRACT overrides the file).
 var targetName, contractPath, boundaryName string
 
-// ContractDir is the directory next to the binary that holds seam-contract/<boundary>/, a copy
-// of the contract and its header.
+// ContractDir, next to the binary, holds <boundary>/: a copy of the contract and its header.
 const ContractDir = "seam-contract"
 
 // EngineDir is the directory next to the binary that holds the engine libraries.
@@ -138,14 +137,15 @@ func setup() error {
 	return nil
 }
 
-// contractFile is SEAM_CONTRACT, else the shipped copy of the contract built in, else the
-// contract built in; "" for the built-in form.
+// contractFile is "" for the built-in form (whatever SEAM_CONTRACT says: it is also the seam
+// command's default -contract), else SEAM_CONTRACT, else the shipped copy of the contract built
+// in, else the contract built in.
 func contractFile() string {
-	if v := os.Getenv(fuzz.EnvContract); v != "" {
-		return v
-	}
 	if contractPath == "" {
 		return ""
+	}
+	if v := os.Getenv(fuzz.EnvContract); v != "" {
+		return v
 	}
 	if exe, err := os.Executable(); err == nil {
 		shipped := filepath.Join(filepath.Dir(exe), ContractDir, boundaryName, filepath.Base(contractPath))
