@@ -405,6 +405,9 @@ func (c *checker) make(where, cwd string, args []string) {
 	for i := 0; i < len(args); i++ {
 		switch {
 		case args[i] == "-C" && i+1 < len(args):
+			if strings.Contains(args[i+1], "$") {
+				return
+			}
 			dir = filepath.Join(dir, args[i+1])
 			i++
 		case !strings.HasPrefix(args[i], "-") && !strings.Contains(args[i], "=") && target == "":

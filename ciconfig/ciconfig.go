@@ -23,7 +23,8 @@ import (
 	"github.com/seamfuzz/seam/internal/atomicfile"
 )
 
-// SeamModule is seam's module path: what a team's CI installs and clones.
+// SeamModule is seam's module path: what a team's CI clones (seam runs beside its fuzz worker,
+// a go test binary that `make seam` builds, so the checkout rather than go install).
 const SeamModule = "github.com/seamfuzz/seam"
 
 // The files Generate writes, relative to the repository root.
@@ -69,13 +70,12 @@ type project struct {
 	Build       string // the contract's build command, run in ContractDir
 	// SelfHosted: the repository is seam's own, so seam comes from the checkout rather than
 	// from its module.
-	SelfHosted  bool
-	SeamModule  string
-	SeamRef     string // the branch or tag of seam a team's CI uses
-	SeamPackage string // what `go install` installs
-	Project     string // the checkout's directory name under ClusterFuzzLite's $SRC
-	MainRepo    string // project.yaml's main_repo ("" when not known)
-	Cron        string
+	SelfHosted bool
+	SeamModule string
+	SeamRef    string // the branch or tag of seam a team's CI clones
+	Project    string // the checkout's directory name under ClusterFuzzLite's $SRC
+	MainRepo   string // project.yaml's main_repo ("" when not known)
+	Cron       string
 }
 
 // Root is the repository root Options.Dir names, or the git top level of the contract.
@@ -142,9 +142,8 @@ func newProject(root string, c *contract.Contract) (project, error) {
 		SelfHosted: isSeam(root), SeamModule: SeamModule, SeamRef: seamRef(),
 		Project: projectName(root), Cron: cron(c.Boundary),
 	}
-	p.SeamPackage = SeamModule + "/cmd/seam@" + p.SeamRef
 	if p.SelfHosted {
-		p.SeamPackage, p.Project, p.MainRepo = "./cmd/seam", "seam", "https://"+SeamModule
+		p.Project, p.MainRepo = "seam", "https://"+SeamModule
 	} else {
 		p.MainRepo = mainRepo(root)
 	}

@@ -97,7 +97,8 @@ func TestTeamRepositoryFiles(t *testing.T) {
 	for _, f := range files {
 		byPath[f.Path] = string(f.Data)
 	}
-	assert.Contains(t, byPath[ciconfig.NightlyWorkflow], "go install -ldflags='-s=false -w=false' github.com/seamfuzz/seam/cmd/seam@main")
+	assert.Contains(t, byPath[ciconfig.NightlyWorkflow], `git clone --depth 1 --branch main https://github.com/seamfuzz/seam "$RUNNER_TEMP/seam"`)
+	assert.Contains(t, byPath[ciconfig.NightlyWorkflow], `make -C "$RUNNER_TEMP/seam" seam`)
 	assert.Contains(t, byPath[ciconfig.NightlyWorkflow], "seam nightly -contract lib/contract.yaml ")
 	assert.Contains(t, byPath[ciconfig.NightlyWorkflow], "go-version: stable")
 	assert.Contains(t, byPath[ciconfig.ClusterFuzzDocker], "git clone --depth 1 --branch main https://github.com/seamfuzz/seam $SRC/seam\n")
