@@ -5,8 +5,12 @@
 // to the caller (seam fuzz), which confirms, signs, deduplicates and stores it exactly as it does
 // for go test -fuzz crashers. Minimize gives the caller libFuzzer's own crash minimizer.
 //
+// A Harness is either one of package fuzz's built-in targets or a target derived from a
+// contract; Install builds every target of a contract for a distributed fuzzing service
+// (ClusterFuzzLite's build.sh runs it through `seam ci build-fuzzers`).
+//
 // Nothing here knows the pricing contract: the target name, engine specs and seeds come in
-// through Config, and the harness binary does the rest.
+// through Harness and Config, and the harness binary does the rest.
 package libfuzzer
 
 import (
