@@ -26,7 +26,7 @@ func (r *fuzzRun) buildLibFuzzer(ctx context.Context) (map[string]string, error)
 	}
 	bins := map[string]string{}
 	for _, name := range cfg.Targets {
-		bin, built, err := libfuzzer.Build(ctx, r.root, name)
+		bin, built, err := libfuzzer.Build(ctx, r.root, libfuzzer.Harness{Target: name})
 		if err != nil {
 			return nil, err
 		}

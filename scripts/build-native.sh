@@ -37,6 +37,12 @@ while getopts "v:m:j:" opt; do
 done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] && VARIANTS="$*"
+# A contract's build command run by seam's generated CI (ClusterFuzzLite's build.sh) asks for
+# one variant in SEAM_BUILD_VARIANT, with that service's compiler in CXX.
+if [ -n "${SEAM_BUILD_VARIANT:-}" ]; then
+  VARIANTS=$SEAM_BUILD_VARIANT
+  [ "$VARIANTS" = fuzzer ] && [ -n "${CXX:-}" ] && : "${SEAM_FUZZER_CXX:=$CXX}"
+fi
 # The fuzzer variant's mutants: only those asked for (a fresh `make native` stays short).
 FUZZER_MUTANTS=${SEAM_MUTANTS:-none}
 [ -n "$MUTANTS_ASKED" ] && [ -z "${SEAM_MUTANTS:-}" ] && FUZZER_MUTANTS=$MUTANTS

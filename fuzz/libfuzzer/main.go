@@ -2,18 +2,24 @@
 
 // Command libfuzzer is the libFuzzer entry point of seam's fuzz targets: the same Target.Run
 // the go test mode calls, exported as LLVMFuzzerTestOneInput. seam builds it per target
-// (internal/libfuzzer; `seam fuzz -mode libfuzzer` does all of this):
+// (internal/libfuzzer; `seam fuzz -mode libfuzzer` and `seam ci build-fuzzers` do all of this):
 //
 //	go build -buildmode=c-archive -tags=libfuzzer -gcflags=all=-d=libfuzzer \
 //	    -ldflags=-X=main.targetName=quote -o quote.a ./fuzz/libfuzzer
-//	clang-19 -fsanitize=fuzzer,address,undefined quote.a -o quote -lpthread -ldl
+//	clang-19 -fsanitize=fuzzer,address,undefined quote.a -o quote -lpthread -ldl -lffi
 //	SEAM_ENGINES=cpp ./quote -dict=fuzz/rules.dict CORPUS_DIR
 //
-// Engines are SEAM_ENGINES (default cpp,rust) in the fuzzer build variant
-// (build/fuzzer/, `scripts/build-native.sh fuzzer`; or SEAM_ENGINE_DIR, default the directory
-// seam-engines/ next to the binary when it exists, as ClusterFuzzLite ships them), dlopen'ed in
-// LLVMFuzzerInitialize, before
-// libFuzzer starts, so their inline 8-bit counters and compare hooks register with it. A Go
+// It has two forms. The built-in form runs one of package fuzz's targets (targetName) on
+// SEAM_ENGINES (default cpp,rust). The contract form (-X main.contractPath=FILE
+// -X main.boundaryName=B; SEAM_CONTRACT names another file) runs the derive target targetName of that contract
+// on its engines (SEAM_ENGINES: names, mutant:NAME, NAME=PATTERN or paths; default all of the
+// contract's). Engines are libraries of the fuzzer build variant: the contract's patterns, or
+// build/fuzzer/ for the built-in form, unless SEAM_ENGINE_DIR or seam-engines/ next to the
+// binary (as ClusterFuzzLite ships them) holds them, found there by file name. The contract
+// form reads its contract from seam-contract/<boundary>/ next to the binary when that exists
+// (the runner of a distributed fuzzing service has no checkout). Engines are dlopen'ed in
+// LLVMFuzzerInitialize, before libFuzzer starts, so their inline 8-bit counters and compare
+// hooks register with it. A Go
 // panic or a finding (an error from the target: a mismatch, a contract breach) prints the same
 // text the go test mode prints, after "seam finding: " or as a Go panic, and then calls C
 // abort() so libFuzzer writes the crash input (os.Exit would bypass libFuzzer's handlers).
@@ -34,13 +40,22 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/seamfuzz/seam/boundary"
+	"github.com/seamfuzz/seam/contract"
+	"github.com/seamfuzz/seam/derive"
 	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
 )
 
-// targetName is the target this binary fuzzes (-ldflags -X main.targetName=NAME); SEAM_TARGET
-// overrides it.
-var targetName string
+// Set with -ldflags -X: the target this binary fuzzes (SEAM_TARGET overrides it) and, for the
+// contract form, the contract file and its boundary (SEAM_CONTRACT overrides the file).
+var targetName, contractPath, boundaryName string
+
+// ContractDir, next to the binary, holds <boundary>/: a copy of the contract and its header.
+const ContractDir = "seam-contract"
+
+// EngineDir is the directory next to the binary that holds the engine libraries.
+const EngineDir = "seam-engines"
 
 // FindingPrefix starts the line a finding prints before the abort (internal/libfuzzer parses it).
 const FindingPrefix = "seam finding: "
@@ -48,10 +63,8 @@ const FindingPrefix = "seam finding: "
 // Variant is the build variant whose libraries the builtin engine names resolve to.
 const Variant = "fuzzer"
 
-var (
-	target  fuzz.Target
-	engines []*engine.Engine
-)
+// runOne runs one input on the engines setup opened.
+var runOne func(data []byte) error
 
 func main() {} // required by -buildmode=c-archive; libFuzzer supplies the real main
 
@@ -66,7 +79,7 @@ func LLVMFuzzerInitialize(argc *C.int, argv ***C.char) C.int {
 
 //export LLVMFuzzerTestOneInput
 func LLVMFuzzerTestOneInput(data *C.uint8_t, size C.size_t) C.int {
-	if engines == nil {
+	if runOne == nil {
 		// A binary whose libFuzzer did not call LLVMFuzzerInitialize (it always does).
 		if err := setup(); err != nil {
 			fmt.Fprintf(os.Stderr, "seam libfuzzer: %v\n", err)
@@ -90,13 +103,16 @@ func run(data []byte) error {
 			C.seam_abort()
 		}
 	}()
-	return target.Run(engines, data)
+	return runOne(data)
 }
 
 func setup() error {
 	name := targetName
-	if v := os.Getenv("SEAM_TARGET"); v != "" {
+	if v := os.Getenv(fuzz.EnvTarget); v != "" {
 		name = v
+	}
+	if path := contractFile(); path != "" {
+		return setupContract(path, name)
 	}
 	t, ok := fuzz.Lookup(name)
 	if !ok {
@@ -117,8 +133,73 @@ func setup() error {
 	if t.Pair && len(es) < 2 {
 		return fmt.Errorf("target %s compares two engines: set SEAM_ENGINES=A,B", t.Name)
 	}
-	target, engines = t, es
+	runOne = func(data []byte) error { return t.Run(es, data) }
 	return nil
+}
+
+// contractFile is "" for the built-in form (whatever SEAM_CONTRACT says: it is also the seam
+// command's default -contract), else SEAM_CONTRACT, else the shipped copy of the contract built
+// in, else the contract built in.
+func contractFile() string {
+	if contractPath == "" {
+		return ""
+	}
+	if v := os.Getenv(fuzz.EnvContract); v != "" {
+		return v
+	}
+	if exe, err := os.Executable(); err == nil {
+		shipped := filepath.Join(filepath.Dir(exe), ContractDir, boundaryName, filepath.Base(contractPath))
+		if _, err := os.Stat(shipped); err == nil {
+			return shipped
+		}
+	}
+	return contractPath
+}
+
+func setupContract(path, name string) error {
+	b, err := boundary.Load(path)
+	if err != nil {
+		return err
+	}
+	t, err := derive.Lookup(b, name)
+	if err != nil {
+		return err
+	}
+	specs := b.Contract.EngineNames()
+	if os.Getenv("SEAM_ENGINES") != "" {
+		specs = fuzz.EngineSpecs()
+	}
+	if dir := engineOverride(); dir != "" {
+		specs = relocate(b.Contract, specs, dir)
+	}
+	es, err := derive.Open(b, specs, Variant)
+	if err != nil {
+		return err
+	}
+	// A service's log then says what ran: which contract copy and which libraries.
+	fmt.Fprintf(os.Stderr, "seam libfuzzer: contract %s, target %s, engines %s\n", path, t.Name, strings.Join(specs, ","))
+	runOne = func(data []byte) error { return t.Run(es, data) }
+	return nil
+}
+
+// relocate points the contract's engines and mutants at the libraries of the same file name in
+// dir (NAME=dir/FILE, which derive.Open names NAME); explicit patterns and paths stay.
+func relocate(c *contract.Contract, specs []string, dir string) []string {
+	out := make([]string, len(specs))
+	for i, spec := range specs {
+		out[i] = spec
+		if name, ok := strings.CutPrefix(spec, "mutant:"); ok && c.Mutants != "" {
+			lib := strings.NewReplacer("{variant}", Variant, "{name}", name).Replace(c.Mutants)
+			out[i] = name + "=" + filepath.Join(dir, filepath.Base(lib))
+			continue
+		}
+		for _, e := range c.Engines {
+			if e.Name == spec {
+				out[i] = spec + "=" + filepath.Join(dir, filepath.Base(strings.ReplaceAll(e.Library, "{variant}", Variant)))
+			}
+		}
+	}
+	return out
 }
 
 // resolve maps an engine spec to its fuzzer-variant library: cpp and rust to
@@ -147,16 +228,25 @@ func resolve(spec string) (string, error) {
 	return p, nil
 }
 
-// engineDir is SEAM_ENGINE_DIR, else seam-engines/ next to this binary when it exists (a
-// ClusterFuzzLite build ships the libraries there), else build/fuzzer/ of the repository.
-func engineDir() (string, error) {
+// engineOverride is SEAM_ENGINE_DIR, else seam-engines/ next to this binary when it exists (a
+// ClusterFuzzLite build ships the libraries there), else "".
+func engineOverride() string {
 	if d := os.Getenv("SEAM_ENGINE_DIR"); d != "" {
-		return d, nil
+		return d
 	}
 	if exe, err := os.Executable(); err == nil {
-		if d := filepath.Join(filepath.Dir(exe), "seam-engines"); isDir(d) {
-			return d, nil
+		if d := filepath.Join(filepath.Dir(exe), EngineDir); isDir(d) {
+			return d
 		}
+	}
+	return ""
+}
+
+// engineDir is where the built-in form's libraries are: engineOverride, else build/fuzzer/ of
+// the repository.
+func engineDir() (string, error) {
+	if d := engineOverride(); d != "" {
+		return d, nil
 	}
 	root, err := engine.Root()
 	if err != nil {

@@ -206,10 +206,15 @@ type boundaryFlags struct {
 }
 
 func (f *boundaryFlags) register(fs *flag.FlagSet) {
-	f.fs = fs
-	fs.StringVar(&f.contract, "contract", os.Getenv("SEAM_CONTRACT"), "the boundary's contract file (default: the pricing example's, inside the seam checkout; env SEAM_CONTRACT)")
+	f.registerContract(fs)
 	f.engineFlags.register(fs)
 	fs.Lookup("engines").Usage = "comma-separated engines: the contract's names (default all), mutant:NAME, NAME=PATTERN (a library path with {variant}) or library paths (env SEAM_ENGINES)"
+}
+
+// registerContract registers -contract alone, for commands that load no engine.
+func (f *boundaryFlags) registerContract(fs *flag.FlagSet) {
+	f.fs = fs
+	fs.StringVar(&f.contract, "contract", os.Getenv("SEAM_CONTRACT"), "the boundary's contract file (default: the pricing example's, inside the seam checkout; env SEAM_CONTRACT)")
 }
 
 // contractPath is -contract, or the pricing example's contract in the seam checkout.

@@ -5,8 +5,12 @@
 // to the caller (seam fuzz), which confirms, signs, deduplicates and stores it exactly as it does
 // for go test -fuzz crashers. Minimize gives the caller libFuzzer's own crash minimizer.
 //
+// A Harness is either one of package fuzz's built-in targets or a target derived from a
+// contract; Install builds every target of a contract for a distributed fuzzing service
+// (ClusterFuzzLite's build.sh runs it through `seam ci build-fuzzers`).
+//
 // Nothing here knows the pricing contract: the target name, engine specs and seeds come in
-// through Config, and the harness binary does the rest.
+// through Harness and Config, and the harness binary does the rest.
 package libfuzzer
 
 import (
@@ -25,6 +29,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
@@ -119,7 +124,7 @@ func BuildNative(ctx context.Context, root string, specs []string, log io.Writer
 
 // EnvInstrument selects which Go packages get libFuzzer's instrumentation (8-bit counters and
 // compare hooks): "targets" (default) for the fuzz targets and their input decoders (fuzz,
-// gen, go-fuzz-headers), whose branches are the spec model's and the checks'; "module"
+// gen, derive, go-fuzz-headers), whose branches are the spec model's and the checks'; "module"
 // for all of seam's packages; "all" for the standard library too (the RECIPES.md recipe, minus
 // the packages that must not call into libFuzzer). The engine wrapper's branches (engine,
 // ffi) only mirror what the instrumented native code already reports, and each compare
@@ -131,7 +136,7 @@ const EnvInstrument = "SEAM_LIBFUZZER_INSTRUMENT"
 
 // instrumented are the package patterns of each EnvInstrument choice but "all".
 var instrumented = map[string][]string{
-	"targets": {"github.com/seamfuzz/seam/fuzz", "github.com/seamfuzz/seam/gen", "github.com/AdaLogics/go-fuzz-headers/..."},
+	"targets": {"github.com/seamfuzz/seam/fuzz", "github.com/seamfuzz/seam/gen", "github.com/seamfuzz/seam/derive", "github.com/AdaLogics/go-fuzz-headers/..."},
 	"module":  {"github.com/seamfuzz/seam/...", "github.com/AdaLogics/go-fuzz-headers/..."},
 }
 
@@ -156,19 +161,89 @@ func goFlags() []string {
 
 // linkFlags link the archive into a libFuzzer binary. ASan and UBSan as in the native side;
 // the ASan runtime is static in the executable and exports its symbols to the dlopen'ed engines.
-var linkFlags = []string{"-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all", "-lpthread", "-ldl", "-lffi"}
+var linkFlags = []string{"-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"}
 
-// Build makes build/libfuzzer/<target>/<target> (the libFuzzer binary of one target), reusing it
-// when a hash of every input (Go sources, go.mod/go.sum, flags, compiler versions) is unchanged.
-// It returns the binary's path and whether it was rebuilt.
-func Build(ctx context.Context, root, target string) (string, bool, error) {
-	dir := filepath.Join(root, "build", "libfuzzer", target)
-	bin := filepath.Join(dir, target)
-	key, err := BuildKey(root, target)
+// linkLibs are what the Go archive needs from the system, whoever links it.
+var linkLibs = []string{"-lpthread", "-ldl", "-lffi"}
+
+// Harness is what one libFuzzer binary fuzzes and how it is linked.
+type Harness struct {
+	// Target is one of package fuzz's built-in targets or, with Contract, a target of
+	// derive.Plan for that contract.
+	Target string
+	// Contract is the absolute path of the contract a contract target comes from; the binary
+	// reads the contract, its header and engines when it starts, from a copy in
+	// seam-contract/<boundary>/ next to the binary first (what Install ships).
+	Contract string
+	// Linker is the link command before the archive: nil is clang-19 with libFuzzer, ASan and
+	// UBSan; ClusterFuzzLite gives $CXX $CXXFLAGS $LIB_FUZZING_ENGINE.
+	Linker []string
+	// Out is the binary's path; "" keeps it in build/libfuzzer/ (reused while BuildKey holds).
+	Out string
+}
+
+// name is the harness's binary name: the target's, prefixed by the boundary's for a contract
+// target (two boundaries may both have a lifecycle_handle target).
+func (h Harness) name() (string, error) {
+	if h.Contract == "" {
+		return h.Target, nil
+	}
+	b, err := h.boundary()
+	if err != nil {
+		return "", err
+	}
+	return b + "_" + h.Target, nil
+}
+
+func (h Harness) boundary() (string, error) {
+	c, err := contract.Load(h.Contract)
+	if err != nil {
+		return "", err
+	}
+	return c.Boundary, nil
+}
+
+func (h Harness) linker() []string {
+	if len(h.Linker) == 0 {
+		return append([]string{Clang}, linkFlags...)
+	}
+	return h.Linker
+}
+
+func (h Harness) ldflags() (string, error) {
+	flags := "-s=false -w=false -X=main.targetName=" + h.Target
+	// go build splits -ldflags on spaces, and quoting inside it is go's own dialect.
+	if strings.ContainsAny(h.Contract, " \t'\"") {
+		return "", fmt.Errorf("contract path %q: move it to a path without spaces or quotes", h.Contract)
+	}
+	if h.Contract != "" {
+		b, err := h.boundary()
+		if err != nil {
+			return "", err
+		}
+		flags += " -X=main.contractPath=" + h.Contract + " -X=main.boundaryName=" + b
+	}
+	return flags, nil
+}
+
+// Build makes the libFuzzer binary of one harness: by default build/libfuzzer/<name>/<name>,
+// reused when a hash of every input (Go sources, go.mod/go.sum, flags, compiler versions) is
+// unchanged. It returns the binary's path and whether it was rebuilt.
+func Build(ctx context.Context, root string, h Harness) (string, bool, error) {
+	name, err := h.name()
 	if err != nil {
 		return "", false, err
 	}
-	keyFile := filepath.Join(dir, "key")
+	dir := filepath.Join(root, "build", "libfuzzer", name)
+	bin := filepath.Join(dir, name)
+	if h.Out != "" {
+		dir, bin = filepath.Dir(h.Out), h.Out
+	}
+	key, err := BuildKey(root, h)
+	if err != nil {
+		return "", false, err
+	}
+	keyFile := filepath.Join(dir, "."+filepath.Base(bin)+".key")
 	if old, err := os.ReadFile(keyFile); err == nil && string(old) == key {
 		if _, err := os.Stat(bin); err == nil {
 			return bin, false, nil
@@ -181,19 +256,27 @@ func Build(ctx context.Context, root, target string) (string, bool, error) {
 	if err != nil {
 		return "", false, fmt.Errorf("the go tool is needed to build the libFuzzer harness: install Go or put it on PATH")
 	}
-	archive := filepath.Join(dir, target+".a")
+	ldflags, err := h.ldflags()
+	if err != nil {
+		return "", false, err
+	}
+	work, err := os.MkdirTemp(dir, ".build-")
+	if err != nil {
+		return "", false, err
+	}
+	defer os.RemoveAll(work)
+	archive := filepath.Join(work, name+".a")
 	args := append([]string{"build"}, goFlags()...)
-	args = append(args, "-ldflags=-s=false -w=false -X=main.targetName="+target, "-o", archive, HarnessPkg)
+	args = append(args, "-ldflags="+ldflags, "-o", archive, HarnessPkg)
 	if err := run(ctx, root, gobin, args...); err != nil {
-		return "", false, fmt.Errorf("build the libFuzzer harness for %s: %w", target, err)
+		return "", false, fmt.Errorf("build the libFuzzer harness for %s: %w", name, err)
 	}
-	largs := append([]string{archive, "-o", bin + ".tmp"}, linkFlags...)
-	if err := run(ctx, root, Clang, largs...); err != nil {
-		return "", false, fmt.Errorf("link the libFuzzer binary for %s: %w", target, err)
+	link := h.linker()
+	largs := append(append(append([]string(nil), link[1:]...), archive, "-o", filepath.Join(work, name)), linkLibs...)
+	if err := run(ctx, root, link[0], largs...); err != nil {
+		return "", false, fmt.Errorf("link the libFuzzer binary for %s: %w", name, err)
 	}
-	os.Remove(archive)
-	os.Remove(filepath.Join(dir, target+".h"))
-	if err := os.Rename(bin+".tmp", bin); err != nil {
+	if err := os.Rename(filepath.Join(work, name), bin); err != nil {
 		return "", false, err
 	}
 	return bin, true, os.WriteFile(keyFile, []byte(key), 0o644)
@@ -222,14 +305,15 @@ func run(ctx context.Context, dir, name string, args ...string) error {
 	return nil
 }
 
-// BuildKey hashes what a target's binary is made of: every non-test Go file of the module and
+// BuildKey hashes what a harness's binary is made of: every non-test Go file of the module and
 // the C headers/sources cgo compiles (outside build/, out/, corpus/, testdata and the engines'
-// own sources, which are dlopen'ed, not linked), go.mod, go.sum, the flags, the target and the
-// versions of go and clang.
-func BuildKey(root, target string) (string, error) {
+// own sources, which are dlopen'ed, not linked), go.mod, go.sum, the flags, the target, the
+// contract's path (its content is read at run time) and the versions of go and the linker.
+func BuildKey(root string, harness Harness) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "target %s\ngo %q\nlink %q\n", target, goFlags(), linkFlags)
-	for _, tool := range [][]string{{"go", "env", "GOVERSION", "CGO_CFLAGS", "CGO_LDFLAGS"}, {Clang, "--version"}} {
+	link := harness.linker()
+	fmt.Fprintf(h, "target %s\ncontract %s\ngo %q\nlink %q %q\n", harness.Target, harness.Contract, goFlags(), link, linkLibs)
+	for _, tool := range [][]string{{"go", "env", "GOVERSION", "CGO_CFLAGS", "CGO_LDFLAGS"}, {link[0], "--version"}} {
 		out, err := exec.Command(tool[0], tool[1:]...).Output()
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", tool[0], err)

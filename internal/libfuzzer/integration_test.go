@@ -1,12 +1,16 @@
 package libfuzzer_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,4 +72,79 @@ func TestIntegrationFindsSeededOverread(t *testing.T) {
 	data, err := os.ReadFile(strings.TrimSuffix(sidecars[0], ".json"))
 	require.NoError(t, err)
 	assert.LessOrEqual(t, len(data), 8, "libFuzzer's minimizer shrinks the input: %q", data)
+}
+
+// A target derived from the tally contract, built as a libFuzzer binary the way ClusterFuzzLite
+// ships it (Install: the binary, seam-engines/ and seam-contract/ beside it, a seed corpus zip),
+// finds the seeded one-byte heap overflow of native/tally/mutants/cpp-token-overflow.patch,
+// loaded from seam-engines/ by its file name, and stays quiet on the correct engines:
+//
+//	SEAM_LIBFUZZER_TEST=1 go test ./internal/libfuzzer -run ContractTarget -v
+func TestIntegrationContractTargetFindsTallyMutant(t *testing.T) {
+	if testing.Short() || os.Getenv("SEAM_LIBFUZZER_TEST") != "1" {
+		t.Skip("builds a clang binary and fuzzes for up to 2 min: run with SEAM_LIBFUZZER_TEST=1 (and without -short)")
+	}
+	if !libfuzzer.HaveClang() {
+		t.Skip("clang-19 is not installed: run scripts/install-clang.sh")
+	}
+	root, err := engine.Root()
+	require.NoError(t, err)
+	ctx := context.Background()
+	build := exec.Command(filepath.Join(root, "scripts", "build-native.sh"), "-m", "tally/cpp-token-overflow", "fuzzer")
+	build.Dir = root
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	corpus := t.TempDir()
+	seeds := filepath.Join(corpus, "tally.tally_feed")
+	require.NoError(t, os.MkdirAll(seeds, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(seeds, "0a1b"), []byte("seed"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(seeds, "0a1b.json"), []byte("{}"), 0o644))
+	dir := t.TempDir()
+	bins, err := libfuzzer.Install{Contract: filepath.Join(root, "native", "tally", "contract.yaml"), Out: dir,
+		Corpus: corpus, Targets: []string{"tally_feed"}}.Run(ctx, root)
+	require.NoError(t, err)
+	require.Equal(t, []string{filepath.Join(dir, "tally_tally_feed")}, bins)
+	for _, f := range []string{"seam-engines/libtally_cpp.so", "seam-engines/libtally_rust.so",
+		"seam-contract/tally/contract.yaml", "seam-contract/tally/include/tally.h"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	options, err := os.ReadFile(bins[0] + ".options")
+	require.NoError(t, err)
+	assert.Equal(t, "[libfuzzer]\nlen_control = 0\n", string(options))
+	zr, err := zip.OpenReader(bins[0] + "_seed_corpus.zip")
+	require.NoError(t, err)
+	require.Len(t, zr.File, 1, "the entry, not its sidecar")
+	assert.Equal(t, "0a1b", zr.File[0].Name)
+	zr.Close()
+	lib, err := os.ReadFile(filepath.Join(root, "build", "fuzzer", "tally", "mutants", "cpp-token-overflow.so"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "seam-engines", "cpp-token-overflow.so"), lib, 0o755))
+
+	fuzz := func(engines string, budget time.Duration) (libfuzzer.Result, []*libfuzzer.Crash) {
+		var crashes []*libfuzzer.Crash
+		res, err := libfuzzer.Run(ctx, libfuzzer.Config{
+			Binary: bins[0], WorkDir: t.TempDir(), Budget: budget, Args: libfuzzer.ContractArgs,
+			Env: []string{"SEAM_ENGINES=" + engines},
+			Crash: func(_ context.Context, c *libfuzzer.Crash) bool {
+				crashes = append(crashes, c)
+				return true
+			},
+		})
+		require.NoError(t, err)
+		return res, crashes
+	}
+	res, crashes := fuzz("mutant:cpp-token-overflow", 2*time.Minute)
+	require.NotEmpty(t, crashes, "no crash in %s (%d execs)", res.Elapsed, res.Execs)
+	t.Logf("found after %s; %d execs, %.0f execs/s", crashes[0].FoundAfter, res.Execs, res.ExecsPerSec)
+	log := string(crashes[0].Log)
+	assert.True(t, crashes[0].Reproduced)
+	assert.Contains(t, log, "heap-buffer-overflow")
+	assert.Contains(t, log, "complete_pending")
+	assert.Contains(t, log, "seam libfuzzer: contract "+filepath.Join(dir, "seam-contract", "tally", "contract.yaml"), "the shipped contract")
+	assert.Contains(t, log, "cpp-token-overflow="+filepath.Join(dir, "seam-engines", "cpp-token-overflow.so"), "the shipped mutant")
+
+	res, crashes = fuzz("cpp,rust", 15*time.Second)
+	assert.Positive(t, res.Execs)
+	assert.Empty(t, crashes, "the correct engines crash")
 }

@@ -125,11 +125,15 @@ func TestQuickKeyLibFuzzerOnly(t *testing.T) {
 	assert.Equal(t, "oom", QuickKey("oom", []byte("nothing useful"), nil))
 }
 
-// The harness prints findings with the prefix this package parses.
-func TestHarnessUsesFindingPrefix(t *testing.T) {
+// The harness prints findings with the prefix this package parses, and looks for what Install
+// ships where Install puts it.
+func TestHarnessAgreesWithThisPackage(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "..", "fuzz", "libfuzzer", "main.go"))
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `const FindingPrefix = "`+FindingPrefix+`"`)
+	assert.Contains(t, string(b), `const EngineDir = "`+EngineDir+`"`)
+	assert.Contains(t, string(b), `const ContractDir = "`+ContractDir+`"`)
+	assert.Contains(t, string(b), `const Variant = "`+Variant+`"`)
 }
 
 func TestMutantNamesAndRust(t *testing.T) {
