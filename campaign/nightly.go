@@ -164,6 +164,13 @@ func Nightly(ctx context.Context, cfg NightlyConfig) (summary.Run, error) {
 		}
 		boundaries = append(boundaries, nightBoundary{c: c, specs: specs})
 	}
+	for _, b := range boundaries {
+		if len(cfg.Targets) > 0 {
+			if _, err := contractTargets(b.c.Path, strings.Join(cfg.Targets, ",")); err != nil {
+				return summary.Run{}, err
+			}
+		}
+	}
 	state, err := summary.LoadState(cfg.StatePath)
 	if err != nil {
 		return summary.Run{}, err

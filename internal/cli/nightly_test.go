@@ -74,5 +74,7 @@ func TestNightlyOnSeededBugExits1WithWorkingReproduce(t *testing.T) {
 	out, err = repro.CombinedOutput()
 	require.ErrorAs(t, err, &exit, "%s", out)
 	assert.Equal(t, ExitFindings, exit.ExitCode(), "%s", out)
-	assert.Contains(t, string(out), "heap-buffer-overflow")
+	// ASan calls the 65-byte over-read heap-buffer-overflow or, when the block's end is not
+	// granule-aligned, unknown-crash: the same bug, as the signature's frames say.
+	assert.Regexp(t, `(heap-buffer-overflow|unknown-crash) READ \| tally_count`, string(out))
 }

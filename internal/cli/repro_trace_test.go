@@ -88,7 +88,7 @@ func TestReproTraceBatch(t *testing.T) {
 	// pricing's request JSON is not a trace: said in one line.
 	code, _, errs = seam("repro", "-contract", pricingContract, "-json", `{"request_id": "x", "request": {}}`)
 	assert.Equal(t, ExitError, code)
-	assert.Contains(t, errs, "-json is not a call trace")
+	assert.Contains(t, errs, "-json is neither a call trace")
 }
 
 // -emit-c writes the C reproducer and prints how to build and run it; built as printed, it
