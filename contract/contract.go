@@ -24,6 +24,10 @@ type Contract struct {
 	Mutants string
 	// Build is the shell command that builds every engine and variant (run in Dir); optional.
 	Build string
+	// Spec is the import path of the boundary's Go spec model (see derive.Spec), for what the
+	// contract cannot declare; empty when it has none. A binary that runs the boundary's
+	// targets links it with a blank import; derive refuses to run without it.
+	Spec string
 
 	// Statuses maps seam's status names to the header's constants, in the order written. The
 	// names ok, busy and internal mean something to seam: success, "refused because another
@@ -231,6 +235,14 @@ type Param struct {
 	AlwaysSet bool
 	// EngineSpecific marks an output the differential does not compare.
 	EngineSpecific bool
+	// Examples are valid values of a bytes or string input, and Dict's tokens after them:
+	// structure the fuzzer starts from, mutates and (Lines) assembles line by line, so inputs
+	// reach past the engine's parser.
+	Examples [][]byte
+	// Dict is the libFuzzer dictionary file (absolute) whose tokens joined Examples; "" when none.
+	Dict string
+	// Lines says the input is line-structured text: examples are lines to assemble.
+	Lines bool
 	// Pre maps each precondition this parameter can break to its status ("ok", "caller", or a
 	// status name); a missing one falls back to the function's or contract's Broken.
 	Pre  map[string]string
