@@ -237,7 +237,9 @@ type Param struct {
 	EngineSpecific bool
 	// Examples are valid values of a bytes or string input, and Dict's tokens after them:
 	// structure the fuzzer starts from, mutates and (Lines) assembles line by line, so inputs
-	// reach past the engine's parser.
+	// reach past the engine's parser. For an int they are numbers or constants worth trying
+	// more often than a uniform draw would (a region the rule examples name, an amount whose
+	// tax lands on a rounding tie).
 	Examples [][]byte
 	// Dict is the libFuzzer dictionary file (absolute) whose tokens joined Examples; "" when none.
 	Dict string

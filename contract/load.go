@@ -441,8 +441,11 @@ func (r *reader) param(c *Contract, e entry, what string, inStruct bool) *Param 
 		r.fail(e.kNode, "%s: no role (one of handle, handle_out, bytes, string, struct, out_struct, out_buffer, out_size, callee_alloc, out_int, int, range, enum, flags, length)", what)
 		return p
 	}
-	if (len(p.Examples) > 0 || p.Lines) && p.Role != RoleBytes && p.Role != RoleString {
-		r.fail(e.kNode, "%s: examples, dict and lines shape a bytes or string input, not a %s", what, p.Role)
+	if (p.Dict != "" || p.Lines) && p.Role != RoleBytes && p.Role != RoleString {
+		r.fail(e.kNode, "%s: dict and lines shape a bytes or string input, not a %s", what, p.Role)
+	}
+	if len(p.Examples) > 0 && p.Role != RoleBytes && p.Role != RoleString && p.Role != RoleInt {
+		r.fail(e.kNode, "%s: examples are values of a bytes, string or int input, not a %s", what, p.Role)
 	}
 	for pre := range p.Pre {
 		if !slices.Contains(preconditions[p.Role], pre) {

@@ -185,19 +185,20 @@ functions:
     statuses: [ok, bad]
     params:
       text: {bytes: len, examples: ["1,2", "#c"], dict: x.dict, lines: true}
-      n:    {range: [0, 3], examples: ["1"]}
+      n:    {range: [0, 3], examples: ["1"], lines: true}
 `
 	_, err := contract.Parse(filepath.Join(dir, "x.yaml"), []byte(src))
 	require.Error(t, err)
-	assert.Equal(t, []string{filepath.Join(dir, "x.yaml") + ":13: x_load.n: examples, dict and lines shape a bytes or string input, not a int"}, contract.ErrorLines(err))
+	assert.Equal(t, []string{filepath.Join(dir, "x.yaml") + ":13: x_load.n: dict and lines shape a bytes or string input, not a int"}, contract.ErrorLines(err))
 
-	c, err := contract.Parse(filepath.Join(dir, "x.yaml"), []byte(strings.Replace(src, `, examples: ["1"]`, "", 1)))
+	c, err := contract.Parse(filepath.Join(dir, "x.yaml"), []byte(strings.Replace(src, `["1"], lines: true}`, `["1"]}`, 1)))
 	require.NoError(t, err)
 	assert.Equal(t, "example.com/x/spec", c.Spec)
 	text := c.Function("x_load").Param("text")
 	assert.Equal(t, [][]byte{[]byte("1,2"), []byte("#c"), []byte(","), {0}}, text.Examples)
 	assert.Equal(t, filepath.Join(dir, "x.dict"), text.Dict)
 	assert.True(t, text.Lines)
+	assert.Equal(t, [][]byte{[]byte("1")}, c.Function("x_load").Param("n").Examples)
 
 	_, err = contract.Parse(filepath.Join(dir, "x.yaml"), []byte(strings.Replace(src, "x.dict", "missing.dict", 1)))
 	require.ErrorContains(t, err, "x_load.text.dict: open "+filepath.Join(dir, "missing.dict"))

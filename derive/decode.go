@@ -201,10 +201,10 @@ func (d *decoder) param(s *step, f *contract.Function, p *contract.Param, args m
 		if n, ok := d.resolve(p.Max); ok {
 			limit = int(n)
 		}
-		b := g.Bytes(limit)
+		b := d.text(p, limit)
 		if len(b.Data) > bigBuf {
 			if d.big || d.small {
-				if b = g.Bytes(min(limit, 256)); len(b.Data) > bigBuf {
+				if b = d.text(p, min(limit, 256)); len(b.Data) > bigBuf {
 					b = gen.Buf{Data: []byte{}} // gen's 1 MiB shape ignores the limit
 				}
 			} else {
@@ -239,6 +239,19 @@ func (d *decoder) param(s *step, f *contract.Function, p *contract.Param, args m
 	case contract.RoleInt:
 		args[p.Name] = boundary.Int(d.intArg(f, p, ord))
 	}
+}
+
+// text draws a bytes or string value: from the contract's examples where it gives some (as
+// they are, mutated, or, for line-structured text, assembled line by line), so inputs get past
+// the engine's parser; else any of gen's shapes.
+func (d *decoder) text(p *contract.Param, limit int) gen.Buf {
+	switch {
+	case len(p.Examples) == 0:
+		return d.g.Bytes(limit)
+	case p.Lines && d.g.Bool():
+		return d.g.Text(p.Examples, limit)
+	}
+	return d.g.BytesFrom(limit, p.Examples)
 }
 
 func (d *decoder) structArg(s *step, f *contract.Function, p *contract.Param, args map[string]boundary.Value, ord bool) {
@@ -326,6 +339,9 @@ func (d *decoder) intArg(f *contract.Function, p *contract.Param, ord bool) int6
 			cands = append(cands, hi, lo)
 			return cands[g.Choose(len(cands))]
 		}
+		if v, ok := d.example(p); ok {
+			return v
+		}
 		switch g.Choose(4) {
 		case 1:
 			return max
@@ -366,6 +382,14 @@ func (d *decoder) intArg(f *contract.Function, p *contract.Param, ord bool) int6
 		return int64(g.Choose(math.MaxInt32)) & mask
 	}
 	return normalize(t, g.Int64(math.MaxInt64))
+}
+
+// example draws, half the time, one of an int's contract examples.
+func (d *decoder) example(p *contract.Param) (int64, bool) {
+	if len(p.Examples) == 0 || !d.g.Bool() {
+		return 0, false
+	}
+	return d.resolve(string(p.Examples[d.g.Choose(len(p.Examples))]))
 }
 
 // ctype is the C type of a parameter, or of a struct field of f's struct parameters.

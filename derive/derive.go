@@ -34,6 +34,7 @@ type Target struct {
 	// Handle is the handle type of a lifecycle target ("" otherwise).
 	Handle string
 	b      *boundary.Boundary
+	spec   Spec // the boundary's model (nil: it has none)
 }
 
 // maxFills and maxOps bound the calls a program makes: enough to carry state across calls,
@@ -48,6 +49,10 @@ const (
 // handle type.
 func Plan(b *boundary.Boundary) ([]Target, error) {
 	c := b.Contract
+	spec, err := specFor(c)
+	if err != nil {
+		return nil, err
+	}
 	frees := map[string]bool{}
 	for _, t := range c.Types {
 		if t.FreedBy.Func != "" {
@@ -67,7 +72,7 @@ func Plan(b *boundary.Boundary) ([]Target, error) {
 				return nil, fmt.Errorf("%s: %s.%s: handle type %s has no allocated_by function to make it", c.Path, f.Name, p.Name, p.Of)
 			}
 		}
-		out = append(out, Target{Name: f.Name, Func: f.Name, b: b})
+		out = append(out, Target{Name: f.Name, Func: f.Name, b: b, spec: spec})
 	}
 	for _, t := range c.Types {
 		if t.Kind != contract.KindHandle {
@@ -76,7 +81,7 @@ func Plan(b *boundary.Boundary) ([]Target, error) {
 		if allocator(c, t.Name) == nil {
 			return nil, fmt.Errorf("%s: handle type %s has no allocated_by function", c.Path, t.Name)
 		}
-		out = append(out, Target{Name: LifecyclePrefix + t.Name, Handle: t.Name, b: b})
+		out = append(out, Target{Name: LifecyclePrefix + t.Name, Handle: t.Name, b: b, spec: spec})
 	}
 	return out, nil
 }
@@ -244,7 +249,10 @@ func (t Target) exec(e *boundary.Engine, prog program) (recs []record, err error
 		}
 		r := record{step: i, fn: s.fn, args: args, res: res, bad: t.broken(s.fn, args, res), probe: probe}
 		recs = append(recs, r)
-		return res, t.check(e, r)
+		if err := t.check(e, r); err != nil {
+			return res, err
+		}
+		return res, t.checkSpec(recs)
 	}
 	for i, s := range prog.steps {
 		args := boundary.Args{}

@@ -157,7 +157,7 @@ func TestPricingDescribeNullWithCap(t *testing.T) {
 	b, es := open(t, pricingContract)
 	tg, err := derive.Lookup(b, "pricing_rules_describe")
 	require.NoError(t, err)
-	data := new(seed).pick(1).buf("7,1,1000,800\n").pick(0, 0, 3).u32(7).pick(5, 1, 0).bytes()
+	data := new(seed).pick(1, 0).buf("7,1,1000,800\n").pick(0, 0, 0, 3).u32(7).pick(5, 1, 0).bytes()
 	require.Equal(t, `pricing_rules_new(); pricing_rules_load(text="7,1,1000,800\n" r=#0); pricing_rules_describe(buf=NULL cap=64 region=7 r=#0)`, tg.Decode(data))
 	require.NoError(t, tg.Run(es, data))
 	for _, e := range es {
