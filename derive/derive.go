@@ -291,6 +291,11 @@ func (t Target) exec(e *boundary.Engine, prog program) (recs []record, err error
 				slots[s.makes] = res.Out[p.Name].Handle
 			}
 		}
+		for _, prop := range t.b.Contract.Properties {
+			if err := t.roundTrip(prop, i, s, args, res, call); err != nil {
+				return recs, err
+			}
+		}
 		if s.twice {
 			again, err := call(i, s, args, false)
 			if err != nil {

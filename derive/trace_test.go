@@ -30,7 +30,7 @@ func TestFindingToC(t *testing.T) {
 		input                          func(t *testing.T) []byte
 	}{
 		{tallyContract, "tally_top", "cpp-token-overflow", "heap-buffer-overflow", func(*testing.T) []byte {
-			return new(seed).tallyNew(0, 0).fills(1).feed(strings.Repeat("a", 64) + " ").top(0).bytes()
+			return new(seed).tallyNew(0, 0).top(0).fills(1).feed(strings.Repeat("a", 64) + " ").bytes()
 		}},
 		{pricingContract, "pricing_rules_describe", "cpp-describe-overflow", "WRITE of size", func(t *testing.T) []byte {
 			r, err := runHunt(pricingContract, "pricing_rules_describe", []string{"mutant:cpp-describe-overflow"}, huntBudget, 1, t.TempDir())
