@@ -235,14 +235,16 @@ type Param struct {
 	AlwaysSet bool
 	// EngineSpecific marks an output the differential does not compare.
 	EngineSpecific bool
-	// Examples are valid values of a bytes or string input, and Dict's tokens after them:
-	// structure the fuzzer starts from, mutates and (Lines) assembles line by line, so inputs
-	// reach past the engine's parser. For an int they are numbers or constants worth trying
-	// more often than a uniform draw would (a region the rule examples name, an amount whose
-	// tax lands on a rounding tie).
+	// Examples are valid values of a bytes or string input: structure the fuzzer starts from,
+	// mutates and (Lines) assembles line by line, so inputs reach past the engine's parser.
+	// For an int they are numbers or constants worth trying more often than a uniform draw
+	// would (a region the rule examples name, an amount whose tax lands on a rounding tie);
+	// the first is the int's ordinary value.
 	Examples [][]byte
-	// Dict is the libFuzzer dictionary file (absolute) whose tokens joined Examples; "" when none.
-	Dict string
+	// Dict is a libFuzzer dictionary file (absolute; "" when none) and Tokens its tokens:
+	// fragments, not whole values, which the fuzzer splices into a bytes or string input.
+	Dict   string
+	Tokens [][]byte
 	// Lines says the input is line-structured text: examples are lines to assemble.
 	Lines bool
 	// Pre maps each precondition this parameter can break to its status ("ok", "caller", or a

@@ -418,7 +418,7 @@ func (r *reader) param(c *Contract, e entry, what string, inStruct bool) *Param 
 			if err != nil {
 				r.fail(k.value, "%s.dict: %v", what, err)
 			}
-			p.Examples = append(p.Examples, tokens...)
+			p.Tokens = tokens
 		case "lines":
 			p.Lines = r.boolean(k.value, what+".lines")
 		case "fields":

@@ -48,11 +48,16 @@ const (
 // named in some type's freed_by is only called through it), then one lifecycle target per
 // handle type.
 func Plan(b *boundary.Boundary) ([]Target, error) {
-	c := b.Contract
-	spec, err := specFor(c)
+	spec, err := specFor(b.Contract)
 	if err != nil {
 		return nil, err
 	}
+	return plan(b, spec)
+}
+
+// plan derives b's targets with spec as their model (nil: none).
+func plan(b *boundary.Boundary, spec Spec) ([]Target, error) {
+	c := b.Contract
 	frees := map[string]bool{}
 	for _, t := range c.Types {
 		if t.FreedBy.Func != "" {
@@ -92,6 +97,10 @@ func Lookup(b *boundary.Boundary, name string) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
+	return find(b, ts, name)
+}
+
+func find(b *boundary.Boundary, ts []Target, name string) (Target, error) {
 	var names []string
 	for _, t := range ts {
 		if t.Name == name {

@@ -47,3 +47,17 @@ func (t Target) Trace(ref *boundary.Engine, data []byte) (trace.Trace, error) {
 	}
 	return tr, nil
 }
+
+// TraceInput is the call trace of an input of b's target name (see Target.Trace). It needs no
+// spec model, as it judges nothing: a tool that only converts findings need not link one.
+func TraceInput(b *boundary.Boundary, name string, ref *boundary.Engine, data []byte) (trace.Trace, error) {
+	ts, err := plan(b, nil)
+	if err != nil {
+		return trace.Trace{}, err
+	}
+	t, err := find(b, ts, name)
+	if err != nil {
+		return trace.Trace{}, err
+	}
+	return t.Trace(ref, data)
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/campaign"
+	"github.com/seamfuzz/seam/derive"
 	"github.com/seamfuzz/seam/trace"
 )
 
@@ -35,7 +36,7 @@ func runRepro(args []string, stdout, stderr io.Writer) int {
 		fs.Lookup("variant").Value.Set("asan")
 		fs.Lookup("variant").DefValue = "asan"
 	}
-	fs.StringVar(&rf.target, "target", "", "target of a raw input file (corpus files and JSON requests know theirs)")
+	fs.StringVar(&rf.target, "target", "", "target of a raw input file (corpus files and JSON requests know theirs); with -contract, a target derived from the contract, whose input becomes a call trace")
 	fs.StringVar(&rf.jsonReq, "json", "", "a production request as JSON: {\"request_id\": ..., \"request\": {...}, \"rules\": ...}; with -contract, a call trace")
 	fs.BoolVar(&rf.save, "save", false, "add the input to the corpus (source production for requests and traces)")
 	fs.DurationVar(&rf.timeout, "timeout", 10*time.Second, "hang timeout per input")
@@ -101,6 +102,11 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "repro", err)
 	}
+	if rf.target != "" {
+		if data, err = targetTrace(rf, name, data, stdout); err != nil {
+			return fail(stderr, "repro", err)
+		}
+	}
 	if !trace.IsTrace(data) {
 		return fail(stderr, "repro", usageError{fmt.Sprintf("%s is not a call trace (an object with \"calls\"); pricing's request JSON goes without -contract", name)})
 	}
@@ -133,9 +139,43 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 	code := rf.repro(cfg, inputs, stdout, stderr)
 	if code == ExitFindings && rf.emitC == "" && len(inputs) == 1 && name != "-json" && name != "-" {
 		// What to hand the engine's developers: the same calls as a C program.
-		fmt.Fprintf(stdout, "C reproducer: seam repro -contract %s -engines %s -emit-c repro.c %s\n", rf.contract, strings.Join(cfg.Specs, ","), name)
+		target := ""
+		if rf.target != "" {
+			target = " -target " + rf.target
+		}
+		fmt.Fprintf(stdout, "C reproducer: seam repro -contract %s%s -engines %s -emit-c repro.c %s\n", rf.contract, target, strings.Join(cfg.Specs, ","), name)
 	}
 	return code
+}
+
+// targetTrace turns a raw input of the contract target rf.target (a fuzz corpus entry) into
+// the call trace it makes, learnt on the contract's reference engine: the engine under
+// suspicion may crash on it, the reference must not.
+func targetTrace(rf reproFlags, name string, data []byte, stdout io.Writer) ([]byte, error) {
+	b, err := boundary.Load(rf.contract)
+	if err != nil {
+		return nil, err
+	}
+	ref := b.Contract.EngineNames()[0]
+	path, err := b.Contract.Library(ref, rf.variant)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureRuntime([]string{path}); err != nil {
+		return nil, err
+	}
+	e, err := b.Open(ref, path)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	tr, err := derive.TraceInput(b, rf.target, e, data)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("%s as an input of target %s: %v", name, rf.target, err)}
+	}
+	tr.ID = rf.target + "/" + filepath.Base(name)
+	fmt.Fprintf(stdout, "%s: an input of target %s, %d calls (learnt on engine %s)\n", name, rf.target, len(tr.Calls), ref)
+	return trace.Marshal(b, tr)
 }
 
 // emitC writes the trace's C program to path and prints the commands that build it and run
