@@ -4,7 +4,10 @@
 // of calls, freed), arguments shaped by each parameter's role, and oracles read from the
 // contract (the status each broken precondition must give, declared statuses only, outputs
 // left as on_error says, nothing written past an output or into an input, needed always set
-// and stable, the last error set on failure) plus the differential across engines.
+// and stable, the last error set on failure), the contract's properties (round_trip,
+// idempotent), the boundary's own Spec model where it has one (see Spec for how a team adds
+// it), plus the differential across engines. Target.Trace turns an input into the call trace
+// it makes, which package trace replays and writes as a C program.
 //
 // A Target turns fuzz bytes into one program, decoded once, and runs it on every engine, each
 // with its own handles; it never generates what the contract says the caller guarantees (a
