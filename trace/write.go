@@ -33,30 +33,33 @@ func Marshal(b *boundary.Boundary, t Trace) ([]byte, error) {
 				wc.Args[name] = "$" + a.Ref
 				continue
 			}
-			wc.Args[name] = wireValue(f.Param(name), a.Value)
+			wc.Args[name] = wireValue(f.Param(name), a.Value, a.Consts, "")
 		}
 		w.Calls = append(w.Calls, wc)
 	}
 	return json.Marshal(w)
 }
 
-// wireValue is one argument as a trace writes it, by its contract role (nil: no role, an int).
-func wireValue(p *contract.Param, v boundary.Value) any {
+// wireValue is one argument as a trace writes it, by its contract role (nil: no role, an
+// int), with the constant names the trace read it from (consts, by field; "" the argument).
+func wireValue(p *contract.Param, v boundary.Value, consts map[string]string, field string) any {
 	if v.Null {
 		return nil
 	}
-	if p == nil {
-		return v.Int
-	}
-	switch p.Role {
-	case contract.RoleBytes, contract.RoleString:
-		return wireBytes(v.Bytes)
-	case contract.RoleStruct, contract.RoleOutStruct:
-		obj := map[string]any{}
-		for name, fv := range v.Fields {
-			obj[name] = wireValue(p.Field(name), fv)
+	if p != nil {
+		switch p.Role {
+		case contract.RoleBytes, contract.RoleString:
+			return wireBytes(v.Bytes)
+		case contract.RoleStruct, contract.RoleOutStruct:
+			obj := map[string]any{}
+			for name, fv := range v.Fields {
+				obj[name] = wireValue(p.Field(name), fv, consts, name)
+			}
+			return obj
 		}
-		return obj
+	}
+	if c := consts[field]; c != "" {
+		return c
 	}
 	return v.Int
 }
