@@ -36,6 +36,9 @@ type FuzzConfig struct {
 	StateDir string
 	Timeout  time.Duration
 	Parallel int
+	// StopAtFirst ends the run at its first new finding (what libFuzzer does by default; time
+	// to find a seeded bug is measured this way).
+	StopAtFirst bool
 	Out      io.Writer // status lines and findings
 	// Mode is ModeGoTest (default: go test -fuzz under the supervisor) or ModeLibFuzzer (each
 	// target built as a libFuzzer binary, internal/libfuzzer). Findings go through the same
@@ -198,6 +201,9 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 		weights += t.Weight
 	}
 	for _, t := range targets {
+		if cfg.StopAtFirst && r.res.NewCount() > 0 {
+			break
+		}
 		share := cfg.Budget * time.Duration(t.Weight) / time.Duration(weights)
 		tr := &targetRun{fuzzRun: r, t: t, share: share, stats: TargetStats{Target: t.Name, Engines: strings.Join(cfg.Specs, ",")},
 			tally: &summary.KnownTally{Target: t.Name}}
@@ -398,7 +404,7 @@ func (tr *targetRun) record(f Finding) supervisor.Stop {
 	tr.res.Findings = append(tr.res.Findings, f)
 	tr.tally.Reproduce(f.Signature, f.Reproduce)
 	printFinding(cfg.Out, f)
-	return false
+	return supervisor.Stop(cfg.StopAtFirst)
 }
 
 // confirm replays Go's crasher (and the inputs workers had in flight) in isolation, engine by

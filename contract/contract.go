@@ -24,6 +24,10 @@ type Contract struct {
 	Mutants string
 	// Build is the shell command that builds every engine and variant (run in Dir); optional.
 	Build string
+	// Spec is the import path of the boundary's Go spec model (see derive.Spec), for what the
+	// contract cannot declare; empty when it has none. A binary that runs the boundary's
+	// targets links it with a blank import; derive refuses to run without it.
+	Spec string
 
 	// Statuses maps seam's status names to the header's constants, in the order written. The
 	// names ok, busy and internal mean something to seam: success, "refused because another
@@ -231,6 +235,18 @@ type Param struct {
 	AlwaysSet bool
 	// EngineSpecific marks an output the differential does not compare.
 	EngineSpecific bool
+	// Examples are valid values of a bytes or string input: structure the fuzzer starts from,
+	// mutates and (Lines) assembles line by line, so inputs reach past the engine's parser.
+	// For an int they are numbers or constants worth trying more often than a uniform draw
+	// would (a region the rule examples name, an amount whose tax lands on a rounding tie);
+	// the first is the int's ordinary value.
+	Examples [][]byte
+	// Dict is a libFuzzer dictionary file (absolute; "" when none) and Tokens its tokens:
+	// fragments, not whole values, which the fuzzer splices into a bytes or string input.
+	Dict   string
+	Tokens [][]byte
+	// Lines says the input is line-structured text: examples are lines to assemble.
+	Lines bool
 	// Pre maps each precondition this parameter can break to its status ("ok", "caller", or a
 	// status name); a missing one falls back to the function's or contract's Broken.
 	Pre  map[string]string

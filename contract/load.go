@@ -141,7 +141,7 @@ func (r *reader) path(n *yaml.Node, c *Contract, what string) string {
 func (r *reader) contract(n *yaml.Node, c *Contract) {
 	c.Line = n.Line
 	for _, e := range r.mapping(n, "contract", "boundary", "header", "engines", "mutants", "build",
-		"statuses", "broken", "last_error", "abi", "types", "functions", "properties", "skip") {
+		"statuses", "broken", "last_error", "abi", "types", "functions", "properties", "skip", "spec") {
 		switch e.key {
 		case "boundary":
 			c.Boundary = r.scalar(e.value, "boundary")
@@ -155,6 +155,8 @@ func (r *reader) contract(n *yaml.Node, c *Contract) {
 			c.Mutants = r.path(e.value, c, "mutants")
 		case "build":
 			c.Build = r.scalar(e.value, "build")
+		case "spec":
+			c.Spec = r.scalar(e.value, "spec")
 		case "statuses":
 			for _, s := range r.mapping(e.value, "statuses", nil...) {
 				c.Statuses = append(c.Statuses, Status{Name: s.key, Const: r.scalar(s.value, "statuses."+s.key), Line: s.kNode.Line})
@@ -188,7 +190,7 @@ func (r *reader) contract(n *yaml.Node, c *Contract) {
 			}
 		case "functions":
 			for _, f := range r.mapping(e.value, "functions", nil...) {
-				c.Functions = append(c.Functions, r.function(f))
+				c.Functions = append(c.Functions, r.function(c, f))
 			}
 		case "skip":
 			for _, sk := range r.mapping(e.value, "skip", nil...) {
@@ -292,7 +294,7 @@ func (r *reader) call(n *yaml.Node, what string) Call {
 
 var returnKinds = []string{ReturnVoid, ReturnStatus, ReturnValue, ReturnString}
 
-func (r *reader) function(e entry) *Function {
+func (r *reader) function(c *Contract, e entry) *Function {
 	f := &Function{Name: e.key, Line: e.kNode.Line, Returns: Return{Kind: ReturnStatus, Line: e.kNode.Line}}
 	what := e.key
 	if e.value.Kind == yaml.ScalarNode && e.value.Value == "" {
@@ -314,7 +316,7 @@ func (r *reader) function(e entry) *Function {
 			}
 		case "params":
 			for _, p := range r.mapping(k.value, what+".params", nil...) {
-				f.Params = append(f.Params, r.param(p, what+"."+p.key, false))
+				f.Params = append(f.Params, r.param(c, p, what+"."+p.key, false))
 			}
 		}
 	}
@@ -376,7 +378,7 @@ func Preconditions(role string) []string { return preconditions[role] }
 
 var encodings = []string{"utf8", "raw"}
 
-func (r *reader) param(e entry, what string, inStruct bool) *Param {
+func (r *reader) param(c *Contract, e entry, what string, inStruct bool) *Param {
 	p := &Param{Name: e.key, Line: e.kNode.Line, Pre: map[string]string{}}
 	for _, k := range r.mapping(e.value, what, nil...) {
 		if role, ok := roleKeys[k.key]; ok {
@@ -406,17 +408,30 @@ func (r *reader) param(e entry, what string, inStruct bool) *Param {
 			p.AlwaysSet = r.boolean(k.value, what+".always_set")
 		case "engine_specific":
 			p.EngineSpecific = r.boolean(k.value, what+".engine_specific")
+		case "examples":
+			for _, ex := range r.list(k.value, what+".examples") {
+				p.Examples = append(p.Examples, []byte(ex))
+			}
+		case "dict":
+			p.Dict = r.path(k.value, c, what+".dict")
+			tokens, err := ReadDict(p.Dict)
+			if err != nil {
+				r.fail(k.value, "%s.dict: %v", what, err)
+			}
+			p.Tokens = tokens
+		case "lines":
+			p.Lines = r.boolean(k.value, what+".lines")
 		case "fields":
 			if inStruct {
 				r.fail(k.kNode, "%s: a field cannot have fields (name the nested struct's roles on its own parameter)", what)
 				continue
 			}
 			for _, f := range r.mapping(k.value, what+".fields", nil...) {
-				p.Fields = append(p.Fields, r.param(f, what+"."+f.key, true))
+				p.Fields = append(p.Fields, r.param(c, f, what+"."+f.key, true))
 			}
 		default:
 			if !isPrecondition(k.key) {
-				r.fail(k.kNode, "%s: unknown key %q (a role such as bytes or handle, a precondition such as null or over_max, or one of of, max, encoding, needed, size_field, fields, freed_by, on_error, always_set, engine_specific)", what, k.key)
+				r.fail(k.kNode, "%s: unknown key %q (a role such as bytes or handle, a precondition such as null or over_max, or one of of, max, encoding, needed, size_field, fields, freed_by, on_error, always_set, engine_specific, examples, dict, lines)", what, k.key)
 				continue
 			}
 			p.Pre[k.key] = r.scalar(k.value, what+"."+k.key)
@@ -425,6 +440,12 @@ func (r *reader) param(e entry, what string, inStruct bool) *Param {
 	if p.Role == "" {
 		r.fail(e.kNode, "%s: no role (one of handle, handle_out, bytes, string, struct, out_struct, out_buffer, out_size, callee_alloc, out_int, int, range, enum, flags, length)", what)
 		return p
+	}
+	if (p.Dict != "" || p.Lines) && p.Role != RoleBytes && p.Role != RoleString {
+		r.fail(e.kNode, "%s: dict and lines shape a bytes or string input, not a %s", what, p.Role)
+	}
+	if len(p.Examples) > 0 && p.Role != RoleBytes && p.Role != RoleString && p.Role != RoleInt {
+		r.fail(e.kNode, "%s: examples are values of a bytes, string or int input, not a %s", what, p.Role)
 	}
 	for pre := range p.Pre {
 		if !slices.Contains(preconditions[p.Role], pre) {

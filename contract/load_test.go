@@ -90,7 +90,7 @@ functions:
 	assert.Equal(t, []string{
 		`/t/x.yaml:14: x_use.threads: "sometimes" is not one of any, thread-safe, exclusive, per-thread, none`,
 		`/t/x.yaml:18: x_use.buf: a bytes cannot break wrong_size (it can break null, null_with_len, over_max, empty, invalid_utf8)`,
-		`/t/x.yaml:19: x_use.n: unknown key "colour" (a role such as bytes or handle, a precondition such as null or over_max, or one of of, max, encoding, needed, size_field, fields, freed_by, on_error, always_set, engine_specific)`,
+		`/t/x.yaml:19: x_use.n: unknown key "colour" (a role such as bytes or handle, a precondition such as null or over_max, or one of of, max, encoding, needed, size_field, fields, freed_by, on_error, always_set, engine_specific, examples, dict, lines)`,
 		`/t/x.yaml:19: x_use.n: no role (one of handle, handle_out, bytes, string, struct, out_struct, out_buffer, out_size, callee_alloc, out_int, int, range, enum, flags, length)`,
 	}, lines)
 
@@ -166,4 +166,41 @@ func TestPricingLayoutFields(t *testing.T) {
 
 	_, err = contract.Parse("/t/c.yaml", []byte("boundary: x\nheader: x.h\nengines: {a: a.so}\nabi:\n  layout_fields:\n    n: sizeof(a, b)\n"))
 	assert.EqualError(t, err, "/t/c.yaml:6: abi.layout_fields.n: want sizeof(T), alignof(T) or offsetof(T, field)")
+}
+
+// A bytes input's shaping keys: inline examples, a libFuzzer dictionary beside the contract
+// (its tokens after the examples) and the line structure; the contract names its spec package.
+func TestLoadReadsExamplesDictAndSpec(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.dict"), []byte("# tokens\nsep=\",\"\nnul=\"\\x00\"\n"), 0o644))
+	src := `boundary: x
+header: x.h
+engines: {a: a.so}
+spec: example.com/x/spec
+statuses: {ok: X_OK, bad: X_BAD}
+broken: bad
+functions:
+  x_load:
+    threads: any
+    statuses: [ok, bad]
+    params:
+      text: {bytes: len, examples: ["1,2", "#c"], dict: x.dict, lines: true}
+      n:    {range: [0, 3], examples: ["1"], lines: true}
+`
+	_, err := contract.Parse(filepath.Join(dir, "x.yaml"), []byte(src))
+	require.Error(t, err)
+	assert.Equal(t, []string{filepath.Join(dir, "x.yaml") + ":13: x_load.n: dict and lines shape a bytes or string input, not a int"}, contract.ErrorLines(err))
+
+	c, err := contract.Parse(filepath.Join(dir, "x.yaml"), []byte(strings.Replace(src, `["1"], lines: true}`, `["1"]}`, 1)))
+	require.NoError(t, err)
+	assert.Equal(t, "example.com/x/spec", c.Spec)
+	text := c.Function("x_load").Param("text")
+	assert.Equal(t, [][]byte{[]byte("1,2"), []byte("#c")}, text.Examples)
+	assert.Equal(t, [][]byte{[]byte(","), {0}}, text.Tokens)
+	assert.Equal(t, filepath.Join(dir, "x.dict"), text.Dict)
+	assert.True(t, text.Lines)
+	assert.Equal(t, [][]byte{[]byte("1")}, c.Function("x_load").Param("n").Examples)
+
+	_, err = contract.Parse(filepath.Join(dir, "x.yaml"), []byte(strings.Replace(src, "x.dict", "missing.dict", 1)))
+	require.ErrorContains(t, err, "x_load.text.dict: open "+filepath.Join(dir, "missing.dict"))
 }

@@ -60,32 +60,39 @@ func (t Target) decode(data []byte) program {
 	}
 	f := c.Function(t.Func)
 	slots := map[string]int{}
+	var handles []*contract.Param
 	for _, p := range f.Params {
 		if p.Role != contract.RoleHandle {
 			continue
 		}
-		slot := prog.slots
+		slots[p.Name] = prog.slots
 		prog.slots++
-		slots[p.Name] = slot
+		handles = append(handles, p)
 		// The handle under test is made with ordinary options (so it exists) and filled by
 		// fuzzed calls (so it holds state); the call under test gets every broken case.
-		prog.steps = append(prog.steps, d.ordinary(allocator(c, p.Of), slot))
+		prog.steps = append(prog.steps, d.ordinary(allocator(c, p.Of), slots[p.Name]))
+	}
+	// The call under test is drawn before the fills that run ahead of it, so the first bytes
+	// of an input are its arguments: the fills cannot use them all up and leave it ordinary.
+	under := d.call(f, slots, -1, true)
+	d.small = true
+	for _, p := range handles {
 		fills := c.Type(p.Of).FilledBy
 		if len(fills) == 0 {
 			continue
 		}
-		d.small = true
-		for n := d.g.Choose(maxFills + 1); n > 0; n-- {
+		// Fills drawn past the end of the input would all be empty calls, which reset the
+		// state the earlier ones built (an empty rules text loads an empty rule set).
+		for n := d.g.Choose(maxFills + 1); n > 0 && d.g.More(); n-- {
 			ff := c.Function(fills[d.g.Choose(len(fills))])
 			s := d.call(ff, handleSlots(ff, p.Of), -1, false)
 			for hp := range s.handles {
-				s.handles[hp] = slot
+				s.handles[hp] = slots[p.Name]
 			}
 			prog.steps = append(prog.steps, s)
 		}
 	}
-	d.small = false
-	prog.steps = append(prog.steps, d.call(f, slots, -1, true))
+	prog.steps = append(prog.steps, under)
 	return prog
 }
 
@@ -146,16 +153,20 @@ func (d *decoder) ordinary(f *contract.Function, slot int) step {
 // fills.
 func (d *decoder) call(f *contract.Function, slots map[string]int, makes int, nullHandles bool) step {
 	s := step{fn: f, args: boundary.Args{}, handles: map[string]int{}, makes: makes}
+	// Half the calls are ordinary, every argument valid: with a one-in-four chance per
+	// argument, a call of eight arguments would be broken nine times in ten, and the state
+	// behind the checks (a rule that matches, a coupon that applies) never reached.
+	ord := d.g.Choose(2) == 0
 	for _, p := range f.Params {
 		if p.Role == contract.RoleHandle {
-			if nullHandles && d.g.Choose(16) == 15 {
+			if nullHandles && !ord && d.g.Choose(16) == 15 {
 				s.args[p.Name] = boundary.Null
 			} else {
 				s.handles[p.Name] = slots[p.Name]
 			}
 			continue
 		}
-		d.param(&s, f, p, s.args, false)
+		d.param(&s, f, p, s.args, ord)
 	}
 	s.twice = repeatable(d.b.Contract, f)
 	return s
@@ -201,10 +212,10 @@ func (d *decoder) param(s *step, f *contract.Function, p *contract.Param, args m
 		if n, ok := d.resolve(p.Max); ok {
 			limit = int(n)
 		}
-		b := g.Bytes(limit)
+		b := d.text(p, limit)
 		if len(b.Data) > bigBuf {
 			if d.big || d.small {
-				if b = g.Bytes(min(limit, 256)); len(b.Data) > bigBuf {
+				if b = d.text(p, min(limit, 256)); len(b.Data) > bigBuf {
 					b = gen.Buf{Data: []byte{}} // gen's 1 MiB shape ignores the limit
 				}
 			} else {
@@ -239,6 +250,21 @@ func (d *decoder) param(s *step, f *contract.Function, p *contract.Param, args m
 	case contract.RoleInt:
 		args[p.Name] = boundary.Int(d.intArg(f, p, ord))
 	}
+}
+
+// text draws a bytes or string value: from the contract's examples where it gives some (as
+// they are, mutated, or, for line-structured text, assembled line by line), so inputs get past
+// the engine's parser; else any of gen's shapes.
+func (d *decoder) text(p *contract.Param, limit int) gen.Buf {
+	switch {
+	case len(p.Examples)+len(p.Tokens) == 0:
+		return d.g.Bytes(limit)
+	case p.Lines && len(p.Examples) > 0 && d.g.Bool():
+		return d.g.Text(p.Examples, limit)
+	}
+	// The dictionary's fragments join the examples here, where gen mutates and splices them;
+	// as whole lines of a text they would make nearly every text malformed.
+	return d.g.BytesFrom(limit, append(slices.Clip(p.Examples), p.Tokens...))
 }
 
 func (d *decoder) structArg(s *step, f *contract.Function, p *contract.Param, args map[string]boundary.Value, ord bool) {
@@ -326,6 +352,9 @@ func (d *decoder) intArg(f *contract.Function, p *contract.Param, ord bool) int6
 			cands = append(cands, hi, lo)
 			return cands[g.Choose(len(cands))]
 		}
+		if v, ok := d.example(p); ok {
+			return v
+		}
 		switch g.Choose(4) {
 		case 1:
 			return max
@@ -366,6 +395,20 @@ func (d *decoder) intArg(f *contract.Function, p *contract.Param, ord bool) int6
 		return int64(g.Choose(math.MaxInt32)) & mask
 	}
 	return normalize(t, g.Int64(math.MaxInt64))
+}
+
+// example draws, half the time, one of an int's contract examples; the first is the ordinary
+// value, what a short input gets.
+func (d *decoder) example(p *contract.Param) (int64, bool) {
+	n := len(p.Examples)
+	if n == 0 {
+		return 0, false
+	}
+	k := d.g.Choose(2 * n)
+	if k >= n {
+		return 0, false
+	}
+	return d.resolve(string(p.Examples[k]))
 }
 
 // ctype is the C type of a parameter, or of a struct field of f's struct parameters.

@@ -4,7 +4,10 @@
 // of calls, freed), arguments shaped by each parameter's role, and oracles read from the
 // contract (the status each broken precondition must give, declared statuses only, outputs
 // left as on_error says, nothing written past an output or into an input, needed always set
-// and stable, the last error set on failure) plus the differential across engines.
+// and stable, the last error set on failure), the contract's properties (round_trip,
+// idempotent), the boundary's own Spec model where it has one (see Spec for how a team adds
+// it), plus the differential across engines. Target.Trace turns an input into the call trace
+// it makes, which package trace replays and writes as a C program.
 //
 // A Target turns fuzz bytes into one program, decoded once, and runs it on every engine, each
 // with its own handles; it never generates what the contract says the caller guarantees (a
@@ -34,6 +37,7 @@ type Target struct {
 	// Handle is the handle type of a lifecycle target ("" otherwise).
 	Handle string
 	b      *boundary.Boundary
+	spec   Spec // the boundary's model (nil: it has none)
 }
 
 // maxFills and maxOps bound the calls a program makes: enough to carry state across calls,
@@ -47,6 +51,15 @@ const (
 // named in some type's freed_by is only called through it), then one lifecycle target per
 // handle type.
 func Plan(b *boundary.Boundary) ([]Target, error) {
+	spec, err := specFor(b.Contract)
+	if err != nil {
+		return nil, err
+	}
+	return plan(b, spec)
+}
+
+// plan derives b's targets with spec as their model (nil: none).
+func plan(b *boundary.Boundary, spec Spec) ([]Target, error) {
 	c := b.Contract
 	frees := map[string]bool{}
 	for _, t := range c.Types {
@@ -67,7 +80,7 @@ func Plan(b *boundary.Boundary) ([]Target, error) {
 				return nil, fmt.Errorf("%s: %s.%s: handle type %s has no allocated_by function to make it", c.Path, f.Name, p.Name, p.Of)
 			}
 		}
-		out = append(out, Target{Name: f.Name, Func: f.Name, b: b})
+		out = append(out, Target{Name: f.Name, Func: f.Name, b: b, spec: spec})
 	}
 	for _, t := range c.Types {
 		if t.Kind != contract.KindHandle {
@@ -76,7 +89,7 @@ func Plan(b *boundary.Boundary) ([]Target, error) {
 		if allocator(c, t.Name) == nil {
 			return nil, fmt.Errorf("%s: handle type %s has no allocated_by function", c.Path, t.Name)
 		}
-		out = append(out, Target{Name: LifecyclePrefix + t.Name, Handle: t.Name, b: b})
+		out = append(out, Target{Name: LifecyclePrefix + t.Name, Handle: t.Name, b: b, spec: spec})
 	}
 	return out, nil
 }
@@ -87,6 +100,10 @@ func Lookup(b *boundary.Boundary, name string) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
+	return find(b, ts, name)
+}
+
+func find(b *boundary.Boundary, ts []Target, name string) (Target, error) {
 	var names []string
 	for _, t := range ts {
 		if t.Name == name {
@@ -244,7 +261,10 @@ func (t Target) exec(e *boundary.Engine, prog program) (recs []record, err error
 		}
 		r := record{step: i, fn: s.fn, args: args, res: res, bad: t.broken(s.fn, args, res), probe: probe}
 		recs = append(recs, r)
-		return res, t.check(e, r)
+		if err := t.check(e, r); err != nil {
+			return res, err
+		}
+		return res, t.checkSpec(recs)
 	}
 	for i, s := range prog.steps {
 		args := boundary.Args{}
@@ -281,6 +301,11 @@ func (t Target) exec(e *boundary.Engine, prog program) (recs []record, err error
 		if s.makes >= 0 {
 			if p := handleOut(s.fn); p != nil {
 				slots[s.makes] = res.Out[p.Name].Handle
+			}
+		}
+		for _, prop := range t.b.Contract.Properties {
+			if err := t.roundTrip(prop, i, s, args, res, call); err != nil {
+				return recs, err
 			}
 		}
 		if s.twice {

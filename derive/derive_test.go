@@ -15,6 +15,7 @@ import (
 	"github.com/seamfuzz/seam/engine/enginetest"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	_ "github.com/seamfuzz/seam/native/pricing/spec" // pricing's contract names its spec model
 )
 
 const (

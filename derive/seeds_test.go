@@ -37,14 +37,19 @@ func (s *seed) buf(data string) *seed {
 // bytes ends the seed with padding: a buffer drawn last must not take the rest of the input.
 func (s *seed) bytes() []byte { return append(s.b, 0, 0, 0, 0) }
 
-// The tally decoder's draws, in the order of the contract's parameters.
+// The tally decoder's draws, in the order of the contract's parameters: the handle's
+// constructor, the call under test, then the fills that run before it.
 func (s *seed) tallyNew(mode byte, flags uint32) *seed { return s.pick(mode).u32(flags).pick(0) } // min_len 1
 func (s *seed) fills(n byte) *seed                     { return s.pick(n) }
-func (s *seed) feed(data string) *seed                 { return s.pick(0).buf(data) }
-func (s *seed) finish() *seed                          { return s.pick(1) }
+func (s *seed) feed(data string) *seed                 { return s.pick(0, anyCase).buf(data) }
+func (s *seed) finish() *seed                          { return s.pick(1, anyCase) }
 
 // top is tally_top with n = 1 (nCase 0) or TALLY_MAX_TOP (nCase 1), every pointer valid.
-func (s *seed) top(nCase byte) *seed { return s.pick(0, 0, nCase, 0, 0) }
+func (s *seed) top(nCase byte) *seed { return s.pick(anyCase, 0, 0, nCase, 0, 0) }
+
+// anyCase starts a call whose arguments may be broken (0 makes an ordinary call, every
+// argument valid).
+const anyCase = 1
 
 // The fuzzing mutants of tally that are a violation, not a crash: each is flagged on its seed
 // by the contract oracles or the differential, with the reason its patch names.
@@ -57,23 +62,23 @@ func TestTallyViolationSeeds(t *testing.T) {
 		want           string // the violation's text, from its kind to its reason
 	}{
 		{"cpp-wrong-status", "tally_top", []string{"mutant:cpp-wrong-status"},
-			new(seed).tallyNew(0, 0).fills(0).top(1),
+			new(seed).tallyNew(0, 0).top(1).fills(0),
 			"tally_new(opts={flags:0 min_len:1 mode:0}); tally_top(n=1024 t=#0)",
 			"engine=cpp-wrong-status: contract in tally_top: status: got limit"},
 		{"rust-min-len-zero", "tally_new", []string{"cpp", "mutant:rust-min-len-zero"},
-			new(seed).pick(0, 0, 0, 0).u32(0).pick(3, 0, 0, 0),
+			new(seed).pick(anyCase, 0, 0, 0, 0).u32(0).pick(3, 0, 0, 0),
 			"tally_new(opts={flags:0 min_len:0 mode:0})",
 			"engine=rust-min-len-zero: contract in tally_new: opts.min_len: got ok, want invalid"},
 		{"rust-split-token", "tally_top", []string{"cpp", "mutant:rust-split-token"},
-			new(seed).tallyNew(0, 0).fills(3).feed("ab").feed("c").finish().top(0),
+			new(seed).tallyNew(0, 0).top(0).fills(3).feed("ab").feed("c").finish(),
 			`tally_new(opts={flags:0 min_len:1 mode:0}); tally_feed(data="ab" t=#0); tally_feed(data="c" t=#0); tally_finish(t=#0); tally_top(n=1 t=#0)`,
 			"mismatch in tally_top: out[].token: "},
 		{"rust-fold-unicode", "tally_top", []string{"cpp", "mutant:rust-fold-unicode"},
-			new(seed).tallyNew(0, 1).fills(2).feed("\xc3\x80 ").finish().top(0),
+			new(seed).tallyNew(0, 1).top(0).fills(2).feed("\xc3\x80 ").finish(),
 			`tally_new(opts={flags:1 min_len:1 mode:0}); tally_feed(data="À " t=#0); tally_finish(t=#0); tally_top(n=1 t=#0)`,
 			"mismatch in tally_top: out[].token: "},
 		{"rust-overflow", "tally_feed", []string{"cpp", "mutant:rust-overflow"},
-			new(seed).tallyNew(0, 0).fills(0).pick(0).buf(strings.Repeat("a", 256)),
+			new(seed).tallyNew(0, 0).pick(anyCase, 0).buf(strings.Repeat("a", 256)).fills(0),
 			`tally_new(opts={flags:0 min_len:1 mode:0}); tally_feed(data="aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...(258 bytes) t=#0)`,
 			"mismatch in tally_feed: status: cpp=ok rust-overflow=internal"},
 	}
@@ -106,17 +111,17 @@ func TestTallyCrashSeeds(t *testing.T) {
 		outcome        isolate.Outcome
 		want           string // in the child's output
 	}{
-		{"cpp-token-overflow", "tally_top", new(seed).tallyNew(0, 0).fills(1).feed(strings.Repeat("a", 64) + " ").top(0),
+		{"cpp-token-overflow", "tally_top", new(seed).tallyNew(0, 0).top(0).fills(1).feed(strings.Repeat("a", 64) + " "),
 			"", isolate.Crashed, "heap-buffer-overflow"},
-		{"cpp-count-overread", "tally_count", new(seed).tallyNew(0, 0).fills(0).pick(0).buf("abc").pick(0),
+		{"cpp-count-overread", "tally_count", new(seed).tallyNew(0, 0).pick(anyCase, 0).buf("abc").pick(0).fills(0),
 			`tally_new(opts={flags:0 min_len:1 mode:0}); tally_count(token="abc" t=#0)`, isolate.Crashed, "heap-buffer-overflow"},
-		{"cpp-checksum-ub", "tally_checksum", new(seed).pick(gen.ShapeMiB, 2),
+		{"cpp-checksum-ub", "tally_checksum", new(seed).pick(anyCase, gen.ShapeMiB, 2),
 			"", isolate.Crashed, "signed integer overflow"},
-		{"rust-panic-escape", "tally_top", new(seed).tallyNew(0, 0).fills(2).feed(strings.Repeat("a", 64)).finish().top(0),
+		{"rust-panic-escape", "tally_top", new(seed).tallyNew(0, 0).top(0).fills(2).feed(strings.Repeat("a", 64)).finish(),
 			"", isolate.Crashed, "panic in a function that cannot unwind"},
-		{"cpp-leak-top-error", "tally_top", new(seed).tallyNew(0, 0).fills(1).feed("a b ").top(1),
+		{"cpp-leak-top-error", "tally_top", new(seed).tallyNew(0, 0).top(1).fills(1).feed("a b "),
 			`tally_new(opts={flags:0 min_len:1 mode:0}); tally_feed(data="a b " t=#0); tally_top(n=1024 t=#0)`, isolate.Crashed, "LeakSanitizer"},
-		{"cpp-hang", "tally_feed", new(seed).tallyNew(1, 0).fills(0).pick(0).buf("ab\r"),
+		{"cpp-hang", "tally_feed", new(seed).tallyNew(1, 0).pick(anyCase, 0).buf("ab\r").fills(0),
 			`tally_new(opts={flags:0 min_len:1 mode:1}); tally_feed(data="ab\r" t=#0)`, isolate.Hung, ""},
 	}
 	abs, err := filepath.Abs(tallyContract)
@@ -157,7 +162,7 @@ func TestPricingDescribeNullWithCap(t *testing.T) {
 	b, es := open(t, pricingContract)
 	tg, err := derive.Lookup(b, "pricing_rules_describe")
 	require.NoError(t, err)
-	data := new(seed).pick(1).buf("7,1,1000,800\n").pick(0, 0, 3).u32(7).pick(5, 1, 0).bytes()
+	data := new(seed).pick(anyCase, 0, 0, 4, 3).u32(7).pick(5, 1, 0).pick(1, anyCase, 0).buf("7,1,1000,800\n").bytes()
 	require.Equal(t, `pricing_rules_new(); pricing_rules_load(text="7,1,1000,800\n" r=#0); pricing_rules_describe(buf=NULL cap=64 region=7 r=#0)`, tg.Decode(data))
 	require.NoError(t, tg.Run(es, data))
 	for _, e := range es {

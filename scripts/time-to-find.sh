@@ -50,7 +50,7 @@ if [ -n "${CONTRACT:-}" ]; then
         tgt=$(sed -E 's/^\[([^]]+)\].*/\1/' <<<"$line") sig=$(sed -E 's/.* after [^:]+: //' <<<"$line")
         printf '%-24s %-10s %s: %s\n' "$name" "$found" "$tgt" "$sig"
       fi
-    done < <($SEAM fuzz -contract "$CONTRACT" -engines "$specs" -variant "$VARIANT" -budget "$BUDGET" -corpus "$out/corpus" -state "$out/state" 2>&1)
+    done < <($SEAM fuzz -first -contract "$CONTRACT" -engines "$specs" -variant "$VARIANT" -budget "$BUDGET" -corpus "$out/corpus" -state "$out/state" 2>&1)
     [ -n "$found" ] || printf '%-24s %-10s %s\n' "$name" "not found" "(budget $BUDGET, engines $specs; see $log)"
   done
   exit 0

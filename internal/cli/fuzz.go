@@ -28,6 +28,7 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 		fs.Lookup("variant").Value.Set("asan")
 	}
 	target := fs.String("target", "all", "target names or all: with -contract, its derived targets (`seam fuzz -contract F -list` lists them); else "+strings.Join(fuzz.Names(), ", "))
+	first := fs.Bool("first", false, "stop at the first new finding")
 	list := fs.Bool("list", false, "with -contract: list the contract's targets and exit")
 	budget := fs.Duration("budget", 5*time.Minute, "total fuzzing time, split over the targets")
 	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
@@ -45,7 +46,7 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "fuzz", usageError{"-budget must be positive"})
 	}
 	cfg := campaign.FuzzConfig{Variant: bf.variant, Budget: *budget, CorpusDir: *dir, StateDir: *state, Timeout: *timeout,
-		Parallel: *parallel, Out: stdout, Mode: *mode}
+		Parallel: *parallel, Out: stdout, Mode: *mode, StopAtFirst: *first}
 	if bf.contract != "" {
 		c, err := contract.Load(bf.contract)
 		if err != nil {

@@ -6,11 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/campaign"
+	"github.com/seamfuzz/seam/derive"
 	"github.com/seamfuzz/seam/trace"
 )
 
@@ -35,7 +37,7 @@ func runRepro(args []string, stdout, stderr io.Writer) int {
 		fs.Lookup("variant").Value.Set("asan")
 		fs.Lookup("variant").DefValue = "asan"
 	}
-	fs.StringVar(&rf.target, "target", "", "target of a raw input file (corpus files and JSON requests know theirs)")
+	fs.StringVar(&rf.target, "target", "", "target of a raw input file (corpus files and JSON requests know theirs); with -contract, a target derived from the contract, whose input becomes a call trace")
 	fs.StringVar(&rf.jsonReq, "json", "", "a production request as JSON: {\"request_id\": ..., \"request\": {...}, \"rules\": ...}; with -contract, a call trace")
 	fs.BoolVar(&rf.save, "save", false, "add the input to the corpus (source production for requests and traces)")
 	fs.DurationVar(&rf.timeout, "timeout", 10*time.Second, "hang timeout per input")
@@ -111,11 +113,34 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "repro", err)
 	}
+	// A derived target's input (a corpus entry, or raw bytes with -target) replays as that
+	// target in the children, with all its oracles; -emit-c writes its calls as a trace's C.
 	var inputs []campaign.Input
-	if entry, ok, err := campaign.ContractEntryInput(b, name); err != nil {
+	entry, isEntry, err := campaign.ContractEntryInput(b, name)
+	if err != nil {
 		return fail(stderr, "repro", err)
-	} else if ok {
+	}
+	if rf.target != "" {
+		names, err := campaign.ContractTargetNames(b.Contract.Path)
+		if err != nil {
+			return fail(stderr, "repro", err)
+		}
+		if !slices.Contains(names, rf.target) {
+			return fail(stderr, "repro", usageError{fmt.Sprintf("no target %q in %s (targets: %s)", rf.target, b.Contract.Path, strings.Join(names, ", "))})
+		}
+		entry, isEntry = campaign.Input{Target: campaign.ContractTargetName(b, rf.target), Data: data, Label: name}, true
+	}
+	if isEntry {
 		inputs = []campaign.Input{entry}
+		if rf.emitC != "" {
+			rf.target = strings.TrimPrefix(entry.Target, b.Contract.Boundary+".")
+			if data, err = targetTrace(rf, name, data, stdout); err != nil {
+				return fail(stderr, "repro", err)
+			}
+			if err := emitC(b, data, rf.emitC, libs, stdout); err != nil {
+				return fail(stderr, "repro", err)
+			}
+		}
 	} else if !trace.IsTrace(data) {
 		return fail(stderr, "repro", usageError{fmt.Sprintf("%s is neither a call trace (an object with \"calls\") nor a corpus entry of the contract's targets (corpus/%s.<target>/<id>); pricing's request JSON goes without -contract", name, b.Contract.Boundary)})
 	} else if inputs, err = campaign.TraceInputs(b, data, name); err != nil {
@@ -125,7 +150,7 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 	for _, l := range libs {
 		cfg.Specs, cfg.Libraries = append(cfg.Specs, l.name), append(cfg.Libraries, l.path)
 	}
-	if rf.emitC != "" {
+	if rf.emitC != "" && !isEntry {
 		if len(inputs) != 1 {
 			return fail(stderr, "repro", usageError{fmt.Sprintf("-emit-c writes one trace's program; %s holds %d", name, len(inputs))})
 		}
@@ -140,9 +165,43 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 		for _, l := range libs {
 			specs = append(specs, l.spec)
 		}
-		fmt.Fprintf(stdout, "C reproducer: seam repro -contract %s -engines %s -emit-c repro.c %s\n", rf.contract, strings.Join(specs, ","), name)
+		target := ""
+		if rf.target != "" {
+			target = " -target " + rf.target
+		}
+		fmt.Fprintf(stdout, "C reproducer: seam repro -contract %s%s -engines %s -emit-c repro.c %s\n", rf.contract, target, strings.Join(specs, ","), name)
 	}
 	return code
+}
+
+// targetTrace turns a raw input of the contract target rf.target (a fuzz corpus entry) into
+// the call trace it makes, learnt on the contract's reference engine: the engine under
+// suspicion may crash on it, the reference must not.
+func targetTrace(rf reproFlags, name string, data []byte, stdout io.Writer) ([]byte, error) {
+	b, err := boundary.Load(rf.contract)
+	if err != nil {
+		return nil, err
+	}
+	ref := b.Contract.EngineNames()[0]
+	path, err := b.Contract.Library(ref, rf.variant)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureRuntime([]string{path}); err != nil {
+		return nil, err
+	}
+	e, err := b.Open(ref, path)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	tr, err := derive.TraceInput(b, rf.target, e, data)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("%s as an input of target %s: %v", name, rf.target, err)}
+	}
+	tr.ID = rf.target + "/" + filepath.Base(name)
+	fmt.Fprintf(stdout, "%s: an input of target %s, %d calls (learnt on engine %s)\n", name, rf.target, len(tr.Calls), ref)
+	return trace.Marshal(b, tr)
 }
 
 // emitC writes the trace's C program to path and prints the commands that build it and run

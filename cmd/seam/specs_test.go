@@ -1,0 +1,32 @@
+package main_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seamfuzz/seam/contract"
+)
+
+// Every spec plug-in a contract of the checkout names is linked into the seam binary and the
+// fuzz worker (scripts/link-specs.sh writes both files): a contract whose spec is not linked
+// would make derive.Plan refuse its targets.
+func TestSpecPluginsLinked(t *testing.T) {
+	paths, err := filepath.Glob("../../native/*/contract.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, paths)
+	for _, file := range []string{"specs.go", "../../fuzz/specs_test.go"} {
+		b, err := os.ReadFile(file)
+		require.NoError(t, err)
+		for _, p := range paths {
+			c, err := contract.Load(p)
+			require.NoError(t, err)
+			if c.Spec != "" {
+				assert.Contains(t, string(b), `_ "`+c.Spec+`"`, "%s does not link %s's spec: run scripts/link-specs.sh", file, c.Boundary)
+			}
+		}
+	}
+}
