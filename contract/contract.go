@@ -231,6 +231,10 @@ type Param struct {
 	AlwaysSet bool
 	// EngineSpecific marks an output the differential does not compare.
 	EngineSpecific bool
+	// Examples are valid values of a bytes or string parameter (rules text, a token) that
+	// random bytes would almost never hit: stress fills its shared handles with them, so the
+	// calls on those handles get past "nothing loaded".
+	Examples []string
 	// Pre maps each precondition this parameter can break to its status ("ok", "caller", or a
 	// status name); a missing one falls back to the function's or contract's Broken.
 	Pre  map[string]string

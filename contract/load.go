@@ -406,6 +406,8 @@ func (r *reader) param(e entry, what string, inStruct bool) *Param {
 			p.AlwaysSet = r.boolean(k.value, what+".always_set")
 		case "engine_specific":
 			p.EngineSpecific = r.boolean(k.value, what+".engine_specific")
+		case "examples":
+			p.Examples = r.list(k.value, what+".examples")
 		case "fields":
 			if inStruct {
 				r.fail(k.kNode, "%s: a field cannot have fields (name the nested struct's roles on its own parameter)", what)
@@ -416,7 +418,7 @@ func (r *reader) param(e entry, what string, inStruct bool) *Param {
 			}
 		default:
 			if !isPrecondition(k.key) {
-				r.fail(k.kNode, "%s: unknown key %q (a role such as bytes or handle, a precondition such as null or over_max, or one of of, max, encoding, needed, size_field, fields, freed_by, on_error, always_set, engine_specific)", what, k.key)
+				r.fail(k.kNode, "%s: unknown key %q (a role such as bytes or handle, a precondition such as null or over_max, or one of of, max, encoding, needed, size_field, fields, freed_by, on_error, always_set, engine_specific, examples)", what, k.key)
 				continue
 			}
 			p.Pre[k.key] = r.scalar(k.value, what+"."+k.key)

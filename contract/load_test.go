@@ -90,7 +90,7 @@ functions:
 	assert.Equal(t, []string{
 		`/t/x.yaml:14: x_use.threads: "sometimes" is not one of any, thread-safe, exclusive, per-thread, none`,
 		`/t/x.yaml:18: x_use.buf: a bytes cannot break wrong_size (it can break null, null_with_len, over_max, empty, invalid_utf8)`,
-		`/t/x.yaml:19: x_use.n: unknown key "colour" (a role such as bytes or handle, a precondition such as null or over_max, or one of of, max, encoding, needed, size_field, fields, freed_by, on_error, always_set, engine_specific)`,
+		`/t/x.yaml:19: x_use.n: unknown key "colour" (a role such as bytes or handle, a precondition such as null or over_max, or one of of, max, encoding, needed, size_field, fields, freed_by, on_error, always_set, engine_specific, examples)`,
 		`/t/x.yaml:19: x_use.n: no role (one of handle, handle_out, bytes, string, struct, out_struct, out_buffer, out_size, callee_alloc, out_int, int, range, enum, flags, length)`,
 	}, lines)
 
@@ -160,6 +160,8 @@ func TestPricingLayoutFields(t *testing.T) {
 	c, err := contract.Load("../native/pricing/contract.yaml")
 	require.NoError(t, err)
 	assert.Equal(t, "seam_layout", c.ABI.Layout)
+	assert.Equal(t, []string{"1,0,1000,825\n1,1,1500,825,SAVE10:1000\n1,2,0,0\n2,0,250,2000\n7,0,5000,1000,HALF:5000\n65535,2,1,1\n"},
+		c.Function("pricing_rules_load").Param("text").Examples, "examples: valid values stress fills shared handles with")
 	require.Len(t, c.ABI.LayoutFields, 16)
 	assert.Equal(t, contract.LayoutField{Field: "request_coupon_len", What: "offsetof", Type: "pricing_request", Of: "coupon_len",
 		Line: c.ABI.LayoutFields[9].Line}, c.ABI.LayoutFields[9])
