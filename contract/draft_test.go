@@ -96,7 +96,8 @@ func TestDraftMatchesReferenceContracts(t *testing.T) {
 			"build":        "the build command",
 			"engines.cpp":  "engines are named by the team (the draft has a guessed placeholder)",
 			"engines.rust": "engines are named by the team",
-			"functions.seam_layout.params.out.engine_specific": "nothing says the layout may differ between engines",
+			"functions.seam_layout.params.out.engine_specific":  "nothing says the layout may differ between engines",
+			"functions.pricing_rules_load.params.text.examples": "valid rules text is the team's to give",
 		},
 		"tally": {
 			"mutants":      "where seeded-bug builds live is the build's business",
