@@ -351,7 +351,8 @@ func (n *nightlyRun) stress(ctx context.Context, variant string, specs, lack []s
 	if variant == "tsan" {
 		timeout = 30 * time.Second // calls are ~20x slower under TSan
 	}
-	res, err := Stress(ctx, StressConfig{Specs: specs, Variant: variant, Workers: runtime.NumCPU() * 4, Duration: d,
+	// The nightly's engines are pricing's (NightlyConfig.Specs) until it takes -contract.
+	res, err := Stress(ctx, StressConfig{Contract: filepath.Join(n.root, "native", "pricing", "contract.yaml"), Specs: specs, Variant: variant, Workers: runtime.NumCPU() * 4, Duration: d,
 		CorpusDir: n.cfg.CorpusDir, Timeout: timeout, MaxSlope: 1 << 20, Out: n.out})
 	if err != nil {
 		return errored(err)

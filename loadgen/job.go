@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/seamfuzz/seam/derive"
 	"github.com/seamfuzz/seam/gen"
 	"github.com/seamfuzz/seam/internal/isolate"
+	"github.com/seamfuzz/seam/stress"
 )
 
 // JobKind is the isolate job kind that replays stress inputs in a child (args: contract,
@@ -154,4 +156,23 @@ func init() {
 			return Replay(args["contract"], args["engine"], args["variant"], input)
 		}, nil
 	})
+}
+
+// The environment of a stress child (stress.ServeIfChild): which contract, engine, workers
+// and weights its workload has.
+const (
+	EnvContract = "SEAM_STRESS_CONTRACT"
+	EnvEngine   = "SEAM_STRESS_ENGINE"
+	EnvWorkers  = "SEAM_STRESS_WORKERS"
+	EnvWeights  = "SEAM_STRESS_WEIGHTS"
+)
+
+// FromEnv makes the workload a stress child's environment names, in a build variant.
+func FromEnv(variant string) (stress.Workload, error) {
+	weights, err := ParseWeights(os.Getenv(EnvWeights))
+	if err != nil {
+		return nil, err
+	}
+	workers, _ := strconv.Atoi(os.Getenv(EnvWorkers))
+	return Open(os.Getenv(EnvContract), os.Getenv(EnvEngine), variant, Options{Workers: max(workers, 1), Weights: weights})
 }

@@ -34,7 +34,7 @@ func TestCorrectEnginesAreClean(t *testing.T) {
 }
 
 func TestMutantsProbe(t *testing.T) {
-	for _, c := range [][2]string{{"pricing", "mutant:rust-rounding-drift"}, 
+	for _, c := range [][2]string{{"pricing", "mutant:rust-rounding-drift"},
 		{"tally", "mutant:cpp-fail-after-n"}, {"tally", "mutant:cpp-race-checksum"}} {
 		st := loops(t, c[0], c[1], 2*time.Second)
 		t.Logf("%s: %d calls, findings %d: %.300v", c[1], st.Calls, len(st.Findings), st.Findings)

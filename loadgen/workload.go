@@ -328,4 +328,6 @@ func status(f *contract.Function, r boundary.Result) int32 {
 }
 
 // declared says f may return the named status.
-func declared(f *contract.Function, st string) bool { return st != "" && slices.Contains(f.Statuses, st) }
+func declared(f *contract.Function, st string) bool {
+	return st != "" && slices.Contains(f.Statuses, st)
+}
