@@ -40,3 +40,15 @@ func TestMutantsProbe(t *testing.T) {
 		t.Logf("%s: %d calls, findings %d: %.300v", c[1], st.Calls, len(st.Findings), st.Findings)
 	}
 }
+
+func TestQuoteRateProbe(t *testing.T) {
+	ws := map[string]int{}
+	for _, n := range []string{"cycle/pricing_rules", "pricing_rules_describe", "pricing_rules_export", "pricing_rules_load", "pricing_rules_load/private", "seam_abi_version", "seam_engine_name", "seam_last_error", "seam_layout"} {
+		ws[n] = 0
+	}
+	w, err := loadgen.Open(contracts["pricing"], "cpp", "release", loadgen.Options{Workers: 8, Weights: ws})
+	require.NoError(t, err)
+	st, err := stress.RunLoops(context.Background(), stress.LoopConfig{Workers: 8, Duration: 2 * time.Second, Seed: 1}, w)
+	require.NoError(t, err)
+	t.Logf("%d calls/s %v %v %v", st.Calls/2, st.PerOp, st.ByStatus, st.Findings)
+}

@@ -48,10 +48,7 @@ func (w *Workload) prepare(s OpSpec, wi int, g *gen.Gen) (stress.Call, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := &statelessCall{w: w, f: s.Func, args: args, compare: s.Func.Threads != contract.ThreadsPerThread}
-		res, err := w.e.Call(s.Func.Name, args)
-		c.want = answer(s.Func, res)
-		return c, err
+		return w.prepareAnswered(s.Func, args, nil, false)
 	case Cycle:
 		return w.prepareCycle(s.Type, g)
 	}
@@ -126,12 +123,17 @@ func clip(s string) string {
 	return s
 }
 
-// sharedCall is a call on a shared handle with its serial answer, from the worker's twin.
+// sharedCall is a call on shared state with its serial answer: a call on a shared handle,
+// answered by the same call on the worker's twin of it; or a call of a function without
+// handles, answered by its first run.
 type sharedCall struct {
-	w          *Workload
-	f          *contract.Function
-	args, twin boundary.Args
-	want       string
+	w    *Workload
+	f    *contract.Function
+	call *boundary.Prepared
+	// twin is the same call on the twins (nil without handles: call again is the serial call).
+	twin *boundary.Prepared
+	want string
+	form *nativeForm // nil: not comparable by bytes (a per-thread answer, a callee allocation)
 }
 
 func (w *Workload) prepareShared(f *contract.Function, wk *worker, g *gen.Gen) (*sharedCall, error) {
@@ -142,49 +144,91 @@ func (w *Workload) prepareShared(f *contract.Function, wk *worker, g *gen.Gen) (
 	if err != nil {
 		return nil, err
 	}
-	c := &sharedCall{w: w, f: f, twin: twin, args: withHandles(f, twin, nil)}
+	shared := withHandles(f, twin, nil)
 	for _, p := range f.Params {
 		if p.Role == contract.RoleHandle && twin[p.Name].Handle != nil {
-			c.args[p.Name] = boundary.Of(w.shared[p.Of][i])
+			shared[p.Name] = boundary.Of(w.shared[p.Of][i])
 		}
 	}
-	res, err := w.e.Call(f.Name, twin)
-	c.want = answer(f, res)
-	return c, err
+	return w.prepareAnswered(f, shared, twin, true)
 }
 
-func (c *sharedCall) Run() (int32, error) {
-	res, err := c.w.e.Call(c.f.Name, c.args)
-	if err != nil {
-		return 0, err
+// prepareAnswered prepares the call with args and learns its serial answer from the same call
+// with twinArgs (the call itself when twin is false).
+func (w *Workload) prepareAnswered(f *contract.Function, args, twinArgs boundary.Args, twin bool) (*sharedCall, error) {
+	c := &sharedCall{w: w, f: f}
+	var err error
+	if c.call, err = w.e.Prepare(f.Name, args); err != nil {
+		return nil, err
 	}
+	serial := c.call
+	if twin {
+		if c.twin, err = w.e.Prepare(f.Name, twinArgs); err != nil {
+			c.call.Free()
+			return nil, err
+		}
+		serial = c.twin
+	}
+	res := serial.Call()
+	c.want = answer(f, res)
+	if f.Threads == contract.ThreadsPerThread || !c.call.Native() || len(serial.Regions()) != len(c.call.Regions()) {
+		return c, nil
+	}
+	c.form = &nativeForm{call: c.call, wantRet: uint64(res.Ret), countsStatus: f.Returns.Kind == contract.ReturnStatus}
+	for _, r := range serial.Regions() {
+		c.form.want = append(c.form.want, append([]byte(nil), r.Span...))
+	}
+	if v, ok := w.b.StatusValue(w.busy); ok && declared(f, w.busy) {
+		c.form.pass = &[]uint64{uint64(v)}[0]
+	}
+	return c, nil
+}
+
+func (c *sharedCall) Run() (int32, error) { return c.judge(c.call.Call()) }
+
+func (c *sharedCall) native() *nativeForm { return c.form }
+
+func (c *sharedCall) flagged(raw uint64) (int32, error) { return c.judge(c.call.Collect(raw)) }
+
+// judge checks one result of the call against the contract and the serial answer.
+func (c *sharedCall) judge(res boundary.Result) (int32, error) {
 	if err := breaches(c.f, res); err != nil {
 		return status(c.f, res), err
+	}
+	if c.f.Threads == contract.ThreadsPerThread {
+		return status(c.f, res), nil // its answer is this thread's history
 	}
 	if res.Status == c.w.busy && declared(c.f, c.w.busy) {
 		return status(c.f, res), nil // an exclusive call holds the handle
 	}
 	if got := answer(c.f, res); got != c.want {
-		again, err := c.w.e.Call(c.f.Name, c.twin)
-		if err != nil {
-			return 0, err
+		serial := c.twin
+		if serial == nil {
+			serial = c.call
 		}
-		return status(c.f, res), differs(c.f, got, c.want, answer(c.f, again), true)
+		return status(c.f, res), differs(c.f, got, c.want, answer(c.f, serial.Call()), true)
 	}
 	return status(c.f, res), nil
 }
 
-func (c *sharedCall) Release() error { return nil }
+func (c *sharedCall) Release() error {
+	changed := c.call.Changed()
+	c.call.Free()
+	if c.twin != nil {
+		c.twin.Free()
+	}
+	if len(changed) > 0 {
+		return violation(c.f.Name, changed[0], derive.ReasonInputWritten, "the engine wrote into a borrowed input the calls shared")
+	}
+	return nil
+}
 
 // exclusiveCall refills a shared handle with the arguments that filled it: done (the state
 // is what it was) or busy. After busy, a read-only call on the handle must still give its
 // serial answer.
 type exclusiveCall struct {
-	w          *Workload
-	f          *contract.Function
-	args, twin boundary.Args
-	want       string
-	read       *sharedCall // nil when the type has no read-only function
+	*sharedCall
+	read *sharedCall // nil when the type has no read-only function
 }
 
 func (w *Workload) prepareExclusive(s OpSpec, wk *worker, g *gen.Gen) (*exclusiveCall, error) {
@@ -193,19 +237,22 @@ func (w *Workload) prepareExclusive(s OpSpec, wk *worker, g *gen.Gen) (*exclusiv
 	if fc == nil {
 		return nil, fmt.Errorf("%s is not a fill of %s that succeeds", s.Func.Name, s.Type)
 	}
-	c := &exclusiveCall{w: w, f: s.Func,
-		args: withHandles(s.Func, fc.args, func(typ string) *boundary.Handle { return w.shared[typ][i] }),
-		twin: withHandles(s.Func, fc.args, func(typ string) *boundary.Handle { return wk.twins[typ][i] })}
-	res, err := w.e.Call(s.Func.Name, c.twin)
+	sc, err := w.prepareAnswered(s.Func,
+		withHandles(s.Func, fc.args, func(typ string) *boundary.Handle { return w.shared[typ][i] }),
+		withHandles(s.Func, fc.args, func(typ string) *boundary.Handle { return wk.twins[typ][i] }), true)
 	if err != nil {
 		return nil, err
 	}
-	c.want = answer(s.Func, res)
+	if sc.form != nil {
+		sc.form.pass = nil // busy is Go's to judge: the state must not have changed
+	}
+	c := &exclusiveCall{sharedCall: sc}
 	for _, o := range w.specs {
 		if o.Kind == Shared && o.Type == s.Type {
-			// Ordinary arguments on the same handle index: gen.New(nil) draws them.
+			// Ordinary arguments on the same handle index: the bytes run out after choosing it.
 			read, err := w.prepareShared(o.Func, wk, gen.New([]byte{byte(i)}))
 			if err != nil {
+				sc.Release()
 				return nil, err
 			}
 			c.read = read
@@ -215,11 +262,11 @@ func (w *Workload) prepareExclusive(s OpSpec, wk *worker, g *gen.Gen) (*exclusiv
 	return c, nil
 }
 
-func (c *exclusiveCall) Run() (int32, error) {
-	res, err := c.w.e.Call(c.f.Name, c.args)
-	if err != nil {
-		return 0, err
-	}
+func (c *exclusiveCall) Run() (int32, error) { return c.judge(c.call.Call()) }
+
+func (c *exclusiveCall) flagged(raw uint64) (int32, error) { return c.judge(c.call.Collect(raw)) }
+
+func (c *exclusiveCall) judge(res boundary.Result) (int32, error) {
 	if err := breaches(c.f, res); err != nil {
 		return status(c.f, res), err
 	}
@@ -242,7 +289,15 @@ func (c *exclusiveCall) Run() (int32, error) {
 	return st, nil
 }
 
-func (c *exclusiveCall) Release() error { return nil }
+func (c *exclusiveCall) Release() error {
+	err := c.sharedCall.Release()
+	if c.read != nil {
+		if rerr := c.read.Release(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
 
 // privateCall is a call on the worker's own handle.
 type privateCall struct {
@@ -272,35 +327,6 @@ func (c *privateCall) Run() (int32, error) {
 }
 
 func (c *privateCall) Release() error { return nil }
-
-// statelessCall is a call of a function without handles, with its answer when prepared.
-type statelessCall struct {
-	w       *Workload
-	f       *contract.Function
-	args    boundary.Args
-	want    string
-	compare bool // not for per-thread functions, whose answer is the thread's history
-}
-
-func (c *statelessCall) Run() (int32, error) {
-	res, err := c.w.e.Call(c.f.Name, c.args)
-	if err != nil {
-		return 0, err
-	}
-	if err := breaches(c.f, res); err != nil || !c.compare {
-		return status(c.f, res), err
-	}
-	if got := answer(c.f, res); got != c.want {
-		again, err := c.w.e.Call(c.f.Name, c.args)
-		if err != nil {
-			return 0, err
-		}
-		return status(c.f, res), differs(c.f, got, c.want, answer(c.f, again), true)
-	}
-	return status(c.f, res), nil
-}
-
-func (c *statelessCall) Release() error { return nil }
 
 // maxCycleFills bounds the fills of one cycle.
 const maxCycleFills = 4
