@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,6 +145,36 @@ func (j job) one(ctx context.Context, data []byte) (f Finding, found bool, out [
 		f.Input = data
 	}
 	return f, found, res[0].Output, nil
+}
+
+// many runs the inputs in one child (restarted past a crash) and signs what each found, by
+// the input's index.
+func (j job) many(ctx context.Context, inputs [][]byte) (map[int]Finding, error) {
+	dir, err := os.MkdirTemp("", "seam-inputs-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	paths := make([]string, len(inputs))
+	for i, data := range inputs {
+		paths[i] = filepath.Join(dir, fmt.Sprint(i))
+		if err := os.WriteFile(paths[i], data, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	res, err := j.run(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]Finding{}
+	for _, r := range res {
+		i := slices.Index(paths, r.Input)
+		if f, ok := j.sign(r); ok && i >= 0 {
+			f.Input = inputs[i]
+			out[i] = f
+		}
+	}
+	return out, nil
 }
 
 // reproCommand is the exact command that reproduces a corpus entry.
