@@ -132,8 +132,19 @@ type sharedCall struct {
 	call *boundary.Prepared
 	// twin is the same call on the twins (nil without handles: call again is the serial call).
 	twin *boundary.Prepared
-	want string
-	form *nativeForm // nil: not comparable by bytes (a per-thread answer, a callee allocation)
+	// serial is the serial call's result; want its answer, made when first needed (most
+	// calls pass in C and never need it).
+	serial boundary.Result
+	want   string
+	form   *nativeForm // nil: not comparable by bytes (a per-thread answer, a callee allocation)
+}
+
+// wanted is the serial answer.
+func (c *sharedCall) wanted() string {
+	if c.want == "" {
+		c.want = answer(c.f, c.serial)
+	}
+	return c.want
 }
 
 func (w *Workload) prepareShared(f *contract.Function, wk *worker, g *gen.Gen) (*sharedCall, error) {
@@ -170,7 +181,7 @@ func (w *Workload) prepareAnswered(f *contract.Function, args, twinArgs boundary
 		serial = c.twin
 	}
 	res := serial.Call()
-	c.want = answer(f, res)
+	c.serial = res
 	if f.Threads == contract.ThreadsPerThread || !c.call.Native() || len(serial.Regions()) != len(c.call.Regions()) {
 		return c, nil
 	}
@@ -201,12 +212,12 @@ func (c *sharedCall) judge(res boundary.Result) (int32, error) {
 	if res.Status == c.w.busy && declared(c.f, c.w.busy) {
 		return status(c.f, res), nil // an exclusive call holds the handle
 	}
-	if got := answer(c.f, res); got != c.want {
+	if got := answer(c.f, res); got != c.wanted() {
 		serial := c.twin
 		if serial == nil {
 			serial = c.call
 		}
-		return status(c.f, res), differs(c.f, got, c.want, answer(c.f, serial.Call()), true)
+		return status(c.f, res), differs(c.f, got, c.wanted(), answer(c.f, serial.Call()), true)
 	}
 	return status(c.f, res), nil
 }
@@ -283,8 +294,8 @@ func (c *exclusiveCall) judge(res boundary.Result) (int32, error) {
 		}
 		return st, nil
 	}
-	if got := answer(c.f, res); got != c.want {
-		return st, violation(c.f.Name, fieldStatus, ReasonExclusive, "got %s under contention, alone %s", clip(got), clip(c.want))
+	if got := answer(c.f, res); got != c.wanted() {
+		return st, violation(c.f.Name, fieldStatus, ReasonExclusive, "got %s under contention, alone %s", clip(got), clip(c.wanted()))
 	}
 	return st, nil
 }
