@@ -111,7 +111,9 @@ func TestStressFindsPricingMutants(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs stress loops")
 	}
-	run := func(spec string, d time.Duration) campaign.StressResult { return stressFor(t, pricingContract, spec, "asan", d, 1<<30) }
+	run := func(spec string, d time.Duration) campaign.StressResult {
+		return stressFor(t, pricingContract, spec, "asan", d, 1<<30)
+	}
 	assert.Empty(t, run("cpp", 3*time.Second).Findings, "the correct engine is clean")
 	res := run("mutant:cpp-fail-after-5000", 6*time.Second)
 	f := findingOf(res, "heap-buffer-overflow WRITE", "pricing_rules_new")
@@ -142,7 +144,9 @@ func TestStressFindsTallyMutants(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs stress loops")
 	}
-	run := func(spec string, d time.Duration) campaign.StressResult { return stressFor(t, tallyContract, spec, "asan", d, 1<<30) }
+	run := func(spec string, d time.Duration) campaign.StressResult {
+		return stressFor(t, tallyContract, spec, "asan", d, 1<<30)
+	}
 	assert.Empty(t, run("cpp", 3*time.Second).Findings, "the correct engine is clean")
 	res := run("mutant:cpp-fail-after-n", 4*time.Second)
 	f := findingOf(res, "contract-answer-changed-without-concurrency", "tally_new")
