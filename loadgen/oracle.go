@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/seamfuzz/seam/boundary"
@@ -155,7 +156,7 @@ func (w *Workload) prepareShared(f *contract.Function, wk *worker, g *gen.Gen) (
 	if err != nil {
 		return nil, err
 	}
-	shared := withHandles(f, twin, nil)
+	shared := maps.Clone(twin)
 	for _, p := range f.Params {
 		if p.Role == contract.RoleHandle && twin[p.Name].Handle != nil {
 			shared[p.Name] = boundary.Of(w.shared[p.Of][i])

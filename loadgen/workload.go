@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -274,15 +275,13 @@ func (w *Workload) Close() {
 
 // withHandles is args with f's handle parameters set to handleOf(type).
 func withHandles(f *contract.Function, args boundary.Args, handleOf func(typ string) *boundary.Handle) boundary.Args {
-	out := make(boundary.Args, len(args)+1)
-	for k, v := range args {
-		out[k] = v
+	out := maps.Clone(args)
+	if out == nil {
+		out = boundary.Args{}
 	}
 	for _, p := range f.Params {
 		if p.Role == contract.RoleHandle {
-			if _, given := args[p.Name]; !given { // a drawn NULL stays NULL
-				out[p.Name] = boundary.Of(handleOf(p.Of))
-			}
+			out[p.Name] = boundary.Of(handleOf(p.Of))
 		}
 	}
 	return out
