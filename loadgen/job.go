@@ -22,7 +22,15 @@ import (
 const JobKind = "stress"
 
 // CorpusTarget is the corpus target of a boundary's stress inputs, "<boundary>.stress".
-func CorpusTarget(boundaryName string) string { return boundaryName + ".stress" }
+func CorpusTarget(boundaryName string) string { return boundaryName + targetSuffix }
+
+// BoundaryOf is the boundary of a stress corpus target (CorpusTarget's inverse).
+func BoundaryOf(target string) (string, bool) {
+	b, ok := strings.CutSuffix(target, targetSuffix)
+	return b, ok && b != ""
+}
+
+const targetSuffix = ".stress"
 
 // MaxBatchCalls bounds one batch: enough for "fails after N calls" bugs and a leak once every
 // thousand calls, a second or two under ASan.

@@ -128,7 +128,8 @@ func TestCorpusReplaysClean(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, dirs)
 	for _, dir := range dirs {
-		name := strings.TrimSuffix(filepath.Base(dir), ".stress")
+		name, ok := loadgen.BoundaryOf(filepath.Base(dir))
+		require.True(t, ok, dir)
 		require.Contains(t, contracts, name, dir)
 		entries, err := filepath.Glob(filepath.Join(dir, "*"))
 		require.NoError(t, err)
