@@ -132,6 +132,11 @@ seamcalls=$(grep -E '^\[stress cpp\] [0-9]+ calls in' build/bench/stress.log | s
 loopcalls=$(build/bin/stress_loop build/release/libseam_cpp.so 8 "$T" quote | awk '{print $2}')
 r=$(ratio "$seamcalls" "$loopcalls")
 echo "seam stress -contract / plain C++ pthread loop, pricing_quote (release): $r  ($seamcalls vs $loopcalls calls/s, one run each; $(meets "$r" 0.8))"
+# For reference: the same with a fresh input every 4096 calls instead of 128, which leaves the
+# native executor alone against the loop (the difference is the cost of generating inputs).
+$SEAM stress -contract native/pricing/contract.yaml -engines cpp -variant release -duration ${T}s -workers 8 -weights "$quote_only" -refresh 4096 >build/bench/stress-refresh.log 2>&1
+rarecalls=$(grep -E '^\[stress cpp\] [0-9]+ calls in' build/bench/stress-refresh.log | sed -E 's/.*\(([0-9]+) calls\/s\).*/\1/')
+echo "    with -refresh 4096 (the executor without input generation): $(ratio "$rarecalls" "$loopcalls") ($rarecalls calls/s)"
 # Time to find the 8-byte byte-by-byte magic compare in native code (mutant cpp-magic).
 MAGIC=${BENCH_MAGIC_BUDGET:-60}
 found_after() { grep -m1 '\] NEW ' "$1" | sed -E 's/.* after (([0-9]+m)?[0-9.]+m?s): .*/\1/'; }
