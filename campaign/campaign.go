@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,6 +145,46 @@ func (j job) one(ctx context.Context, data []byte) (f Finding, found bool, out [
 		f.Input = data
 	}
 	return f, found, res[0].Output, nil
+}
+
+// many runs the inputs in one child (restarted past a crash) and signs what each found, by
+// the input's index.
+func (j job) many(ctx context.Context, inputs [][]byte) (map[int]Finding, error) {
+	dir, paths, err := inputFiles(inputs)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	res, err := j.run(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]Finding{}
+	for _, r := range res {
+		i := slices.Index(paths, r.Input)
+		if f, ok := j.sign(r); ok && i >= 0 {
+			f.Input = inputs[i]
+			out[i] = f
+		}
+	}
+	return out, nil
+}
+
+// inputFiles writes each input to a file of a new temporary directory, which the caller
+// removes.
+func inputFiles(inputs [][]byte) (dir string, paths []string, err error) {
+	if dir, err = os.MkdirTemp("", "seam-inputs-"); err != nil {
+		return "", nil, err
+	}
+	paths = make([]string, len(inputs))
+	for i, data := range inputs {
+		paths[i] = filepath.Join(dir, fmt.Sprint(i))
+		if err := os.WriteFile(paths[i], data, 0o600); err != nil {
+			os.RemoveAll(dir)
+			return "", nil, err
+		}
+	}
+	return dir, paths, nil
 }
 
 // reproCommand is the exact command that reproduces a corpus entry.

@@ -20,6 +20,7 @@ import (
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/watchdog"
+	"github.com/seamfuzz/seam/loadgen"
 	"github.com/seamfuzz/seam/trace"
 )
 
@@ -78,6 +79,9 @@ func TestCorpusReplay(t *testing.T) {
 		if _, isTrace := trace.BoundaryOf(e.Target); isTrace {
 			continue // call traces of any boundary: package trace replays them
 		}
+		if _, isStress := loadgen.BoundaryOf(e.Target); isStress {
+			continue // stress inputs of any boundary: package loadgen replays them
+		}
 		byTarget[e.Target] = append(byTarget[e.Target], e)
 	}
 	targets := make([]string, 0, len(byTarget))
@@ -126,8 +130,10 @@ func TestSeededBugsAreCaught(t *testing.T) {
 				mutant = strings.TrimPrefix(s, "mutant:")
 			}
 		}
-		if _, isTrace := trace.BoundaryOf(e.Target); mutant == "" || e.Signature == "" || e.Variant != "asan" || isTrace {
-			continue // package trace proves the seeded bugs its saved traces found
+		_, isTrace := trace.BoundaryOf(e.Target)
+		_, isStress := loadgen.BoundaryOf(e.Target)
+		if mutant == "" || e.Signature == "" || e.Variant != "asan" || isTrace || isStress {
+			continue // packages trace and loadgen prove the seeded bugs their saved inputs found
 		}
 		t.Run(mutant+"/"+e.Target+"/"+e.ID, func(t *testing.T) {
 			lib := filepath.Join("..", "build", "asan", "mutants", mutant+".so")
