@@ -34,7 +34,9 @@ if [ -n "${CONTRACT:-}" ]; then
     name=$(basename "$p" .patch)
     [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue
     skip=
+    set -f # the patterns are globs over mutant names, not over this directory's files
     for pat in $except; do [[ $name == $pat ]] && skip=1; done
+    set +f
     [ -n "$skip" ] && continue
     specs=
     for e in $engines; do
