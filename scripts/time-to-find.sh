@@ -25,7 +25,8 @@ if [ -n "${CONTRACT:-}" ]; then
   # Contract mode: every fuzzing mutant of the contract's boundary (native/<b>/mutants/*.patch but
   # those its build.conf keeps out of the fuzzer variant: stress, thread and layout mutants)
   # against the contract's engines, the mutant in place of the engine its name starts with, all
-  # derived targets sharing the budget. FOUND-AFTER is wall clock from the run's start.
+  # derived targets sharing the budget. FOUND-AFTER is wall clock from the run's start (the
+  # targets run one after another), and the line ends with the time into the target that found it.
   dir=$(dirname "$CONTRACT")
   except=$(sed -nE "s/^MUTANTS_fuzzer_EXCEPT='(.*)'/\1/p" "$dir/build.conf" 2>/dev/null)
   engines=$(sed -nE '/^engines:/,/^[a-z]/{s/^  ([a-z0-9_-]+):.*/\1/p}' "$CONTRACT") # the contract's, in order
@@ -50,7 +51,8 @@ if [ -n "${CONTRACT:-}" ]; then
       if [ -z "$found" ] && [[ $line == *"] NEW "* ]]; then
         found=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1fs", e - s }')
         tgt=$(sed -E 's/^\[([^]]+)\].*/\1/' <<<"$line") sig=$(sed -E 's/.* after [^:]+: //' <<<"$line")
-        printf '%-24s %-10s %s: %s\n' "$name" "$found" "$tgt" "$sig"
+        in=$(sed -E 's/.* after ([^:]+): .*/\1/' <<<"$line")
+        printf '%-24s %-10s %s: %s (%s into the target)\n' "$name" "$found" "$tgt" "$sig" "$in"
       fi
     done < <($SEAM fuzz -first -contract "$CONTRACT" -engines "$specs" -variant "$VARIANT" -budget "$BUDGET" -corpus "$out/corpus" -state "$out/state" 2>&1)
     [ -n "$found" ] || printf '%-24s %-10s %s\n' "$name" "not found" "(budget $BUDGET, engines $specs; see $log)"
