@@ -47,28 +47,6 @@ type ConfigError struct{ Msg string }
 // Error is the message, which says what to give instead.
 func (e ConfigError) Error() string { return e.Msg }
 
-// unknownTarget is the error for a target name fuzz does not know.
-func unknownTarget(name string) error {
-	return ConfigError{fmt.Sprintf("unknown target %q (targets: %s)", name, strings.Join(fuzz.Names(), ", "))}
-}
-
-// Targets maps a comma-separated list of target names ("all" or empty: every target) to the
-// targets' names.
-func Targets(list string) ([]string, error) {
-	if list == "all" || list == "" {
-		return fuzz.Names(), nil
-	}
-	var out []string
-	for _, n := range strings.Split(list, ",") {
-		t, ok := fuzz.Lookup(strings.TrimSpace(n))
-		if !ok {
-			return nil, unknownTarget(n)
-		}
-		out = append(out, t.Name)
-	}
-	return out, nil
-}
-
 // job runs inputs of a target on engines in isolated children, each in its own process so a
 // crash is one input's verdict, not the campaign's end.
 type job struct {

@@ -21,8 +21,8 @@ import (
 
 // FuzzConfig is one `seam fuzz` run (nightly runs it too).
 type FuzzConfig struct {
-	// Contract, when set, fuzzes the targets derived from that contract (Targets are then its
-	// target names, empty for all); otherwise pricing's hand-written targets.
+	// Contract is the contract whose derived targets are fuzzed; Targets are some of their names
+	// (empty: all).
 	Contract  string
 	Targets   []string
 	Specs     []string
@@ -39,7 +39,7 @@ type FuzzConfig struct {
 	// StopAtFirst ends the run at its first new finding (what libFuzzer does by default; time
 	// to find a seeded bug is measured this way).
 	StopAtFirst bool
-	Out      io.Writer // status lines and findings
+	Out         io.Writer // status lines and findings
 	// Mode is ModeGoTest (default: go test -fuzz under the supervisor) or ModeLibFuzzer (each
 	// target built as a libFuzzer binary, internal/libfuzzer). Findings go through the same
 	// confirmation, signatures and corpus either way.
@@ -124,14 +124,15 @@ func (r FuzzResult) WriteSummary(w io.Writer) {
 // fuzzRun is the state of one Fuzz call shared by its targets: a signature seen on one target
 // is known to the next.
 type fuzzRun struct {
-	cfg    FuzzConfig
-	root   string
-	bin    string            // go test mode: the instrumented test binary
-	lfBins map[string]string // libFuzzer mode: target -> binary
-	store  *corpus.Store
-	known  map[string][]corpus.Entry // signature -> corpus entries, before this run
-	seen   map[string]bool
-	res    FuzzResult
+	cfg     FuzzConfig
+	root    string
+	bin     string            // go test mode: the instrumented test binary
+	lfBins  map[string]string // libFuzzer mode: target -> binary
+	targets []fuzzTarget
+	store   *corpus.Store
+	known   map[string][]corpus.Entry // signature -> corpus entries, before this run
+	seen    map[string]bool
+	res     FuzzResult
 }
 
 // targetRun is one target's share of the run.
@@ -151,18 +152,13 @@ type targetRun struct {
 func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	// Outside the checkout (a team's repository) a contract is all seam needs.
 	root, err := engine.Root()
-	if err != nil && (cfg.Contract == "" || cfg.Mode == ModeLibFuzzer) {
+	if err != nil && cfg.Mode == ModeLibFuzzer {
 		return FuzzResult{}, err
 	}
-	var targets []fuzzTarget
-	if cfg.Contract != "" && cfg.Mode == ModeLibFuzzer {
-		return FuzzResult{}, ConfigError{"-mode libfuzzer does not run contract targets yet: use -mode gotest"}
+	if cfg.Contract == "" {
+		return FuzzResult{}, ConfigError{"no contract to fuzz: give -contract FILE"}
 	}
-	if cfg.Contract != "" {
-		targets, err = contractTargets(cfg.Contract, strings.Join(cfg.Targets, ","))
-	} else {
-		targets, err = pricingTargets(strings.Join(cfg.Targets, ","))
-	}
+	targets, err := contractTargets(cfg.Contract, strings.Join(cfg.Targets, ","))
 	if err != nil {
 		return FuzzResult{}, err
 	}
@@ -173,7 +169,7 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	if abs, err := filepath.Abs(cfg.StateDir); err == nil {
 		cfg.StateDir = abs
 	}
-	r := &fuzzRun{cfg: cfg, root: root, bin: filepath.Join(cfg.WorkDir, "fuzz.test"), store: corpus.Open(cfg.CorpusDir), seen: map[string]bool{}}
+	r := &fuzzRun{cfg: cfg, root: root, targets: targets, bin: filepath.Join(cfg.WorkDir, "fuzz.test"), store: corpus.Open(cfg.CorpusDir), seen: map[string]bool{}}
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return FuzzResult{}, err
 	}

@@ -1,5 +1,8 @@
 package fuzz
 
+// Only the pricing stress workload (workload.go, stressop/stressbatch) uses this file: it goes
+// when that workload moves to package loadgen.
+
 import (
 	_ "embed"
 	"strconv"

@@ -21,15 +21,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func FuzzRules(f *testing.F)        { fuzzTarget(f, rulesTarget) }
-func FuzzQuote(f *testing.F)        { fuzzTarget(f, quoteTarget) }
-func FuzzDescribe(f *testing.F)     { fuzzTarget(f, describeTarget) }
-func FuzzExport(f *testing.F)       { fuzzTarget(f, exportTarget) }
-func FuzzLifecycle(f *testing.F)    { fuzzTarget(f, lifecycleTarget) }
-func FuzzDifferential(f *testing.F) { fuzzTarget(f, differentialTarget) }
-func FuzzRequest(f *testing.F)      { fuzzTarget(f, requestTarget) }
-func FuzzStressOp(f *testing.F)     { fuzzTarget(f, stressopTarget) }
-func FuzzStressBatch(f *testing.F)  { fuzzTarget(f, stressbatchTarget) }
+func FuzzStressOp(f *testing.F)    { fuzzTarget(f, stressopTarget) }
+func FuzzStressBatch(f *testing.F) { fuzzTarget(f, stressbatchTarget) }
 
 // fuzzTarget seeds a Go fuzz function with the target's built-in seeds and its regression
 // corpus (corpus/<target>/), so plain `go test` replays every saved input.

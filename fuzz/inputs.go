@@ -1,5 +1,8 @@
 package fuzz
 
+// Only the pricing stress workload (workload.go, stressop/stressbatch) uses this file: it goes
+// when that workload moves to package loadgen.
+
 import (
 	"fmt"
 	"unicode/utf8"
@@ -73,21 +76,6 @@ func quoteArgs(g *gen.Gen) engine.QuoteArgs {
 	return a
 }
 
-// rulesFromFuzz makes a handle and loads generated rules into it (whatever the load's
-// status, the header's rules for it are checked); the caller frees it.
-func rulesFromFuzz(e *engine.Engine, g *gen.Gen) (*engine.Rules, error) {
-	r, err := mustNew(e)
-	if err != nil {
-		return nil, err
-	}
-	text := rulesText(g)
-	if err := expectOneOf("pricing_rules_load", r.Load(text), loadAllowed(text)...); err != nil {
-		r.Free()
-		return nil, err
-	}
-	return r, nil
-}
-
 func mustNew(e *engine.Engine) (*engine.Rules, error) {
 	r, st := e.NewRules()
 	if st != engine.OK {
@@ -147,4 +135,15 @@ func ResultDiff(a, b engine.Result, la, lb string) (field, detail, reason string
 		return f.name, fmt.Sprintf("%s=%d %s=%d", la, f.x, lb, f.y), reason, true
 	}
 	return "", "", "", false
+}
+
+// describeArgs prints a quote's arguments for a finding.
+func describeArgs(a engine.QuoteArgs, nullRules bool) string {
+	q := a.Req
+	coupon := fmt.Sprintf("%q", clip(string(q.Coupon.Data)))
+	if q.Coupon.Null {
+		coupon = fmt.Sprintf("NULL len=%d", q.Coupon.Len)
+	}
+	return fmt.Sprintf("rules_null=%v req_null=%v out_null=%v struct_size=%d/%d items=%d subtotal=%d region=%d tier=%d coupon=%s",
+		nullRules, a.NullReq, a.NullOut, q.StructSize, a.ResultStructSize, q.ItemCount, q.SubtotalCents, q.RegionID, q.CustomerTier, coupon)
 }

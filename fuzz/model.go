@@ -1,5 +1,8 @@
 package fuzz
 
+// Only the pricing stress workload (workload.go, stressop/stressbatch) uses this file: it goes
+// when that workload moves to package loadgen.
+
 import (
 	"fmt"
 	"strconv"
@@ -42,30 +45,6 @@ func discountBP(rule Rule, coupon []byte) int64 {
 		bp += int64(rule.ExtraBP)
 	}
 	return min(bp, int64(engine.MaxBP))
-}
-
-// RoundingEdge returns the first subtotal at or above base (within 20,000 cents) whose tax,
-// or whose discount when taxFirst is false, is exactly half a cent with an even integer part:
-// the only amounts where banker's rounding and round-half-up disagree. Random subtotals hit
-// one about once in a thousand valid quotes; the quote target steers every valid one there.
-func RoundingEdge(rule Rule, coupon []byte, base int64, taxFirst bool) (int64, bool) {
-	bp := discountBP(rule, coupon)
-	tie := func(n int64) bool { return n%10000 == 5000 && (n/10000)%2 == 0 }
-	tax := func(s int64) bool { return tie((s - roundHalfEven(s*bp)) * int64(rule.TaxBP)) }
-	discount := func(s int64) bool { return tie(s * bp) }
-	order := []func(int64) bool{tax, discount}
-	if !taxFirst {
-		order[0], order[1] = discount, tax
-	}
-	end := min(base+20000, engine.MaxSubtotalCents)
-	for _, edge := range order {
-		for s := max(base, 0); s <= end; s++ {
-			if edge(s) {
-				return s, true
-			}
-		}
-	}
-	return 0, false
 }
 
 // QuoteInputStatus is the status the header requires for a quote's arguments alone:

@@ -118,7 +118,7 @@ func TestSeededBugsAreCaught(t *testing.T) {
 	require.NoError(t, err)
 	entries, err := corpus.Open(dir).List("")
 	require.NoError(t, err)
-	proven := map[string]bool{}
+	proven := map[string]bool{} // "<boundary>/<mutant>"
 	for _, e := range entries {
 		mutant := ""
 		for _, s := range e.Engines {
@@ -126,23 +126,27 @@ func TestSeededBugsAreCaught(t *testing.T) {
 				mutant = strings.TrimPrefix(s, "mutant:")
 			}
 		}
-		if _, isTrace := trace.BoundaryOf(e.Target); mutant == "" || e.Signature == "" || e.Variant != "asan" || isTrace {
-			continue // package trace proves the seeded bugs its saved traces found
-		}
-		t.Run(mutant+"/"+e.Target+"/"+e.ID, func(t *testing.T) {
-			lib := filepath.Join("..", "build", "asan", "mutants", mutant+".so")
-			if path, _, ok := contractTargetOf(e.Target); ok {
-				c, err := contractfile.Load(path)
-				require.NoError(t, err)
-				lib, err = c.Library("mutant:"+mutant, "asan")
-				require.NoError(t, err, "run make native")
-			} else if _, err := os.Stat(lib); err != nil {
-				t.Fatalf("mutant %s is not built: run make native", mutant)
+		if b, isTrace := trace.BoundaryOf(e.Target); isTrace {
+			if mutant != "" && e.Signature != "" {
+				proven[b+"/"+mutant] = true // package trace replays its saved traces on their mutants
 			}
+			continue
+		}
+		if mutant == "" || e.Signature == "" || sanrt.For(e.Variant) != sanrt.ASan { // cov is asan with coverage
+			continue
+		}
+		b, _, _ := strings.Cut(e.Target, ".")
+		t.Run(mutant+"/"+e.Target+"/"+e.ID, func(t *testing.T) {
+			path, _, ok := contractTargetOf(e.Target)
+			require.True(t, ok, "corpus/%s is no target of a contract in native/", e.Target)
+			c, err := contractfile.Load(path)
+			require.NoError(t, err)
+			lib, err := c.Library("mutant:"+mutant, "asan")
+			require.NoError(t, err, "run make native")
 			// Without a nightly Rust toolchain the Rust asan build is the debug build: memory
 			// errors inside Rust code are invisible to it, which the build already said.
 			if rt, _ := engine.RuntimeOf(lib); rt != sanrt.ASan && strings.HasPrefix(mutant, "rust-") && memoryError(e.Type) {
-				proven[mutant] = true
+				proven[b+"/"+mutant] = true
 				t.Skipf("%s: no nightly Rust toolchain, so no ASan build of the Rust engine to prove it", mutant)
 			}
 			timeout := 10 * time.Second
@@ -153,20 +157,42 @@ func TestSeededBugsAreCaught(t *testing.T) {
 			f, found := finding.FromResult(res[0], SignViolation)
 			require.True(t, found, "the %s detector no longer fires on %s", e.Type, mutant)
 			assert.Equal(t, e.Signature, f.Signature, "signature of %s", mutant)
-			proven[mutant] = true
+			proven[b+"/"+mutant] = true
 		})
 	}
-	// Every fuzzing mutant has a proof input in the corpus (stress and thread mutants are proven by
-	// campaign TestThreadsPutsEachMutantOnItsRows and TestStressFindsHistoryAndLeakBugs).
-	patches, _ := filepath.Glob("../native/pricing/mutants/*.patch")
+	// Every fuzzing mutant of every boundary has a proof input in the corpus: each
+	// native/<b>/mutants/*.patch but those its build.conf keeps out of the fuzzer variant
+	// (stress, thread and layout mutants: campaign's TestThreadsPutsEachMutantOnItsRows and
+	// TestStressFindsHistoryAndLeakBugs prove them).
+	patches, _ := filepath.Glob("../native/*/mutants/*.patch")
 	for _, p := range patches {
 		name := strings.TrimSuffix(filepath.Base(p), ".patch")
-		if stressOnly[name] || name == "cpp-layout-skew" {
+		b := filepath.Base(filepath.Dir(filepath.Dir(p)))
+		if !fuzzingMutant(t, filepath.Join("..", "native", b, "build.conf"), name) {
 			continue
 		}
-		assert.True(t, proven[name], "no corpus entry proves mutant %s (run scripts/time-to-find.sh and import what it found)", name)
+		assert.True(t, proven[b+"/"+name], "no corpus entry proves mutant %s of %s (run CONTRACT=native/%s/contract.yaml scripts/time-to-find.sh and import what it found)", name, b, b)
 	}
 	fmt.Fprintf(os.Stderr, "seeded bugs proven: %d\n", len(proven))
+}
+
+// fuzzingMutant: build.conf builds the mutant in the fuzzer variant (MUTANTS_fuzzer_EXCEPT
+// does not name it).
+func fuzzingMutant(t *testing.T, buildConf, name string) bool {
+	b, err := os.ReadFile(buildConf)
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(b), "\n") {
+		v, ok := strings.CutPrefix(line, "MUTANTS_fuzzer_EXCEPT=")
+		if !ok {
+			continue
+		}
+		for _, pat := range strings.Fields(strings.Trim(v, "'\"")) {
+			if m, _ := filepath.Match(pat, name); m {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func memoryError(typ string) bool {
@@ -176,10 +202,4 @@ func memoryError(typ string) bool {
 		}
 	}
 	return false
-}
-
-// stressOnly mutants need concurrency or many calls; stress/ proves them.
-var stressOnly = map[string]bool{
-	"cpp-race-cache": true, "cpp-no-busy": true, "cpp-leak-every-n": true, "cpp-leak-diag-on-error": true, "cpp-uaf-two-threads": true, "cpp-fail-after-5000": true,
-	"cpp-magic": true, // found only with native coverage feedback (scripts/bench.sh)
 }

@@ -1,11 +1,10 @@
-// Package fuzz holds seam's fuzz targets for the pricing boundary, the spec model and the
-// differential oracle. Each target is a plain function over bytes, so the same body runs under
-// `go test -fuzz`, in `seam repro`'s child processes, in corpus replay and in libFuzzer mode.
+// Package fuzz is the go test -fuzz side of seam: FuzzContract runs any target derived from a
+// contract (package derive; SEAM_CONTRACT and SEAM_TARGET name it, SEAM_ENGINES defaults to the
+// contract's engines, SEAM_VARIANT to asan), with the worker machinery around it (known
+// crashes, the coverage bridge, comparison solving) and the regression corpus replay.
 //
-// Engines come from SEAM_ENGINES (default cpp,rust) in the variant SEAM_VARIANT (default
-// asan); single-engine targets run every input against each engine in turn. FuzzContract runs
-// any target derived from a contract (package derive) instead: SEAM_CONTRACT and SEAM_TARGET
-// name it, and SEAM_ENGINES defaults to the contract's engines.
+// The registry below holds the pricing stress targets (stressop, stressbatch) until they move
+// to package loadgen; it takes no new targets.
 package fuzz
 
 import (

@@ -24,3 +24,7 @@ write() { # FILE PACKAGE
 }
 write cmd/seam/specs.go main
 write fuzz/specs_test.go fuzz
+# The tests that run seam's commands in-process.
+write internal/cli/specs_test.go cli
+write campaign/specs_test.go campaign
+write internal/libfuzzer/specs_test.go libfuzzer_test

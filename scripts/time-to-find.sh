@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 BUDGET=${1:-60s}
 shift || true
 only=" $* "
-SEAM=build/bin/seam
+SEAM=${SEAM:-build/bin/seam}
 MODE=${MODE:-gotest}
 VARIANT=${VARIANT:-asan}
 OUT=build/time-to-find/$MODE

@@ -40,20 +40,21 @@ func TestIntegrationFindsSeededOverread(t *testing.T) {
 	}
 	root, err := engine.Root()
 	require.NoError(t, err)
-	if _, err := engine.Resolve("mutant:cpp-overread", "asan"); err != nil {
+	if _, err := os.Stat(filepath.Join(root, "build", "asan", "mutants", "cpp-overread.so")); err != nil {
 		t.Skipf("the asan build confirms crashers and is missing: %v", err)
 	}
 	t.Setenv("SEAM_ROOT", root)
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	code := cli.Main([]string{"fuzz", "-mode", "libfuzzer", "-engines", "mutant:cpp-overread", "-target", "rules",
+	code := cli.Main([]string{"fuzz", "-mode", "libfuzzer", "-contract", filepath.Join(root, "native", "pricing", "contract.yaml"),
+		"-engines", "mutant:cpp-overread", "-target", "pricing_rules_load",
 		"-budget", "20s", "-corpus", dir}, &out, &errb)
 	t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
 	require.Equal(t, cli.ExitFindings, code)
 	assert.Contains(t, out.String(), "NEW CRASH")
-	assert.Contains(t, out.String(), "reproduce: seam repro -engines mutant:cpp-overread -variant asan ")
+	assert.Contains(t, out.String(), "reproduce: seam repro -contract native/pricing/contract.yaml -engines mutant:cpp-overread -variant asan ")
 
-	sidecars, err := filepath.Glob(filepath.Join(dir, "rules", "*.json"))
+	sidecars, err := filepath.Glob(filepath.Join(dir, "pricing.pricing_rules_load", "*.json"))
 	require.NoError(t, err)
 	require.Len(t, sidecars, 1, "one signature, one corpus entry")
 	var meta struct {
