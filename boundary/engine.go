@@ -111,21 +111,30 @@ func (e *Engine) Call(fn string, args Args) (Result, error) {
 	}
 	c := &call{e: e, f: f, args: args, res: Result{Func: fn, Out: map[string]Value{}}}
 	defer c.release()
-	argv := make([]uintptr, len(f.params))
+	argv, err := c.layout()
+	if err != nil {
+		return Result{}, err
+	}
+	ret := f.shape.Call(e.syms[fn], argv...)
+	c.collect(ret)
+	return c.res, nil
+}
+
+// layout lays every argument out in native memory and returns the argument registers.
+func (c *call) layout() ([]uintptr, error) {
+	argv := make([]uintptr, len(c.f.params))
 	// Lengths last: they measure the buffers laid out before them.
 	for pass := 0; pass < 2; pass++ {
-		for i, p := range f.params {
+		for i, p := range c.f.params {
 			if (p.lengthOf != nil) != (pass == 1) {
 				continue
 			}
 			v, err := c.arg(p)
 			if err != nil {
-				return Result{}, fmt.Errorf("%s.%s: %w", fn, p.c.Name, err)
+				return nil, fmt.Errorf("%s.%s: %w", c.f.Name, p.c.Name, err)
 			}
 			argv[i] = v
 		}
 	}
-	ret := f.shape.Call(e.syms[fn], argv...)
-	c.collect(ret)
-	return c.res, nil
+	return argv, nil
 }

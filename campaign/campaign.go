@@ -11,12 +11,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/seamfuzz/seam/corpus"
-	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/minimize"
@@ -55,7 +56,7 @@ type job struct {
 	variant string
 	timeout time.Duration
 	verbose bool // the child prints each engine's verdict line (seam repro shows it)
-	// kind is the isolate job kind (fuzz.JobKind when empty) and args its arguments beside
+	// kind is the isolate job kind and args its arguments beside
 	// target, engines and variant (a trace job's contract and libraries).
 	kind string
 	args map[string]string
@@ -74,13 +75,10 @@ func childEnv(variant string, extra ...string) []string {
 // run runs the inputs (files) and returns each one's result.
 func (j job) run(ctx context.Context, inputs []string) ([]isolate.Result, error) {
 	ij := isolate.Job{
-		Kind:      fuzz.JobKind,
+		Kind:      j.kind,
 		Args:      map[string]string{"target": j.target, "engines": strings.Join(j.specs, ","), "variant": j.variant},
 		Inputs:    inputs,
 		LeakCheck: checksLeaks(j.variant),
-	}
-	if j.kind != "" {
-		ij.Kind = j.kind
 	}
 	for k, v := range j.args {
 		ij.Args[k] = v
@@ -124,6 +122,46 @@ func (j job) one(ctx context.Context, data []byte) (f Finding, found bool, out [
 	return f, found, res[0].Output, nil
 }
 
+// many runs the inputs in one child (restarted past a crash) and signs what each found, by
+// the input's index.
+func (j job) many(ctx context.Context, inputs [][]byte) (map[int]Finding, error) {
+	dir, paths, err := inputFiles(inputs)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	res, err := j.run(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]Finding{}
+	for _, r := range res {
+		i := slices.Index(paths, r.Input)
+		if f, ok := j.sign(r); ok && i >= 0 {
+			f.Input = inputs[i]
+			out[i] = f
+		}
+	}
+	return out, nil
+}
+
+// inputFiles writes each input to a file of a new temporary directory, which the caller
+// removes.
+func inputFiles(inputs [][]byte) (dir string, paths []string, err error) {
+	if dir, err = os.MkdirTemp("", "seam-inputs-"); err != nil {
+		return "", nil, err
+	}
+	paths = make([]string, len(inputs))
+	for i, data := range inputs {
+		paths[i] = filepath.Join(dir, fmt.Sprint(i))
+		if err := os.WriteFile(paths[i], data, 0o600); err != nil {
+			os.RemoveAll(dir)
+			return "", nil, err
+		}
+	}
+	return dir, paths, nil
+}
+
 // reproCommand is the exact command that reproduces a corpus entry.
 func reproCommand(dir, target, id string, specs []string, variant string) string {
 	return fmt.Sprintf("seam repro -engines %s -variant %s %s", strings.Join(specs, ","), variant, filepath.Join(relToRoot(dir), target, id))
@@ -132,7 +170,7 @@ func reproCommand(dir, target, id string, specs []string, variant string) string
 // relToRoot is path relative to the checkout when it is inside it (commands are run from
 // there), else relative to the working directory when it is below it (a team's repository).
 func relToRoot(path string) string {
-	base, err := engine.Root()
+	base, err := checkout.Root()
 	if err != nil {
 		base, err = os.Getwd()
 	}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/seamfuzz/seam/corpus"
-	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/summary"
@@ -151,7 +151,7 @@ type targetRun struct {
 // Fuzz runs every target for its share of the budget.
 func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	// Outside the checkout (a team's repository) a contract is all seam needs.
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	if err != nil && cfg.Mode == ModeLibFuzzer {
 		return FuzzResult{}, err
 	}

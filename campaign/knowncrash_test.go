@@ -12,14 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seamfuzz/seam/campaign"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 )
 
 // fuzzWithKnown fuzzes target on spec for budget with a corpus holding only the entry id of
 // corpus/<entryTarget>/ (so its crash is known from the start).
 func fuzzWithKnown(t *testing.T, spec, target, entryTarget, id string, budget time.Duration) (campaign.TargetStats, string) {
 	t.Helper()
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	require.NoError(t, err)
 	dir := t.TempDir()
 	c := filepath.Join(dir, "corpus", entryTarget)

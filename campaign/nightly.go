@@ -17,7 +17,7 @@ import (
 	"github.com/seamfuzz/seam/claims"
 	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/corpus"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/summary"
 	"github.com/seamfuzz/seam/trace"
@@ -118,12 +118,6 @@ func nightlySteps(n *nightlyRun) []nightlyStep {
 	return steps
 }
 
-// stressWired: the stress loops still run pricing's hand-written workload (until they run from
-// the contract).
-func stressWired(nb *nightBoundary) bool { return nb.c.Boundary == "pricing" }
-
-const notWired = "the stress loops do not run from a contract yet"
-
 // NightlyContracts are the boundaries a night runs when none are given: every
 // native/*/contract.yaml of the checkout.
 func NightlyContracts(root string) []string {
@@ -140,7 +134,7 @@ func Nightly(ctx context.Context, cfg NightlyConfig) (summary.Run, error) {
 	if cfg.StatePath == "" {
 		cfg.StatePath = filepath.Join(filepath.Dir(filepath.Clean(cfg.OutDir)), "state", "state.json")
 	}
-	root, _ := engine.Root()
+	root, _ := checkout.Root()
 	if len(cfg.Contracts) == 0 {
 		if root == "" {
 			return summary.Run{}, ConfigError{"no -contract given and not inside the seam checkout: give -contract FILE"}
@@ -387,19 +381,13 @@ func (n *nightlyRun) minimize(ctx context.Context, f Finding) {
 // stepStressASan runs the loops of every engine under ASan.
 func stepStressASan(nb *nightBoundary) func(context.Context, *nightlyRun) stepResult {
 	return func(ctx context.Context, n *nightlyRun) stepResult {
-		if !stressWired(nb) {
-			return stepResult{status: summary.Skipped, reason: notWired}
-		}
-		return n.stress(ctx, "asan", nb.specs, nil, n.stressFor)
+		return n.stress(ctx, nb, "asan", nb.specs, nil, n.stressFor)
 	}
 }
 
 // stepStressTSan runs the same loops under TSan, on the engines with a tsan build.
 func stepStressTSan(nb *nightBoundary) func(context.Context, *nightlyRun) stepResult {
 	return func(ctx context.Context, n *nightlyRun) stepResult {
-		if !stressWired(nb) {
-			return stepResult{status: summary.Skipped, reason: notWired}
-		}
 		var have, lack []string
 		for _, spec := range nb.specs {
 			if _, err := nb.c.Library(spec, "tsan"); err == nil {
@@ -408,12 +396,12 @@ func stepStressTSan(nb *nightBoundary) func(context.Context, *nightlyRun) stepRe
 				lack = append(lack, spec)
 			}
 		}
-		return n.stress(ctx, "tsan", have, lack, n.tsanFor)
+		return n.stress(ctx, nb, "tsan", have, lack, n.tsanFor)
 	}
 }
 
 // stress runs the loops of specs in a variant; lack are the engines without that build.
-func (n *nightlyRun) stress(ctx context.Context, variant string, specs, lack []string, d time.Duration) stepResult {
+func (n *nightlyRun) stress(ctx context.Context, nb *nightBoundary, variant string, specs, lack []string, d time.Duration) stepResult {
 	if len(specs) == 0 {
 		return stepResult{status: summary.Skipped, reason: "no " + variant + " build of " + strings.Join(lack, ", ")}
 	}
@@ -421,7 +409,7 @@ func (n *nightlyRun) stress(ctx context.Context, variant string, specs, lack []s
 	if variant == "tsan" {
 		timeout = 30 * time.Second // calls are ~20x slower under TSan
 	}
-	res, err := Stress(ctx, StressConfig{Specs: specs, Variant: variant, Workers: runtime.NumCPU() * 4, Duration: d,
+	res, err := Stress(ctx, StressConfig{Contract: nb.c.Path, Specs: specs, Variant: variant, Workers: runtime.NumCPU() * 4, Duration: d,
 		CorpusDir: n.cfg.CorpusDir, Timeout: timeout, MaxSlope: 1 << 20, Out: n.out})
 	if err != nil {
 		return errored(err)

@@ -239,18 +239,15 @@ func ReadInput(path string) ([]byte, error) {
 // reproBatch replays many requests (a day of production traffic, a rollout's shadow-compare
 // log) on every core: counts per verdict, every finding with its request id.
 func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding, error) {
-	dir, err := os.MkdirTemp("", "seam-batch-")
+	data := make([][]byte, len(inputs))
+	for i, in := range inputs {
+		data[i] = in.Data
+	}
+	dir, paths, err := inputFiles(data)
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	paths := make([]string, len(inputs))
-	for i, in := range inputs {
-		paths[i] = filepath.Join(dir, fmt.Sprint(i))
-		if err := os.WriteFile(paths[i], in.Data, 0o600); err != nil {
-			return nil, err
-		}
-	}
 	workers := runtime.NumCPU()
 	chunk := (len(paths) + workers - 1) / workers
 	var done atomic.Int64

@@ -10,18 +10,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/corpus"
-	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/summary"
 	"github.com/seamfuzz/seam/internal/watchdog"
+	"github.com/seamfuzz/seam/loadgen"
 	"github.com/seamfuzz/seam/stress"
+	"github.com/seamfuzz/seam/wal"
 )
 
 // StressConfig is one `seam stress` run (nightly runs it too).
 type StressConfig struct {
+	// Contract is the boundary's contract file: the loops run its operations (package loadgen).
+	Contract string
+	// Weights override operations' weights by name (loadgen.Plan).
+	Weights   map[string]int
 	Specs     []string
 	Variant   string
 	Workers   int
@@ -54,25 +60,35 @@ const NeedsLoopsNote = "no in-flight call fails alone: the bug needs concurrency
 
 // leakBatchCalls is the size of a leak-check batch: large enough for a bug that leaks once
 // every thousand calls to leak several times.
-const leakBatchCalls = fuzz.MaxBatchCalls
+const leakBatchCalls = loadgen.MaxBatchCalls
 
 // stressRun is one engine's loops within a Stress call; seen is shared by the engines, so a
 // signature is reported once per run.
 type stressRun struct {
 	cfg   StressConfig
+	b     *boundary.Boundary
 	spec  string
 	store *corpus.Store
 	seen  map[string]bool
-	names []string // stress operations by tag
+	ops   []loadgen.OpSpec // stress operations by tag
 	res   *StressResult
 }
 
-// Stress runs the loops on each engine in turn.
+// Stress runs the loops on each engine in turn. The parent only reads the contract: the
+// engines are loaded in the children.
 func Stress(ctx context.Context, cfg StressConfig) (StressResult, error) {
 	res := StressResult{Calls: map[string]int64{}, Rate: map[string]float64{}}
+	b, err := boundary.Load(cfg.Contract)
+	if err != nil {
+		return res, err
+	}
+	ops, err := loadgen.Plan(b, cfg.Weights)
+	if err != nil {
+		return res, err
+	}
 	seen := map[string]bool{}
 	for _, spec := range cfg.Specs {
-		sr := &stressRun{cfg: cfg, spec: spec, store: corpus.Open(cfg.CorpusDir), seen: seen, names: fuzz.StressOpNames(), res: &res}
+		sr := &stressRun{cfg: cfg, b: b, spec: spec, store: corpus.Open(cfg.CorpusDir), seen: seen, ops: ops, res: &res}
 		if err := sr.run(ctx); err != nil {
 			return res, err
 		}
@@ -120,7 +136,7 @@ func (sr *stressRun) run(ctx context.Context) error {
 		OnHang:      watchdog.GDBStack,
 		Status: func(el time.Duration, s stress.Stats, rss int64) {
 			fmt.Fprintf(cfg.Out, "[stress %s %s/%s] %.0f calls/s, %d calls, %s; status %s; RSS %.1f MiB\n", spec, fmtDur(el), fmtDur(cfg.Duration),
-				float64(s.Calls)/el.Seconds(), s.Calls, opMix(s.PerOp), statusMix(s.ByStatus), float64(rss)/(1<<20))
+				float64(s.Calls)/el.Seconds(), s.Calls, opMix(s.PerOp), sr.statusMix(s.ByStatus), float64(rss)/(1<<20))
 		},
 		OnDeath: func(d stress.Death) { sr.death(ctx, d) },
 	})
@@ -128,7 +144,9 @@ func (sr *stressRun) run(ctx context.Context) error {
 		return err
 	}
 	for _, msg := range sres.Stats.Findings {
-		if sig, typ, ok := fuzz.SignViolation(msg); ok {
+		// The engine is part of a contract breach's signature: the same rule broken by two
+		// engines is two bugs.
+		if sig, typ, ok := fuzz.SignViolation(strings.Replace(msg, "contract in ", "engine="+spec+": contract in ", 1)); ok {
 			sr.record(Finding{Kind: "violation", Signature: sig, Type: typ, Title: msg, Excerpt: msg})
 		}
 	}
@@ -173,9 +191,9 @@ func (sr *stressRun) death(ctx context.Context, d stress.Death) {
 	if d.Hung {
 		what = "hung"
 	}
-	j := job{target: "stressop", specs: []string{spec}, variant: cfg.Variant, timeout: cfg.Timeout}
+	j := sr.job(cfg.Timeout)
 	for _, r := range d.InFlight {
-		if f, ok, _, err := j.one(ctx, stress.EncodeCall(r.Tag, r.Data)); err == nil && ok {
+		if f, ok, _, err := j.one(ctx, sr.call(r)); err == nil && ok {
 			if sr.seen[f.Signature] {
 				// A bug that fires on every restart gets one line per restart, not a block.
 				fmt.Fprintf(cfg.Out, "[stress %s] the loops %s at %s again: known %s (worker %d: %s)\n",
@@ -192,13 +210,29 @@ func (sr *stressRun) death(ctx context.Context, d stress.Death) {
 	f := finding.FromOutput(d.Output, d.Hung, d.ExitCode)
 	f.Note = NeedsLoopsNote
 	if len(d.InFlight) > 0 {
-		f.Input = stress.EncodeCall(d.InFlight[0].Tag, d.InFlight[0].Data)
+		f.Input = sr.call(d.InFlight[0])
 	}
 	sr.record(f)
 }
 
+// job is the isolated replay of this engine's stress inputs (loadgen.JobKind).
+func (sr *stressRun) job(timeout time.Duration) job {
+	return job{target: loadgen.CorpusTarget(sr.b.Contract.Boundary), specs: []string{sr.spec}, variant: sr.cfg.Variant, timeout: timeout,
+		kind: loadgen.JobKind, args: map[string]string{"contract": sr.b.Contract.Path, "engine": sr.spec, "variant": sr.cfg.Variant}}
+}
+
+// call is the replayable input of a recorded call: its operation, and the generator bytes
+// after the byte that picked the operation.
+func (sr *stressRun) call(r wal.Record) []byte {
+	data := r.Data
+	if len(data) > 0 {
+		data = data[1:]
+	}
+	return loadgen.EncodeCall(sr.op(r.Tag), data)
+}
+
 // op names a stress operation by its tag.
-func (sr *stressRun) op(tag uint32) string { return sr.names[int(tag)%len(sr.names)] }
+func (sr *stressRun) op(tag uint32) string { return sr.ops[int(tag)%len(sr.ops)].Name }
 
 func (sr *stressRun) printInFlight(what string, d stress.Death) {
 	fmt.Fprintf(sr.cfg.Out, "[stress %s] the loops %s at %s with %d call(s) in flight:\n", sr.spec, what, fmtDur(d.At), len(d.InFlight))
@@ -217,19 +251,20 @@ func (sr *stressRun) record(f Finding) {
 	}
 	sr.seen[f.Signature] = true
 	if f.Target == "" {
-		f.Target = "stressop"
+		f.Target = loadgen.CorpusTarget(sr.b.Contract.Boundary)
 	}
 	f.Engine, f.Variant, f.Source, f.New = spec, cfg.Variant, "stress", true
 	if f.Input != nil {
 		if id, err := store(sr.store, f, corpus.SourceStress); err == nil {
 			f.CorpusID = id
 			if f.Note != NeedsLoopsNote { // replaying that call alone does not fail
-				f.Reproduce = reproCommand(cfg.CorpusDir, f.Target, id, []string{spec}, cfg.Variant)
+				f.Reproduce = fmt.Sprintf("seam stress -contract %s -engines %s -variant %s -replay %s", relToRoot(sr.b.Contract.Path), spec, cfg.Variant,
+					filepath.Join(relToRoot(cfg.CorpusDir), f.Target, id))
 			}
 		}
 	}
 	if f.Reproduce == "" {
-		f.Reproduce = fmt.Sprintf("seam stress -engines %s -variant %s -duration %s", spec, cfg.Variant, cfg.Duration)
+		f.Reproduce = fmt.Sprintf("seam stress -contract %s -engines %s -variant %s -duration %s", relToRoot(sr.b.Contract.Path), spec, cfg.Variant, cfg.Duration)
 	}
 	sr.res.Findings = append(sr.res.Findings, f)
 	fmt.Fprintf(cfg.Out, "[stress %s] NEW %s: %s\n    %s\n", spec, strings.ToUpper(f.Kind), f.Signature, f.Title)
@@ -242,24 +277,41 @@ func (sr *stressRun) record(f Finding) {
 	fmt.Fprintf(cfg.Out, "    reproduce: %s\n", f.Reproduce)
 }
 
-// leakBatches runs a batch of each operation in an isolated child with a leak check after it:
-// a leak is pinned to the operation whose batch leaks (and stored as that stressbatch input).
+// leakBatches runs a batch of each operation with a leak check after it, all in one isolated
+// child (one header read, one library load): a leak is pinned to the operation whose batch
+// leaks (and stored as that batch's input).
 func (sr *stressRun) leakBatches(ctx context.Context) []Finding {
 	var out []Finding
-	j := job{target: "stressbatch", specs: []string{sr.spec}, variant: sr.cfg.Variant, timeout: 60 * time.Second}
-	for op := range sr.names {
-		// A short batch first: a leak on every failed call is in it, with a check that stays
-		// cheap. The full batch of a call that leaked 64 KiB on every failure piled up hundreds
-		// of MB for one check, which did not finish in time and read as a hang of the engine.
-		for _, calls := range stress.LeakBatchCalls(leakBatchCalls) {
-			f, ok, _, err := j.one(ctx, fuzz.EncodeBatch(uint32(op), uint32(calls), uint32(op+1)))
-			if err != nil || !ok {
+	j := sr.job(60 * time.Second)
+	todo := []int{}
+	for i, op := range sr.ops {
+		if op.Weight > 0 {
+			todo = append(todo, i)
+		}
+	}
+	// A short batch first: a leak on every failed call is in it, with a check that stays
+	// cheap. The full batch of a call that leaked 64 KiB on every failure piled up hundreds of
+	// MB for one check, which did not finish in time and read as a hang of the engine.
+	for _, calls := range stress.LeakBatchCalls(leakBatchCalls) {
+		inputs := make([][]byte, len(todo))
+		for k, i := range todo {
+			inputs[k] = loadgen.EncodeBatch(sr.ops[i].Name, calls, uint32(i+1))
+		}
+		found, err := j.many(ctx, inputs)
+		if err != nil {
+			return out
+		}
+		var clean []int
+		for k, i := range todo {
+			f, ok := found[k]
+			if !ok {
+				clean = append(clean, i)
 				continue
 			}
-			f.Title = fmt.Sprintf("%s (operation %s, batch of %d calls)", f.Title, sr.names[op], calls)
+			f.Title = fmt.Sprintf("%s (operation %s, batch of %d calls)", f.Title, sr.ops[i].Name, calls)
 			out = append(out, f)
-			break
 		}
+		todo = clean
 	}
 	return out
 }
@@ -288,7 +340,9 @@ func opMix(m map[string]int64) string {
 	return strings.Join(parts, " ")
 }
 
-func statusMix(m map[int32]int64) string {
+// statusMix counts the statuses by their contract names (a value that is none, and what
+// functions returning no status count, as the number).
+func (sr *stressRun) statusMix(m map[int32]int64) string {
 	keys := make([]int, 0, len(m))
 	for k := range m {
 		keys = append(keys, int(k))
@@ -296,16 +350,47 @@ func statusMix(m map[int32]int64) string {
 	sort.Ints(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%d", strings.TrimPrefix(engine.Status(k).String(), "SEAM_"), m[int32(k)]))
+		name := sr.b.StatusName(int64(k))
+		if name == "" {
+			name = fmt.Sprint(k)
+		}
+		parts = append(parts, fmt.Sprintf("%s=%d", name, m[int32(k)]))
 	}
 	return strings.Join(parts, " ")
+}
+
+// StressReplay replays one stress input (a corpus entry of the boundary's stress target) alone
+// on each engine, in an isolated child, and prints a verdict per engine.
+func StressReplay(ctx context.Context, cfg StressConfig, path string) ([]Finding, error) {
+	b, err := boundary.Load(cfg.Contract)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, spec := range cfg.Specs {
+		sr := &stressRun{cfg: cfg, b: b, spec: spec}
+		f, found, output, err := sr.job(cfg.Timeout).one(ctx, data)
+		if err != nil {
+			return out, err
+		}
+		printVerdict(cfg.Out, spec, f, found, output)
+		if found {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 // stressEnv is the loop child's environment. Under ASan the freed-memory quarantine (256 MB by
 // default) fills for minutes at stress call rates and reads as RSS growth; 16 MB saturates in
 // the warm-up, so the fitted slope measures the engine.
 func stressEnv(cfg StressConfig, spec string) []string {
-	env := childEnv(cfg.Variant, "SEAM_STRESS_ENGINE="+spec, fmt.Sprintf("SEAM_STRESS_WORKERS=%d", cfg.Workers))
+	env := childEnv(cfg.Variant, loadgen.EnvContract+"="+cfg.Contract, loadgen.EnvEngine+"="+spec,
+		fmt.Sprintf("%s=%d", loadgen.EnvWorkers, cfg.Workers), loadgen.EnvWeights+"="+loadgen.FormatWeights(cfg.Weights))
 	if cfg.Variant == "asan" && os.Getenv("ASAN_OPTIONS") == "" {
 		env = append(env, "ASAN_OPTIONS="+sanrt.ASanOptions+":quarantine_size_mb=16")
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/derive"
-	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/trace"
 )
 
@@ -133,7 +133,7 @@ func ContractOf(root, boundaryName string) (string, bool) {
 // CheckCorpusTarget accepts the corpus targets of the checkout's contracts: a derived target
 // "<boundary>.<target>" or a boundary's call traces (trace.CorpusTarget).
 func CheckCorpusTarget(corpusTarget string) error {
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func CheckCorpusTarget(corpusTarget string) error {
 // contractEntryJob is the job that replays corpus entries of "<boundary>.<target>", a derived
 // target of a boundary in the checkout, on specs (none: the contract's engines).
 func contractEntryJob(corpusTarget string, specs []string, variant string, timeout time.Duration) (job, error) {
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	if err != nil {
 		return job{}, err
 	}

@@ -15,25 +15,25 @@ import (
 
 	contractfile "github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/corpus"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/watchdog"
+	"github.com/seamfuzz/seam/loadgen"
 	"github.com/seamfuzz/seam/trace"
 )
 
-// replay runs inputs of a target in isolated children of this test binary (a crash kills the
-// child, not the test) with a leak check per input in the asan variant. A target of a contract
-// ("<boundary>.<target>", the boundary one of native/<boundary>/contract.yaml) runs through
-// FuzzContract's job on specs of that contract (none: all its engines).
+// replay runs inputs of a contract's target ("<boundary>.<target>", the boundary one of
+// native/<boundary>/contract.yaml) in isolated children of this test binary (a crash kills the
+// child, not the test) through FuzzContract's job, with a leak check per input in the asan
+// variant, on specs of that contract (none: all its engines).
 func replay(t *testing.T, target string, specs []string, files []string, timeout time.Duration) []isolate.Result {
 	t.Helper()
-	job := isolate.Job{Kind: JobKind, Args: map[string]string{"target": target, "engines": strings.Join(specs, ","), "variant": Variant()},
+	path, name, ok := contractTargetOf(target)
+	require.True(t, ok, "corpus/%s is no target of a contract in native/", target)
+	job := isolate.Job{Kind: ContractJobKind, Args: map[string]string{"contract": path, "target": name, "engines": strings.Join(specs, ","), "variant": Variant()},
 		Inputs: files, LeakCheck: Variant() == "asan"}
-	if path, name, ok := contractTargetOf(target); ok {
-		job.Kind, job.Args["contract"], job.Args["target"] = ContractJobKind, path, name
-	}
 	res, err := isolate.Run(context.Background(), job, isolate.Options{Timeout: timeout, OnHang: watchdog.GDBStack})
 	require.NoError(t, err)
 	return res
@@ -45,7 +45,7 @@ func contractTargetOf(corpusTarget string) (contractPath, target string, ok bool
 	if !found || name == "" {
 		return "", "", false
 	}
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	if err != nil {
 		return "", "", false
 	}
@@ -56,16 +56,7 @@ func contractTargetOf(corpusTarget string) (contractPath, target string, ok bool
 	return p, name, true
 }
 
-// correctEngines are the engines a target's corpus replays on: pricing's SEAM_ENGINES, or all
-// the engines of a contract target's contract.
-func correctEngines(target string) []string {
-	if _, _, ok := contractTargetOf(target); ok {
-		return nil
-	}
-	return EngineSpecs()
-}
-
-// TestCorpusReplay replays every regression input against the correct engines: an entry whose
+// TestCorpusReplay replays every regression input against the contract's (correct) engines: an entry whose
 // bug comes back fails with its id and signature. Entries stay forever.
 func TestCorpusReplay(t *testing.T) {
 	dir, err := CorpusDir()
@@ -78,6 +69,9 @@ func TestCorpusReplay(t *testing.T) {
 		if _, isTrace := trace.BoundaryOf(e.Target); isTrace {
 			continue // call traces of any boundary: package trace replays them
 		}
+		if _, isStress := loadgen.BoundaryOf(e.Target); isStress {
+			continue // stress inputs of any boundary: package loadgen replays them
+		}
 		byTarget[e.Target] = append(byTarget[e.Target], e)
 	}
 	targets := make([]string, 0, len(byTarget))
@@ -87,14 +81,11 @@ func TestCorpusReplay(t *testing.T) {
 	sort.Strings(targets)
 	for _, tg := range targets {
 		t.Run(tg, func(t *testing.T) {
-			_, ok := Lookup(tg)
-			_, _, isContract := contractTargetOf(tg)
-			require.True(t, ok || isContract, "corpus/%s has no fuzz target", tg)
 			var files []string
 			for _, e := range byTarget[tg] {
 				files = append(files, e.Path)
 			}
-			specs := correctEngines(tg)
+			var specs []string // the contract's engines: the correct ones
 			for i, r := range replay(t, tg, specs, files, 10*time.Second) {
 				if f, bad := finding.FromResult(r, SignViolation); bad {
 					e := byTarget[tg][i]
@@ -126,16 +117,20 @@ func TestSeededBugsAreCaught(t *testing.T) {
 				mutant = strings.TrimPrefix(s, "mutant:")
 			}
 		}
-		if b, isTrace := trace.BoundaryOf(e.Target); isTrace {
+		b, replayedElsewhere := trace.BoundaryOf(e.Target)
+		if sb, isStress := loadgen.BoundaryOf(e.Target); isStress {
+			b, replayedElsewhere = sb, true
+		}
+		if replayedElsewhere {
 			if mutant != "" && e.Signature != "" {
-				proven[b+"/"+mutant] = true // package trace replays its saved traces on their mutants
+				proven[b+"/"+mutant] = true // packages trace and loadgen replay their saved inputs on their mutants
 			}
 			continue
 		}
 		if mutant == "" || e.Signature == "" || sanrt.For(e.Variant) != sanrt.ASan { // cov is asan with coverage
 			continue
 		}
-		b, _, _ := strings.Cut(e.Target, ".")
+		b, _, _ = strings.Cut(e.Target, ".")
 		t.Run(mutant+"/"+e.Target+"/"+e.ID, func(t *testing.T) {
 			path, _, ok := contractTargetOf(e.Target)
 			require.True(t, ok, "corpus/%s is no target of a contract in native/", e.Target)
@@ -145,7 +140,7 @@ func TestSeededBugsAreCaught(t *testing.T) {
 			require.NoError(t, err, "run make native")
 			// Without a nightly Rust toolchain the Rust asan build is the debug build: memory
 			// errors inside Rust code are invisible to it, which the build already said.
-			if rt, _ := engine.RuntimeOf(lib); rt != sanrt.ASan && strings.HasPrefix(mutant, "rust-") && memoryError(e.Type) {
+			if rt, _ := sanrt.RuntimeOf(lib); rt != sanrt.ASan && strings.HasPrefix(mutant, "rust-") && memoryError(e.Type) {
 				proven[b+"/"+mutant] = true
 				t.Skipf("%s: no nightly Rust toolchain, so no ASan build of the Rust engine to prove it", mutant)
 			}

@@ -108,8 +108,8 @@ const (
 	solveBudget   = 256 // runs in all
 	solvePerInput = 64  // patches tried per input
 	solveDepth    = 16  // patches of patches
-	// solveTime bounds a stage on targets whose runs are slow (a stressbatch input makes up to
-	// 10 000 calls): without it, the stages of a fresh worker ate a whole nightly share.
+	// solveTime bounds a stage on targets whose runs are slow (a lifecycle input makes many
+	// calls): without it, the stages of a fresh worker ate a whole nightly share.
 	solveTime = 200 * time.Millisecond
 )
 
@@ -163,4 +163,12 @@ func isFuzzWorker() bool {
 		}
 	}
 	return false
+}
+
+// clip shortens s for a finding's one-line message.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
 }

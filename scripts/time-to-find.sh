@@ -40,7 +40,7 @@ if [ -n "${CONTRACT:-}" ]; then
     for e in $engines; do
       if [[ $name == "$e"-* ]]; then specs+="${specs:+,}mutant:$name"; else specs+="${specs:+,}$e"; fi
     done
-    out="$OUT/contract/$name" log="$OUT/contract/$name.log"
+    out="$OUT/contract/$(basename "$dir")/$name" log="$OUT/contract/$(basename "$dir")/$name.log"
     rm -rf "$out" && mkdir -p "$out"
     start=$(date +%s.%N) found=
     while IFS= read -r line; do

@@ -11,7 +11,6 @@ package stress
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/rand"
@@ -464,19 +463,4 @@ func runWorker(wi int, cfg LoopConfig, w Workload, ops []Op, weights []int, slot
 		}
 		flush()
 	}
-}
-
-// EncodeCall is the replayable form of one recorded call: the op index then the input bytes.
-func EncodeCall(op uint32, input []byte) []byte {
-	b := make([]byte, 4, 4+len(input))
-	binary.LittleEndian.PutUint32(b, op)
-	return append(b, input...)
-}
-
-// DecodeCall splits EncodeCall's form.
-func DecodeCall(b []byte) (op uint32, input []byte, ok bool) {
-	if len(b) < 4 {
-		return 0, nil, false
-	}
-	return binary.LittleEndian.Uint32(b), b[4:], true
 }

@@ -3,11 +3,11 @@ package cli
 import (
 	"fmt"
 	"os"
-	"strconv"
 
-	"github.com/seamfuzz/seam/fuzz" // also registers the fuzz-target child jobs
+	_ "github.com/seamfuzz/seam/fuzz" // registers the fuzz-target child jobs
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/loadgen" // registers the stress replay job
 	"github.com/seamfuzz/seam/stress"
 )
 
@@ -23,12 +23,5 @@ func ServeChild() {
 		os.Exit(ExitError)
 	}
 	isolate.ServeIfChild()
-	stress.ServeIfChild(func() (stress.Workload, error) {
-		engines, err := fuzz.OpenEngines([]string{os.Getenv("SEAM_STRESS_ENGINE")}, variant)
-		if err != nil {
-			return nil, err
-		}
-		workers, _ := strconv.Atoi(os.Getenv("SEAM_STRESS_WORKERS"))
-		return fuzz.NewWorkload(engines[0], max(workers, 1))
-	})
+	stress.ServeIfChild(func() (stress.Workload, error) { return loadgen.FromEnv(variant) })
 }

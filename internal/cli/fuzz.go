@@ -11,7 +11,7 @@ import (
 
 	"github.com/seamfuzz/seam/campaign"
 	"github.com/seamfuzz/seam/contract"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 )
 
 func init() {
@@ -75,11 +75,11 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	}
 	// Outside a checkout the work goes beside the contract.
 	cfg.WorkDir = filepath.Join(c.Dir, "build", "fuzz")
-	if root, err := engine.Root(); err == nil {
+	if root, err := checkout.Root(); err == nil {
 		cfg.WorkDir = filepath.Join(root, "build", "fuzz")
 	}
 	if !flagSet(fs, "corpus") && os.Getenv("SEAM_CORPUS") == "" {
-		if _, err := engine.Root(); err != nil {
+		if _, err := checkout.Root(); err != nil {
 			cfg.CorpusDir = filepath.Join(c.Dir, "corpus")
 		}
 	}

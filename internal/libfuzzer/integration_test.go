@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/cli"
 	"github.com/seamfuzz/seam/internal/libfuzzer"
 )
@@ -38,7 +38,7 @@ func TestIntegrationFindsSeededOverread(t *testing.T) {
 	if !libfuzzer.HaveClang() {
 		t.Skip("clang-19 is not installed: run scripts/install-clang.sh")
 	}
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	require.NoError(t, err)
 	if _, err := os.Stat(filepath.Join(root, "build", "asan", "mutants", "cpp-overread.so")); err != nil {
 		t.Skipf("the asan build confirms crashers and is missing: %v", err)
@@ -88,7 +88,7 @@ func TestIntegrationContractTargetFindsTallyMutant(t *testing.T) {
 	if !libfuzzer.HaveClang() {
 		t.Skip("clang-19 is not installed: run scripts/install-clang.sh")
 	}
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	require.NoError(t, err)
 	ctx := context.Background()
 	build := exec.Command(filepath.Join(root, "scripts", "build-native.sh"), "-m", "tally/cpp-token-overflow", "fuzzer")

@@ -1,6 +1,9 @@
-// The baseline for seam stress's throughput: a plain C++ pthread loop calling the same library
-// with the same operation mix (weights as in fuzz/workload.go), no harness at all.
-//   stress_loop LIB.so THREADS SECONDS   -> prints "calls/s N"
+// The baseline for seam stress's throughput: a plain C++ pthread loop calling the same library,
+// no harness at all.
+//   stress_loop LIB.so THREADS SECONDS [quote]   -> prints "calls/s N"
+// The mix: quotes on shared handles (valid, and one in five with an invalid tier), describe,
+// export, loads and new/load/export/free cycles; with "quote", only the quotes (what make
+// bench compares with seam stress -weights limited to pricing_quote).
 //
 // Like seam stress, it checks every result, with the cheapest check that does the same job (so
 // the ratio compares harness overhead, not checking against not checking): a quote's three
@@ -37,7 +40,10 @@ static const char kRules[] =
     "1,0,1000,825\n1,1,1500,825,SAVE10:1000\n1,2,0,0\n2,0,250,2000\n7,0,5000,1000,HALF:5000\n65535,2,1,1\n";
 
 int main(int argc, char **argv) {
-  if (argc != 4) { std::fprintf(stderr, "usage: %s LIB THREADS SECONDS\n", argv[0]); return 2; }
+  if (argc != 4 && !(argc == 5 && std::strcmp(argv[4], "quote") == 0)) {
+    std::fprintf(stderr, "usage: %s LIB THREADS SECONDS [quote]\n", argv[0]);
+    return 2;
+  }
   void *h = dlopen(argv[1], RTLD_NOW);
   if (!h) { std::fprintf(stderr, "%s\n", dlerror()); return 2; }
 #define LOAD(name) p_##name = reinterpret_cast<decltype(&name)>(dlsym(h, #name));
@@ -59,7 +65,12 @@ int main(int argc, char **argv) {
   std::atomic<bool> stop{false};
   std::atomic<long> total{0}, wrong{0};
   std::vector<std::thread> ts;
-  static const int weights[] = {40, 10, 10, 8, 8, 8, 3};
+  static int weights[] = {40, 10, 10, 8, 8, 8, 3};
+  int total_weight = 87;
+  if (argc == 5) {  // quotes only
+    for (int i = 2; i < 7; i++) weights[i] = 0;
+    total_weight = 50;
+  }
   for (int t = 0; t < threads; t++) {
     ts.emplace_back([&, t] {
       pricing_rules *priv;
@@ -68,7 +79,7 @@ int main(int argc, char **argv) {
       long calls = 0, bad = 0;
       while (!stop.load(std::memory_order_relaxed)) {
         x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-        int pick = x % 87, op = 0;
+        int pick = x % total_weight, op = 0;
         while (pick >= weights[op]) pick -= weights[op++];
         pricing_rules *s = shared[(x >> 8) & 1];
         switch (op) {

@@ -1,0 +1,105 @@
+package boundary
+
+import (
+	"bytes"
+	"fmt"
+	"unsafe"
+
+	"github.com/seamfuzz/seam/contract"
+	"github.com/seamfuzz/seam/ffi"
+)
+
+// Prepared is one call laid out in native memory once, to be made many times: a stress pool
+// entry, which a native batch runs from its descriptor many calls per cgo crossing. Before each
+// call every output must hold what Call lays out (Regions' Init); Call makes it from Go and
+// reads the outputs back as Engine.Call does. A Prepared belongs to one goroutine at a time.
+type Prepared struct {
+	c      *call
+	argv   []uintptr
+	Desc   ffi.CallDesc
+	region []Region
+}
+
+// Region is one output of a prepared call: Span views its block with the sentinels on both
+// sides, the output itself is Len bytes from Data in it, and Init is what the whole span holds
+// before a call (the fill pattern, a size field, the sentinels).
+type Region struct {
+	Name      string
+	Span      []byte
+	Data, Len int
+	Init      []byte
+}
+
+// Native reports whether a call can be judged by its return value and output bytes alone:
+// no handle or callee-allocated output, which holds a new address every call.
+func (p *Prepared) Native() bool {
+	for _, o := range p.c.outs {
+		if o.role != nil && (o.role.Role == contract.RoleHandleOut || o.role.Role == contract.RoleCalleeAlloc) {
+			return false
+		}
+	}
+	return true
+}
+
+// Prepare lays fn's call with args out in native memory (as Call does) without making it.
+func (e *Engine) Prepare(fn string, args Args) (*Prepared, error) {
+	f := e.B.funcs[fn]
+	if f == nil {
+		return nil, fmt.Errorf("%s is not a function of %s", fn, e.B.Contract.Path)
+	}
+	c := &call{e: e, f: f, args: args}
+	argv, err := c.layout()
+	if err != nil {
+		c.release()
+		return nil, err
+	}
+	p := &Prepared{c: c, argv: argv, Desc: f.shape.Desc(e.syms[fn])}
+	copy(p.Desc.Args[:], argv)
+	for _, o := range c.outs {
+		span := unsafe.Slice((*byte)(unsafe.Add(o.blk.Ptr, -o.blk.Before)), o.blk.Before+o.blk.Len+o.blk.After)
+		p.region = append(p.region, Region{Name: o.name, Span: span, Data: o.blk.Before, Len: o.blk.Len, Init: bytes.Clone(span)})
+	}
+	return p, nil
+}
+
+// Regions are the call's outputs.
+func (p *Prepared) Regions() []Region { return p.region }
+
+// reset puts every output back as it was laid out: the data from Init, the sentinels (and
+// their ASan poisoning) rewritten.
+func (p *Prepared) reset() {
+	for i, r := range p.region {
+		copy(r.Span[r.Data:r.Data+r.Len], r.Init[r.Data:])
+		p.c.outs[i].blk.Reset()
+	}
+}
+
+// Call resets the outputs, makes the call and reads everything back as Engine.Call does.
+func (p *Prepared) Call() Result {
+	p.reset()
+	raw := p.c.f.shape.Call(p.c.e.syms[p.c.f.Name], p.argv...)
+	return p.Collect(raw)
+}
+
+// Collect reads back what the last call left (its raw return value): after a native batch
+// made the call, the same Result Call returns.
+func (p *Prepared) Collect(raw uint64) Result {
+	p.c.res = Result{Func: p.c.f.Name, Out: map[string]Value{}}
+	p.c.collect(raw)
+	return p.c.res
+}
+
+// Free releases the call's native memory.
+func (p *Prepared) Free() { p.c.release() }
+
+// Changed lists the input buffers an engine wrote to since the call was laid out: inputs are
+// const, and the calls of a prepared call share them.
+func (p *Prepared) Changed() []string {
+	var out []string
+	for _, in := range p.c.inputs {
+		if !bytes.Equal(in.blk.Bytes(), in.was) {
+			out = append(out, in.name)
+		}
+	}
+	return out
+}

@@ -1,0 +1,136 @@
+package loadgen
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../ffi
+#cgo LDFLAGS: -lffi
+#include "batch.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/seamfuzz/seam/boundary"
+	"github.com/seamfuzz/seam/stress"
+	"github.com/seamfuzz/seam/wal"
+)
+
+// The workload's native batches (stress.Batcher): a call whose check is "the same return value
+// and the same output bytes as alone" (a call on shared state, a function without state) runs
+// in C from its descriptor (batch.h); everything else runs in Go, and so does the check of a
+// call the C side flagged.
+
+// nativeCall is a stress call a batch can run: its prepared call, and the answer to compare.
+type nativeCall interface {
+	stress.Call
+	native() *nativeForm
+	// flagged is Go's check of the call the batch made and flagged (raw: its return value).
+	flagged(raw uint64) (int32, error)
+}
+
+// nativeForm is what C needs of a call: nil from native() when the call must run in Go.
+type nativeForm struct {
+	call         *boundary.Prepared
+	wantRet      uint64
+	want         [][]byte // per region: the span after the call alone
+	pass         *uint64  // a return value that passes unlooked (busy), or nil
+	countsStatus bool
+}
+
+type batch struct {
+	b     *C.lg_batch
+	pool  int
+	calls []nativeCall
+	ops   int
+}
+
+// NewBatch makes worker's batch of poolSize entries (stress.Batcher), all run in Go until set.
+func (w *Workload) NewBatch(_ int, poolSize int, seed uint64, slot *wal.Slot) (stress.NativeBatch, error) {
+	if n := len(w.specs); n > C.LG_MAX_OPS {
+		return nil, fmt.Errorf("%d operations, a batch counts %d", n, C.LG_MAX_OPS)
+	}
+	if poolSize <= 0 || poolSize&(poolSize-1) != 0 || seed == 0 {
+		return nil, fmt.Errorf("batch: pool size %d (a power of two) and seed %d (not 0)", poolSize, seed)
+	}
+	b := (*C.lg_batch)(C.calloc(1, C.sizeof_lg_batch))
+	b.e = (*C.lg_entry)(C.calloc(C.size_t(poolSize), C.sizeof_lg_entry))
+	b.mask, b.x = C.uint64_t(poolSize-1), C.uint64_t(seed)
+	if slot != nil {
+		// The WAL is a shared file mapping, not Go memory: C may keep pointers into it.
+		state, seq := slot.Words()
+		b.wal_state, b.wal_seq = (*C.uint32_t)(unsafe.Pointer(state)), (*C.uint64_t)(unsafe.Pointer(seq))
+	}
+	return &batch{b: b, pool: poolSize, calls: make([]nativeCall, poolSize), ops: len(w.specs)}, nil
+}
+
+func (n *batch) entry(i int) *C.lg_entry {
+	return (*C.lg_entry)(unsafe.Add(unsafe.Pointer(n.b.e), uintptr(i)*C.sizeof_lg_entry))
+}
+
+// cbytes copies b into C memory (freed by lg_entry_free).
+func cbytes(b []byte) *C.uint8_t {
+	p := (*C.uint8_t)(C.malloc(C.size_t(max(len(b), 1))))
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(p)), len(b)), b)
+	return p
+}
+
+// Set makes entry i run c (of op index op): natively when it has a native form.
+func (n *batch) Set(i, op int, c stress.Call) error {
+	o := n.entry(i)
+	C.lg_entry_free(o)
+	n.calls[i] = nil
+	nc, ok := c.(nativeCall)
+	if !ok {
+		return nil
+	}
+	form := nc.native()
+	if form == nil || len(form.call.Regions()) > C.LG_MAX_REGIONS {
+		return nil
+	}
+	n.calls[i] = nc
+	d := form.call.Desc
+	o.d = *(*C.seam_ffi_desc)(unsafe.Pointer(&d))
+	o.op = C.uint32_t(op)
+	o.want_ret = C.uint64_t(form.wantRet)
+	if form.pass != nil {
+		o.has_pass, o.pass_ret = 1, C.uint64_t(*form.pass)
+	}
+	if form.countsStatus {
+		o.counts_status = 1
+	}
+	for k, r := range form.call.Regions() {
+		cr := &o.r[k]
+		cr.span, cr.len = (*C.uint8_t)(unsafe.Pointer(&r.Span[0])), C.size_t(len(r.Span))
+		cr.data, cr.data_len = C.size_t(r.Data), C.size_t(r.Len)
+		cr.init, cr.want = cbytes(r.Init), cbytes(form.want[k])
+		o.nregions++
+	}
+	o.kind = C.LG_NATIVE
+	return nil
+}
+
+// Run makes up to k calls in one crossing (stress.NativeBatch).
+func (n *batch) Run(k int) (passed, flagged int, inGo bool) {
+	C.lg_run(C.uintptr_t(uintptr(unsafe.Pointer(n.b))), C.int64_t(k))
+	return int(n.b.passed), int(n.b.flagged), n.b.flag_go != 0
+}
+
+// Check is Go's verdict on the flagged entry i.
+func (n *batch) Check(i int) (int32, error) { return n.calls[i].flagged(uint64(n.b.flag_ret)) }
+
+// Counts are the passed calls per op and per status+1, cumulative: views of C memory, read
+// by the batch's goroutine.
+func (n *batch) Counts() (perOp, byStatus []int64) {
+	return unsafe.Slice((*int64)(unsafe.Pointer(&n.b.per_op[0])), n.ops),
+		unsafe.Slice((*int64)(unsafe.Pointer(&n.b.by_status[0])), C.LG_STATUS_SLOTS)
+}
+
+// Close frees the batch (the calls are released by the loops).
+func (n *batch) Close() {
+	for i := 0; i < n.pool; i++ {
+		C.lg_entry_free(n.entry(i))
+	}
+	C.free(unsafe.Pointer(n.b.e))
+	C.free(unsafe.Pointer(n.b))
+}

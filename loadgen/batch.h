@@ -1,0 +1,132 @@
+/* The native batch executor (batch.go): one worker's pool of prepared calls, run many calls
+ * per cgo crossing. A crossing costs ~50-70 ns here, against a few hundred for a stress call, so
+ * a Go loop spends a fifth of its time entering and leaving C.
+ *
+ * Each pool entry is a call descriptor (seam_ffi.h) with its answer: the return value and the
+ * bytes every output region (with the sentinels around it) must hold after the call, taken
+ * from the same call alone on the same state. A call that gives exactly that passes; one that
+ * gives the pass value (the busy status of a call that may be refused) passes without a look at
+ * its outputs; anything else is flagged, its outputs left in place, and Go's check of the call
+ * (the one its Go run uses) has the final say. Every call is recorded in the worker's
+ * write-ahead slot first, exactly as wal.Slot.BeginEntry and End do. */
+#ifndef SEAM_LOADGEN_BATCH_H
+#define SEAM_LOADGEN_BATCH_H
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "seam_ffi.h"
+
+// Statuses are counted in 16 slots, -1..14 (stress.statusSlots); a status outside them is
+// flagged so that Go counts it.
+#define LG_STATUS_SLOTS 16
+#define LG_MAX_OPS 64
+#define LG_MAX_REGIONS 8
+
+enum { LG_GO, LG_NATIVE };
+
+typedef struct lg_region {
+	uint8_t *span;       // the output with its sentinels
+	size_t len;
+	size_t data;         // where the output starts in span
+	size_t data_len;
+	const uint8_t *init; // what span holds before a call (its data part is restored)
+	const uint8_t *want; // what span must hold after it
+} lg_region;
+
+typedef struct lg_entry {
+	seam_ffi_desc d;
+	uint32_t kind; // LG_*
+	uint32_t op;   // the workload's op index (per-op counter)
+	int32_t counts_status; // the return value is a status: counted as such (else 0 is)
+	int32_t has_pass;
+	uint64_t want_ret, pass_ret;
+	uint32_t nregions;
+	lg_region r[LG_MAX_REGIONS];
+} lg_entry;
+
+typedef struct lg_batch {
+	lg_entry *e;
+	uint64_t mask; // pool size - 1 (a power of two)
+	uint64_t x;    // the worker's xorshift state: which entry runs next
+	uint32_t *wal_state; // NULL without a write-ahead slot
+	uint64_t *wal_seq;
+	int64_t per_op[LG_MAX_OPS];           // cumulative, passed calls only
+	int64_t by_status[LG_STATUS_SLOTS];   // cumulative, passed calls only
+	int64_t passed;                       // calls the last run made and passed
+	int32_t flagged;                      // entry the last run stopped at, or -1
+	int32_t flag_go;                      // 1: the entry was not run (LG_GO), Go runs it
+	uint64_t flag_ret;                    // the flagged call's return value
+} lg_batch;
+
+// lg_equal compares n bytes, a word at a time. The sentinels are ASan-poisoned (ffi.OutBlock)
+// and reading them is the point, so no memcmp (ASan's interceptor checks the poison); the
+// 8-byte __builtin_memcpy loads compile to plain moves.
+__attribute__((no_sanitize_address)) static inline int lg_equal(const uint8_t *a, const uint8_t *b, size_t n) {
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		__builtin_memcpy(&x, a + i, 8);
+		__builtin_memcpy(&y, b + i, 8);
+		if (x != y) return 0;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i]) return 0;
+	return 1;
+}
+
+static inline int lg_outputs_equal(const lg_entry *o) {
+	for (uint32_t k = 0; k < o->nregions; k++)
+		if (!lg_equal(o->r[k].span, o->r[k].want, o->r[k].len)) return 0;
+	return 1;
+}
+
+// lg_run makes up to n calls of pool entries picked by the xorshift state. It stops after a
+// call it flagged (outputs left in place for Go) or before an entry that runs in Go.
+static inline void lg_run(uintptr_t bp, int64_t n) {
+	lg_batch *b = (lg_batch *)bp;
+	uint64_t x = b->x;
+	b->passed = 0;
+	b->flagged = -1;
+	b->flag_go = 0;
+	for (int64_t k = 0; k < n; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint32_t i = (uint32_t)(x & b->mask);
+		lg_entry *o = &b->e[i];
+		if (o->kind == LG_GO) {
+			b->flagged = (int32_t)i;
+			b->flag_go = 1;
+			break;
+		}
+		for (uint32_t r = 0; r < o->nregions; r++)
+			memcpy(o->r[r].span + o->r[r].data, o->r[r].init + o->r[r].data, o->r[r].data_len);
+		if (b->wal_state) {
+			*b->wal_seq += 1;
+			__atomic_store_n(b->wal_state, 2 + i, __ATOMIC_RELEASE);
+		}
+		uint64_t ret = seam_ffi_call_desc(&o->d);
+		if (b->wal_state) __atomic_store_n(b->wal_state, 0, __ATOMIC_RELEASE);
+		int32_t st = o->counts_status ? (int32_t)ret : 0;
+		int good = (o->has_pass && ret == o->pass_ret) || (ret == o->want_ret && lg_outputs_equal(o));
+		if (!good || (uint32_t)(st + 1) >= LG_STATUS_SLOTS) {
+			b->flagged = (int32_t)i;
+			b->flag_ret = ret;
+			break;
+		}
+		b->passed++;
+		b->per_op[o->op]++;
+		b->by_status[st + 1]++;
+	}
+	b->x = x;
+}
+
+// lg_entry_free frees the images an entry owns and makes it a Go entry.
+static inline void lg_entry_free(lg_entry *o) {
+	for (uint32_t r = 0; r < o->nregions; r++) {
+		free((void *)o->r[r].init);
+		free((void *)o->r[r].want);
+	}
+	memset(o, 0, sizeof *o);
+}
+#endif
