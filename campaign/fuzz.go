@@ -254,11 +254,6 @@ func buildFuzzBinary(root, out string) error {
 // fuzz runs the target for its share and fills its stats.
 func (tr *targetRun) fuzz(ctx context.Context) {
 	cfg, name := tr.cfg, tr.t.Name
-	if tr.t.Pair && len(cfg.Specs) < 2 {
-		tr.stats.Skipped = "needs two engines (-engines A,B)"
-		fmt.Fprintf(cfg.Out, "[%s] skipped: %s\n", name, tr.stats.Skipped)
-		return
-	}
 	work := filepath.Join(cfg.WorkDir, "run", name)
 	os.RemoveAll(filepath.Join(work, "testdata"))
 	tr.start = time.Now()
@@ -415,15 +410,11 @@ func (tr *targetRun) confirm(ctx context.Context, c supervisor.Crasher) Finding 
 		}
 	}
 	groups := [][]string{}
-	if t.Pair {
+	for _, s := range cfg.Specs {
+		groups = append(groups, []string{s})
+	}
+	if len(cfg.Specs) > 1 && t.Differential {
 		groups = append(groups, cfg.Specs)
-	} else {
-		for _, s := range cfg.Specs {
-			groups = append(groups, []string{s})
-		}
-		if len(cfg.Specs) > 1 && t.Differential {
-			groups = append(groups, cfg.Specs)
-		}
 	}
 	for _, data := range candidates {
 		for _, g := range groups {
@@ -474,10 +465,7 @@ func (tr *targetRun) leakSweep(ctx context.Context, cacheDir string) []Finding {
 	}
 	var out []Finding
 	for _, spec := range cfg.Specs {
-		if t.Pair {
-			spec = strings.Join(cfg.Specs, ",")
-		}
-		j := t.job(strings.Split(spec, ","), cfg.Variant, cfg)
+		j := t.job([]string{spec}, cfg.Variant, cfg)
 		res, err := j.run(ctx, raw)
 		if err != nil {
 			continue
@@ -487,9 +475,6 @@ func (tr *targetRun) leakSweep(ctx context.Context, cacheDir string) []Finding {
 				f.Input, _ = os.ReadFile(r.Input)
 				out = append(out, f)
 			}
-		}
-		if t.Pair {
-			break
 		}
 	}
 	return out

@@ -47,7 +47,7 @@ func (r *fuzzRun) buildLibFuzzer(ctx context.Context) (map[string]string, error)
 // libFuzzer's minimizer (kept when the smaller input has the same signature).
 func (tr *targetRun) fuzzLibFuzzer(ctx context.Context) (supervisor.Result, error) {
 	cfg, t := tr.cfg, tr.t
-	seeds := append([][]byte(nil), t.Seeds...)
+	var seeds [][]byte
 	entries, _ := tr.store.List(t.Name)
 	for _, e := range entries {
 		if _, data, err := tr.store.Get(t.Name, e.ID); err == nil {

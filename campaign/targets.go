@@ -22,11 +22,8 @@ type fuzzTarget struct {
 	Name string
 	// FuzzFunc is the Go fuzz function the workers run.
 	FuzzFunc string
-	// Pair: the target needs two engines to do anything.
-	Pair bool
 	// Differential: after each engine alone, an input is confirmed on all engines together.
 	Differential bool
-	Seeds        [][]byte
 	// Weight is the target's share of the budget relative to the others: a function without
 	// parameters has few inputs to try.
 	Weight int

@@ -35,7 +35,9 @@ for p in "$dir"/mutants/*.patch; do
   name=$(basename "$p" .patch)
   [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue
   skip=
+  set -f # the patterns are matched against names, not expanded against this directory's files
   for pat in $except; do [[ $name == $pat ]] && skip=1; done
+  set +f
   [ -n "$skip" ] && continue
   specs=
   for e in $engines; do
