@@ -21,7 +21,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-
 // FuzzContract runs the contract target SEAM_TARGET of SEAM_CONTRACT (see ContractTarget):
 //
 //	SEAM_CONTRACT=$PWD/../native/tally/contract.yaml SEAM_TARGET=tally_top \
