@@ -26,7 +26,8 @@ CONTRACT=${CONTRACT:-native/pricing/contract.yaml}
 # Every fuzzing mutant of the contract's boundary (native/<b>/mutants/*.patch but
 # those its build.conf keeps out of the fuzzer variant: stress, thread and layout mutants)
 # against the contract's engines, the mutant in place of the engine its name starts with, all
-# derived targets sharing the budget. FOUND-AFTER is wall clock from the run's start.
+# derived targets sharing the budget. FOUND-AFTER is wall clock from the run's start (the
+# targets run one after another), and the line ends with the time into the target that found it.
 dir=$(dirname "$CONTRACT")
 except=$(sed -nE "s/^MUTANTS_fuzzer_EXCEPT='(.*)'/\1/p" "$dir/build.conf" 2>/dev/null)
 engines=$(sed -nE '/^engines:/,/^[a-z]/{s/^  ([a-z0-9_-]+):.*/\1/p}' "$CONTRACT") # the contract's, in order
@@ -35,7 +36,7 @@ for p in "$dir"/mutants/*.patch; do
   name=$(basename "$p" .patch)
   [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue
   skip=
-  set -f # the patterns are matched against names, not expanded against this directory's files
+  set -f # the patterns are globs over mutant names, not over this directory's files
   for pat in $except; do [[ $name == $pat ]] && skip=1; done
   set +f
   [ -n "$skip" ] && continue
@@ -51,7 +52,8 @@ for p in "$dir"/mutants/*.patch; do
     if [ -z "$found" ] && [[ $line == *"] NEW "* ]]; then
       found=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1fs", e - s }')
       tgt=$(sed -E 's/^\[([^]]+)\].*/\1/' <<<"$line") sig=$(sed -E 's/.* after [^:]+: //' <<<"$line")
-      printf '%-24s %-10s %s: %s\n' "$name" "$found" "$tgt" "$sig"
+      in=$(sed -E 's/.* after ([^:]+): .*/\1/' <<<"$line")
+      printf '%-24s %-10s %s: %s (%s into the target)\n' "$name" "$found" "$tgt" "$sig" "$in"
     fi
   done < <($SEAM fuzz -first -mode "$MODE" -contract "$CONTRACT" -engines "$specs" -variant "$VARIANT" -budget "$BUDGET" -corpus "$out/corpus" -state "$out/state" 2>&1)
   [ -n "$found" ] || printf '%-24s %-10s %s\n' "$name" "not found" "(budget $BUDGET, engines $specs; see $log)"
