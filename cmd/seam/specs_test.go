@@ -19,7 +19,7 @@ func TestSpecPluginsLinked(t *testing.T) {
 	paths, err := filepath.Glob("../../native/*/contract.yaml")
 	require.NoError(t, err)
 	require.NotEmpty(t, paths)
-	for _, file := range []string{"specs.go", "../../fuzz/specs_test.go", "../../internal/cli/specs_test.go", "../../campaign/specs_test.go", "../../internal/libfuzzer/specs_test.go"} {
+	for _, file := range []string{"specs.go", "../../fuzz/specs_test.go", "../../fuzz/libfuzzer/specs.go", "../../internal/cli/specs_test.go", "../../campaign/specs_test.go", "../../internal/libfuzzer/specs_test.go"} {
 		b, err := os.ReadFile(file)
 		require.NoError(t, err)
 		for _, p := range paths {
