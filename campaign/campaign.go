@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/seamfuzz/seam/corpus"
-	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/minimize"
@@ -48,28 +48,6 @@ type ConfigError struct{ Msg string }
 // Error is the message, which says what to give instead.
 func (e ConfigError) Error() string { return e.Msg }
 
-// unknownTarget is the error for a target name fuzz does not know.
-func unknownTarget(name string) error {
-	return ConfigError{fmt.Sprintf("unknown target %q (targets: %s)", name, strings.Join(fuzz.Names(), ", "))}
-}
-
-// Targets maps a comma-separated list of target names ("all" or empty: every target) to the
-// targets' names.
-func Targets(list string) ([]string, error) {
-	if list == "all" || list == "" {
-		return fuzz.Names(), nil
-	}
-	var out []string
-	for _, n := range strings.Split(list, ",") {
-		t, ok := fuzz.Lookup(strings.TrimSpace(n))
-		if !ok {
-			return nil, unknownTarget(n)
-		}
-		out = append(out, t.Name)
-	}
-	return out, nil
-}
-
 // job runs inputs of a target on engines in isolated children, each in its own process so a
 // crash is one input's verdict, not the campaign's end.
 type job struct {
@@ -78,7 +56,7 @@ type job struct {
 	variant string
 	timeout time.Duration
 	verbose bool // the child prints each engine's verdict line (seam repro shows it)
-	// kind is the isolate job kind (fuzz.JobKind when empty) and args its arguments beside
+	// kind is the isolate job kind and args its arguments beside
 	// target, engines and variant (a trace job's contract and libraries).
 	kind string
 	args map[string]string
@@ -97,13 +75,10 @@ func childEnv(variant string, extra ...string) []string {
 // run runs the inputs (files) and returns each one's result.
 func (j job) run(ctx context.Context, inputs []string) ([]isolate.Result, error) {
 	ij := isolate.Job{
-		Kind:      fuzz.JobKind,
+		Kind:      j.kind,
 		Args:      map[string]string{"target": j.target, "engines": strings.Join(j.specs, ","), "variant": j.variant},
 		Inputs:    inputs,
 		LeakCheck: checksLeaks(j.variant),
-	}
-	if j.kind != "" {
-		ij.Kind = j.kind
 	}
 	for k, v := range j.args {
 		ij.Args[k] = v
@@ -195,7 +170,7 @@ func reproCommand(dir, target, id string, specs []string, variant string) string
 // relToRoot is path relative to the checkout when it is inside it (commands are run from
 // there), else relative to the working directory when it is below it (a team's repository).
 func relToRoot(path string) string {
-	base, err := engine.Root()
+	base, err := checkout.Root()
 	if err != nil {
 		base, err = os.Getwd()
 	}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/seamfuzz/seam/corpus"
-	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/internal/summary"
@@ -21,8 +21,8 @@ import (
 
 // FuzzConfig is one `seam fuzz` run (nightly runs it too).
 type FuzzConfig struct {
-	// Contract, when set, fuzzes the targets derived from that contract (Targets are then its
-	// target names, empty for all); otherwise pricing's hand-written targets.
+	// Contract is the contract whose derived targets are fuzzed; Targets are some of their names
+	// (empty: all).
 	Contract  string
 	Targets   []string
 	Specs     []string
@@ -39,7 +39,7 @@ type FuzzConfig struct {
 	// StopAtFirst ends the run at its first new finding (what libFuzzer does by default; time
 	// to find a seeded bug is measured this way).
 	StopAtFirst bool
-	Out      io.Writer // status lines and findings
+	Out         io.Writer // status lines and findings
 	// Mode is ModeGoTest (default: go test -fuzz under the supervisor) or ModeLibFuzzer (each
 	// target built as a libFuzzer binary, internal/libfuzzer). Findings go through the same
 	// confirmation, signatures and corpus either way.
@@ -124,14 +124,15 @@ func (r FuzzResult) WriteSummary(w io.Writer) {
 // fuzzRun is the state of one Fuzz call shared by its targets: a signature seen on one target
 // is known to the next.
 type fuzzRun struct {
-	cfg    FuzzConfig
-	root   string
-	bin    string            // go test mode: the instrumented test binary
-	lfBins map[string]string // libFuzzer mode: target -> binary
-	store  *corpus.Store
-	known  map[string][]corpus.Entry // signature -> corpus entries, before this run
-	seen   map[string]bool
-	res    FuzzResult
+	cfg     FuzzConfig
+	root    string
+	bin     string            // go test mode: the instrumented test binary
+	lfBins  map[string]string // libFuzzer mode: target -> binary
+	targets []fuzzTarget
+	store   *corpus.Store
+	known   map[string][]corpus.Entry // signature -> corpus entries, before this run
+	seen    map[string]bool
+	res     FuzzResult
 }
 
 // targetRun is one target's share of the run.
@@ -150,19 +151,14 @@ type targetRun struct {
 // Fuzz runs every target for its share of the budget.
 func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	// Outside the checkout (a team's repository) a contract is all seam needs.
-	root, err := engine.Root()
-	if err != nil && (cfg.Contract == "" || cfg.Mode == ModeLibFuzzer) {
+	root, err := checkout.Root()
+	if err != nil && cfg.Mode == ModeLibFuzzer {
 		return FuzzResult{}, err
 	}
-	var targets []fuzzTarget
-	if cfg.Contract != "" && cfg.Mode == ModeLibFuzzer {
-		return FuzzResult{}, ConfigError{"-mode libfuzzer does not run contract targets yet: use -mode gotest"}
+	if cfg.Contract == "" {
+		return FuzzResult{}, ConfigError{"no contract to fuzz: give -contract FILE"}
 	}
-	if cfg.Contract != "" {
-		targets, err = contractTargets(cfg.Contract, strings.Join(cfg.Targets, ","))
-	} else {
-		targets, err = pricingTargets(strings.Join(cfg.Targets, ","))
-	}
+	targets, err := contractTargets(cfg.Contract, strings.Join(cfg.Targets, ","))
 	if err != nil {
 		return FuzzResult{}, err
 	}
@@ -173,7 +169,7 @@ func Fuzz(ctx context.Context, cfg FuzzConfig) (FuzzResult, error) {
 	if abs, err := filepath.Abs(cfg.StateDir); err == nil {
 		cfg.StateDir = abs
 	}
-	r := &fuzzRun{cfg: cfg, root: root, bin: filepath.Join(cfg.WorkDir, "fuzz.test"), store: corpus.Open(cfg.CorpusDir), seen: map[string]bool{}}
+	r := &fuzzRun{cfg: cfg, root: root, targets: targets, bin: filepath.Join(cfg.WorkDir, "fuzz.test"), store: corpus.Open(cfg.CorpusDir), seen: map[string]bool{}}
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return FuzzResult{}, err
 	}
@@ -258,11 +254,6 @@ func buildFuzzBinary(root, out string) error {
 // fuzz runs the target for its share and fills its stats.
 func (tr *targetRun) fuzz(ctx context.Context) {
 	cfg, name := tr.cfg, tr.t.Name
-	if tr.t.Pair && len(cfg.Specs) < 2 {
-		tr.stats.Skipped = "needs two engines (-engines A,B)"
-		fmt.Fprintf(cfg.Out, "[%s] skipped: %s\n", name, tr.stats.Skipped)
-		return
-	}
 	work := filepath.Join(cfg.WorkDir, "run", name)
 	os.RemoveAll(filepath.Join(work, "testdata"))
 	tr.start = time.Now()
@@ -419,15 +410,11 @@ func (tr *targetRun) confirm(ctx context.Context, c supervisor.Crasher) Finding 
 		}
 	}
 	groups := [][]string{}
-	if t.Pair {
+	for _, s := range cfg.Specs {
+		groups = append(groups, []string{s})
+	}
+	if len(cfg.Specs) > 1 && t.Differential {
 		groups = append(groups, cfg.Specs)
-	} else {
-		for _, s := range cfg.Specs {
-			groups = append(groups, []string{s})
-		}
-		if len(cfg.Specs) > 1 && t.Differential {
-			groups = append(groups, cfg.Specs)
-		}
 	}
 	for _, data := range candidates {
 		for _, g := range groups {
@@ -478,10 +465,7 @@ func (tr *targetRun) leakSweep(ctx context.Context, cacheDir string) []Finding {
 	}
 	var out []Finding
 	for _, spec := range cfg.Specs {
-		if t.Pair {
-			spec = strings.Join(cfg.Specs, ",")
-		}
-		j := t.job(strings.Split(spec, ","), cfg.Variant, cfg)
+		j := t.job([]string{spec}, cfg.Variant, cfg)
 		res, err := j.run(ctx, raw)
 		if err != nil {
 			continue
@@ -491,9 +475,6 @@ func (tr *targetRun) leakSweep(ctx context.Context, cacheDir string) []Finding {
 				f.Input, _ = os.ReadFile(r.Input)
 				out = append(out, f)
 			}
-		}
-		if t.Pair {
-			break
 		}
 	}
 	return out

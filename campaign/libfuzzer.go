@@ -25,15 +25,19 @@ func (r *fuzzRun) buildLibFuzzer(ctx context.Context) (map[string]string, error)
 		return nil, err
 	}
 	bins := map[string]string{}
-	for _, name := range cfg.Targets {
-		bin, built, err := libfuzzer.Build(ctx, r.root, libfuzzer.Harness{Target: name})
+	for _, t := range r.targets {
+		contractPath, err := filepath.Abs(t.args["contract"])
+		if err != nil {
+			return nil, err
+		}
+		bin, built, err := libfuzzer.Build(ctx, r.root, libfuzzer.Harness{Target: t.args["target"], Contract: contractPath})
 		if err != nil {
 			return nil, err
 		}
 		if built {
-			fmt.Fprintf(cfg.Out, "[%s] built libFuzzer binary %s\n", name, bin)
+			fmt.Fprintf(cfg.Out, "[%s] built libFuzzer binary %s\n", t.Name, bin)
 		}
-		bins[name] = bin
+		bins[t.Name] = bin
 	}
 	return bins, nil
 }
@@ -43,7 +47,7 @@ func (r *fuzzRun) buildLibFuzzer(ctx context.Context) (map[string]string, error)
 // libFuzzer's minimizer (kept when the smaller input has the same signature).
 func (tr *targetRun) fuzzLibFuzzer(ctx context.Context) (supervisor.Result, error) {
 	cfg, t := tr.cfg, tr.t
-	seeds := append([][]byte(nil), t.Seeds...)
+	var seeds [][]byte
 	entries, _ := tr.store.List(t.Name)
 	for _, e := range entries {
 		if _, data, err := tr.store.Get(t.Name, e.ID); err == nil {
@@ -52,8 +56,8 @@ func (tr *targetRun) fuzzLibFuzzer(ctx context.Context) (supervisor.Result, erro
 	}
 	res, err := libfuzzer.Run(ctx, libfuzzer.Config{
 		Binary: tr.lfBins[t.Name], WorkDir: filepath.Join(cfg.StateDir, "libfuzzer", t.Name), Budget: tr.share, Timeout: cfg.Timeout,
-		Dict: filepath.Join(tr.root, "fuzz", "rules.dict"), Seeds: seeds,
-		Env:       []string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_ROOT=" + tr.root, "SEAM_TARGET=" + t.Name},
+		Dict: t.dict, Seeds: seeds, Args: libfuzzer.ContractArgs,
+		Env:       append([]string{"SEAM_ENGINES=" + strings.Join(cfg.Specs, ","), "SEAM_ROOT=" + tr.root}, t.Env...),
 		Violation: fuzz.SignViolation,
 		Status: func(p libfuzzer.Progress) {
 			tr.status(p.Elapsed, p.ExecsPerSec, p.Execs, p.Corpus)

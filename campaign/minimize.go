@@ -48,7 +48,10 @@ func Minimize(ctx context.Context, cfg MinimizeConfig, target, id string) (Minim
 	if e.Signature == "" {
 		return out, fmt.Errorf("%s/%s has no signature to keep: only findings are minimized", e.Target, e.ID)
 	}
-	j := job{target: e.Target, specs: cfg.Specs, variant: cfg.Variant, timeout: cfg.Timeout}
+	j, err := contractEntryJob(e.Target, cfg.Specs, cfg.Variant, cfg.Timeout)
+	if err != nil {
+		return out, err
+	}
 	if len(e.Engines) > 0 && !cfg.ForceSpecs {
 		j.specs = e.Engines
 	}

@@ -17,8 +17,7 @@ import (
 	"github.com/seamfuzz/seam/claims"
 	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/corpus"
-	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/summary"
 	"github.com/seamfuzz/seam/trace"
@@ -107,9 +106,6 @@ func nightlySteps(n *nightlyRun) []nightlyStep {
 			nightlyStep{name: func(n *nightlyRun) string { return fuzzStepName(n, nb) }, prepare: func(n *nightlyRun) { chooseFuzzVariant(n, nb) }, run: stepFuzz(nb)},
 		)
 	}
-	if n.root != "" && hasPricingTargets(n) {
-		steps = append(steps, nightlyStep{name: named("replay corpus (pricing's hand-written targets, asan)"), run: stepReplayHandWritten})
-	}
 	for i := range n.boundaries {
 		nb := &n.boundaries[i]
 		name := nb.c.Boundary
@@ -138,7 +134,7 @@ func Nightly(ctx context.Context, cfg NightlyConfig) (summary.Run, error) {
 	if cfg.StatePath == "" {
 		cfg.StatePath = filepath.Join(filepath.Dir(filepath.Clean(cfg.OutDir)), "state", "state.json")
 	}
-	root, _ := engine.Root()
+	root, _ := checkout.Root()
 	if len(cfg.Contracts) == 0 {
 		if root == "" {
 			return summary.Run{}, ConfigError{"no -contract given and not inside the seam checkout: give -contract FILE"}
@@ -313,32 +309,12 @@ func stepReplay(nb *nightBoundary) func(context.Context, *nightlyRun) stepResult
 	}
 }
 
-// stepReplayHandWritten replays the entries of pricing's hand-written targets.
-func stepReplayHandWritten(ctx context.Context, n *nightlyRun) stepResult {
-	fs, total, err := replayCorpus(ctx, n.cfg.CorpusDir, []string{"cpp", "rust"}, "asan")
-	if err != nil {
-		return errored(err)
-	}
-	return replayResult(n, fs, total)
-}
-
 func replayResult(n *nightlyRun, fs []Finding, total int) stepResult {
 	n.found(fs...)
 	if len(fs) > 0 {
 		return stepResult{status: summary.Failed, reason: fmt.Sprintf("%d of %d entries fail", len(fs), total)}
 	}
 	return stepResult{status: summary.Passed, reason: fmt.Sprintf("%d entries, all clean", total)}
-}
-
-// hasPricingTargets: the corpus holds entries of the hand-written targets.
-func hasPricingTargets(n *nightlyRun) bool {
-	entries, _ := corpus.Open(n.cfg.CorpusDir).List("")
-	for _, e := range entries {
-		if _, ok := fuzz.Lookup(e.Target); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // chooseFuzzVariant picks the boundary's fuzz build once the build step has made them, and
@@ -541,42 +517,6 @@ func isTraceTarget(target string) bool { _, ok := trace.BoundaryOf(target); retu
 func isContractTarget(c *contract.Contract, target string) bool {
 	names, err := ContractTargetNames(c.Path)
 	return err == nil && slices.Contains(names, strings.TrimPrefix(target, c.Boundary+"."))
-}
-
-// replayCorpus replays every entry of the hand-written targets on the engines; each failure
-// is a finding.
-func replayCorpus(ctx context.Context, dir string, specs []string, variant string) ([]Finding, int, error) {
-	entries, err := corpus.Open(dir).List("")
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w (run seam corpus check)", err)
-	}
-	byTarget := map[string][]corpus.Entry{}
-	for _, e := range entries {
-		byTarget[e.Target] = append(byTarget[e.Target], e)
-	}
-	var out []Finding
-	for tg, es := range byTarget {
-		j := job{target: tg, specs: specs, variant: variant, timeout: 10 * time.Second}
-		reproduce := func(id string) string { return reproCommand(dir, tg, id, specs, variant) }
-		if t, ok := fuzz.Lookup(tg); !ok || (t.Pair && len(specs) < 2) {
-			continue // a boundary's entries: its own replay step
-		}
-		var files []string
-		for _, e := range es {
-			files = append(files, e.Path)
-		}
-		res, err := j.run(ctx, files)
-		if err != nil {
-			return nil, 0, err
-		}
-		for i, r := range res {
-			if f, bad := j.sign(r); bad {
-				f.CorpusID, f.Reproduce, f.Source = es[i].ID, reproduce(es[i].ID), "replay"
-				out = append(out, f)
-			}
-		}
-	}
-	return out, len(entries), nil
 }
 
 // nightlyFuzzVariant: the coverage bridge's build (cov: asan plus edge and comparison

@@ -13,13 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seamfuzz/seam/contract"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/summary"
 )
 
 func loadContract(t *testing.T, name string) *contract.Contract {
 	t.Helper()
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	require.NoError(t, err)
 	c, err := contract.Load(filepath.Join(root, "native", name, "contract.yaml"))
 	require.NoError(t, err)

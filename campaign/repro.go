@@ -28,7 +28,7 @@ import (
 type Input struct {
 	Target    string
 	Data      []byte
-	RequestID string // a production request's id
+	RequestID string // a trace's id (a logged request's request_id)
 	Label     string // how the verdict names it
 }
 
@@ -43,40 +43,30 @@ type ReproConfig struct {
 	LogDir    string    // one input: each engine's full output goes to LogDir/<engine>.log
 	Out       io.Writer // the verdicts
 	Progress  io.Writer // a batch's "replayed n/N requests" line
-	// Contract, when set, makes every input a call trace of that boundary (package trace,
-	// TraceInputs): Specs are then its engine names and Libraries their paths, in order.
+	// Contract is the boundary the inputs are call traces (TraceInputs) or derived-target
+	// entries of; Specs are its engine names and Libraries their paths, in order.
 	Contract  string
 	Libraries []string
 }
 
-// noun is what a batch's inputs are called: production requests, or call traces.
-func (cfg ReproConfig) noun() string {
-	if cfg.Contract != "" {
-		return "trace"
-	}
-	return "request"
-}
-
-// job is the isolated job that runs inputs of target on specs: a fuzz target's, or a trace
-// job on the contract's libraries.
+// job is the isolated job that runs inputs of target on specs, on the contract's libraries:
+// a trace job, or a derived target's.
 func (cfg ReproConfig) job(target string, specs []string, verbose bool) job {
 	j := job{target: target, specs: specs, variant: cfg.Variant, timeout: cfg.Timeout, verbose: verbose}
-	if cfg.Contract != "" {
-		var libs []string
-		for _, s := range specs {
-			libs = append(libs, cfg.Libraries[slices.Index(cfg.Specs, s)])
+	var libs []string
+	for _, s := range specs {
+		libs = append(libs, cfg.Libraries[slices.Index(cfg.Specs, s)])
+	}
+	j.kind, j.args = trace.JobKind, map[string]string{"contract": cfg.Contract, "libraries": strings.Join(libs, ",")}
+	if _, isTrace := trace.BoundaryOf(target); !isTrace {
+		// A corpus entry of a contract-derived target: its fuzz bytes, on the same libraries
+		// (NAME=PATH, so the child opens exactly these and names them as the verdicts do).
+		var engines []string
+		for i, s := range specs {
+			engines = append(engines, s+"="+libs[i])
 		}
-		j.kind, j.args = trace.JobKind, map[string]string{"contract": cfg.Contract, "libraries": strings.Join(libs, ",")}
-		if _, isTrace := trace.BoundaryOf(target); !isTrace {
-			// A corpus entry of a contract-derived target: its fuzz bytes, on the same libraries
-			// (NAME=PATH, so the child opens exactly these and names them as the verdicts do).
-			var engines []string
-			for i, s := range specs {
-				engines = append(engines, s+"="+libs[i])
-			}
-			_, name, _ := strings.Cut(target, ".")
-			j.kind, j.args = fuzz.ContractJobKind, map[string]string{"contract": cfg.Contract, "target": name, "engines": strings.Join(engines, ",")}
-		}
+		_, name, _ := strings.Cut(target, ".")
+		j.kind, j.args = fuzz.ContractJobKind, map[string]string{"contract": cfg.Contract, "target": name, "engines": strings.Join(engines, ",")}
 	}
 	return j
 }
@@ -126,18 +116,16 @@ func Repro(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding, err
 		}
 	}
 	if len(findings) == 0 && len(cfg.Specs) >= 2 {
-		if t, _ := fuzz.Lookup(in.Target); t.Pair || in.Target == "request" || cfg.Contract != "" {
-			j := cfg.job(in.Target, cfg.Specs, true)
-			f, found, _, err := j.one(ctx, in.Data)
-			if err != nil {
-				return findings, err
-			}
-			if found {
-				fmt.Fprintf(cfg.Out, "engines %s: MISMATCH %s\n  %s\n", strings.Join(cfg.Specs, " vs "), f.Signature, f.Title)
-				findings = append(findings, f)
-			} else {
-				fmt.Fprintf(cfg.Out, "engines %s: agree\n", strings.Join(cfg.Specs, " vs "))
-			}
+		j := cfg.job(in.Target, cfg.Specs, true)
+		f, found, _, err := j.one(ctx, in.Data)
+		if err != nil {
+			return findings, err
+		}
+		if found {
+			fmt.Fprintf(cfg.Out, "engines %s: MISMATCH %s\n  %s\n", strings.Join(cfg.Specs, " vs "), f.Signature, f.Title)
+			findings = append(findings, f)
+		} else {
+			fmt.Fprintf(cfg.Out, "engines %s: agree\n", strings.Join(cfg.Specs, " vs "))
 		}
 	}
 	if cfg.Save {
@@ -188,24 +176,23 @@ func printVerdict(w io.Writer, spec string, f Finding, found bool, out []byte) {
 	}
 }
 
-// RequestInputs parses one production request, or a JSON Lines file of them; name is where
-// they came from, for errors.
-func RequestInputs(b []byte, name string) ([]Input, error) {
-	return jsonInputs(b, name, func(line []byte) (Input, error) {
-		p, err := fuzz.ParseProductionRequest(line)
-		if err != nil {
-			return Input{}, err
-		}
-		return Input{Target: "request", Data: fuzz.EncodeRequest(p), RequestID: p.RequestID, Label: "request " + p.RequestID}, nil
-	})
-}
-
 // TraceInputs parses one call trace of boundary b, or a JSON Lines file of them (package
-// trace); name is where they came from, for errors. Each is stored as written, under the
-// boundary's trace target.
+// trace); a record of one of the boundary's log formats (trace.RegisterLogFormat) becomes the
+// trace it stands for. name is where they came from, for errors. Each is stored as a trace,
+// under the boundary's trace target.
 func TraceInputs(b *boundary.Boundary, data []byte, name string) ([]Input, error) {
 	target := trace.CorpusTarget(b.Contract.Boundary)
 	return jsonInputs(data, name, func(line []byte) (Input, error) {
+		if !trace.IsTrace(line) {
+			converted, ok, err := trace.FromLog(b.Contract.Boundary, line)
+			if err != nil {
+				return Input{}, err
+			}
+			if !ok {
+				return Input{}, fmt.Errorf("neither a call trace (an object with \"calls\"), a record of a log format of %[1]s, nor a corpus entry of its targets (corpus/%[1]s.<target>/<id>)", b.Contract.Boundary)
+			}
+			line = converted
+		}
 		t, err := trace.Parse(b, line)
 		if err != nil {
 			return Input{}, err
@@ -249,31 +236,6 @@ func ReadInput(path string) ([]byte, error) {
 	return os.ReadFile(path)
 }
 
-// FileInputs reads FILE or stdin ("-"): a JSON request (or JSON Lines), a corpus entry (its
-// directory names the target), or raw bytes of target.
-func FileInputs(path, target string) ([]Input, error) {
-	b, err := ReadInput(path)
-	if err != nil {
-		return nil, err
-	}
-	if target == "" && bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
-		return RequestInputs(b, path)
-	}
-	if target == "" && path != "-" {
-		// corpus/<target>/<id>
-		if t, ok := fuzz.Lookup(filepath.Base(filepath.Dir(path))); ok {
-			target = t.Name
-		}
-	}
-	if target == "" {
-		return nil, ConfigError{fmt.Sprintf("cannot tell the target of %s: give -target (one of %s)", path, strings.Join(fuzz.Names(), ", "))}
-	}
-	if _, ok := fuzz.Lookup(target); !ok {
-		return nil, unknownTarget(target)
-	}
-	return []Input{{Target: target, Data: b, Label: path}}, nil
-}
-
 // reproBatch replays many requests (a day of production traffic, a rollout's shadow-compare
 // log) on every core: counts per verdict, every finding with its request id.
 func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding, error) {
@@ -301,7 +263,7 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 			case <-stop:
 				return
 			case <-t.C:
-				fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d %ss", done.Load(), len(inputs), cfg.noun())
+				fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d traces", done.Load(), len(inputs))
 			}
 		}
 	}()
@@ -328,7 +290,7 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 	}
 	err = g.Wait()
 	close(stop)
-	fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d %ss\n", done.Load(), len(inputs), cfg.noun())
+	fmt.Fprintf(cfg.Progress, "\rreplayed %d/%d traces\n", done.Load(), len(inputs))
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +303,7 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 		}
 		counts[f.Kind]++
 		findings = append(findings, *f)
-		fmt.Fprintf(cfg.Out, "%-9s %s %s: %s\n", strings.ToUpper(f.Kind), cfg.noun(), inputs[i].RequestID, f.Signature)
+		fmt.Fprintf(cfg.Out, "%-9s trace %s: %s\n", strings.ToUpper(f.Kind), inputs[i].RequestID, f.Signature)
 		if f.Kind == "violation" {
 			fmt.Fprintf(cfg.Out, "          %s\n", f.Title)
 		}
@@ -353,7 +315,7 @@ func reproBatch(ctx context.Context, cfg ReproConfig, inputs []Input) ([]Finding
 			}
 		}
 	}
-	fmt.Fprintf(cfg.Out, "%d %ss: %d clean, %d crash, %d hang, %d leak, %d mismatch/contract (engines %s, variant %s)\n",
-		len(inputs), cfg.noun(), counts["clean"], counts["crash"], counts["hang"], counts["leak"], counts["violation"], strings.Join(cfg.Specs, ","), cfg.Variant)
+	fmt.Fprintf(cfg.Out, "%d traces: %d clean, %d crash, %d hang, %d leak, %d mismatch/contract (engines %s, variant %s)\n",
+		len(inputs), counts["clean"], counts["crash"], counts["hang"], counts["leak"], counts["violation"], strings.Join(cfg.Specs, ","), cfg.Variant)
 	return findings, nil
 }

@@ -3,52 +3,48 @@ package campaign
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/corpus"
+	"github.com/seamfuzz/seam/trace"
 )
 
 const prodRequest = `{"request_id": "prod-7", "request": {"item_count": 1, "subtotal_cents": 10000, "region_id": 1, "customer_tier": 1, "coupon": "SAVE10"}, "rules": "1,1,1500,825,SAVE10:1000\n"}`
 
-// A production log is JSON Lines: one input per request, errors naming the line.
-func TestRequestInputs(t *testing.T) {
-	one, err := RequestInputs([]byte(prodRequest), "-json")
+// A logged pricing request (pricing's spec plug-in registers its log format) becomes the call
+// trace it stands for, by the contract's names; a production log is JSON Lines, one input per
+// request, errors naming the line.
+func TestTraceInputsFromALogFormat(t *testing.T) {
+	b, err := boundary.Load(loadContract(t, "pricing").Path)
+	require.NoError(t, err)
+	one, err := TraceInputs(b, []byte(prodRequest), "-json")
 	require.NoError(t, err)
 	require.Len(t, one, 1)
-	assert.Equal(t, Input{Target: "request", Data: one[0].Data, RequestID: "prod-7", Label: "request prod-7"}, one[0])
+	assert.Equal(t, "pricing.trace", one[0].Target)
+	assert.Equal(t, "prod-7", one[0].RequestID)
+	tr, err := trace.Parse(b, one[0].Data)
+	require.NoError(t, err, "stored as a trace")
+	var calls []string
+	for _, c := range tr.Calls {
+		calls = append(calls, c.Func)
+	}
+	assert.Equal(t, []string{"pricing_rules_new", "pricing_rules_load", "pricing_quote"}, calls)
 
 	log := prodRequest + "\n\n" + prodRequest + "\n"
-	many, err := RequestInputs([]byte(log), "day.jsonl")
+	many, err := TraceInputs(b, []byte(log), "day.jsonl")
 	require.NoError(t, err)
 	assert.Len(t, many, 2)
 
-	_, err = RequestInputs([]byte(prodRequest+"\n\n"+`{"request_id": `), "day.jsonl")
+	_, err = TraceInputs(b, []byte(prodRequest+"\n\n"+`{"request_id": `), "day.jsonl")
 	assert.ErrorContains(t, err, "day.jsonl line 3:")
-}
-
-// A corpus file knows its target from its directory; a raw file without -target is the
-// caller's mistake, not a failed run.
-func TestFileInputsTarget(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "rules")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	p := filepath.Join(dir, "0123456789abcdef")
-	require.NoError(t, os.WriteFile(p, []byte("1,0,0,0"), 0o644))
-	in, err := FileInputs(p, "")
-	require.NoError(t, err)
-	assert.Equal(t, "rules", in[0].Target)
-
-	raw := filepath.Join(t.TempDir(), "in")
-	require.NoError(t, os.WriteFile(raw, []byte("x"), 0o644))
-	_, err = FileInputs(raw, "")
-	assert.ErrorAs(t, err, new(ConfigError))
-	_, err = FileInputs(raw, "nosuchtarget")
-	assert.ErrorAs(t, err, new(ConfigError))
-	_, err = Targets("rules,nosuchtarget")
-	assert.ErrorAs(t, err, new(ConfigError))
+	_, err = TraceInputs(b, []byte(`{"request_id": "x", "request": {"items": 1}}`), "-json")
+	assert.ErrorContains(t, err, "unknown field")
+	_, err = TraceInputs(b, []byte(`{"hello": 1}`), "-json")
+	assert.ErrorContains(t, err, "neither a call trace")
 }
 
 // The nightly's corpus replay of a boundary replays its saved call traces on its engines, in

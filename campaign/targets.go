@@ -5,30 +5,33 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/seamfuzz/seam/boundary"
+	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/derive"
 	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/checkout"
+	"github.com/seamfuzz/seam/trace"
 )
 
-// fuzzTarget is what the campaign needs to know of a target, whichever kind it is: a target
-// derived from a contract (FuzzContract with the target in the environment), or one of the
-// hand-written pricing targets.
+// fuzzTarget is what the campaign needs to know of a target derived from a contract: FuzzContract
+// runs it with the target in the environment.
 type fuzzTarget struct {
 	// Name is the corpus target: corpus/<Name>/ (for a contract target "<boundary>.<target>").
 	Name string
 	// FuzzFunc is the Go fuzz function the workers run.
 	FuzzFunc string
-	// Pair: the target needs two engines to do anything.
-	Pair bool
 	// Differential: after each engine alone, an input is confirmed on all engines together.
 	Differential bool
-	Seeds        [][]byte
 	// Weight is the target's share of the budget relative to the others: a function without
 	// parameters has few inputs to try.
 	Weight int
-	// Env selects the target in a worker (a contract target's SEAM_CONTRACT, SEAM_TARGET).
+	// Env selects the target in a worker (SEAM_CONTRACT, SEAM_TARGET).
 	Env []string
+	// dict is libFuzzer's -dict= for the target: the first dictionary of its function's
+	// parameters ("" when none).
+	dict string
 	// kind and args make the isolated job that confirms and sweeps its inputs.
 	kind string
 	args map[string]string
@@ -80,7 +83,7 @@ func contractTargets(contractPath, list string) ([]fuzzTarget, error) {
 			weight = 1
 		}
 		out = append(out, fuzzTarget{
-			Name: ContractTargetName(b, n), FuzzFunc: "FuzzContract", Differential: len(b.Contract.Engines) > 1, Weight: weight,
+			Name: ContractTargetName(b, n), dict: paramDict(b.Contract.Function(byName[n].Func)), FuzzFunc: "FuzzContract", Differential: len(b.Contract.Engines) > 1, Weight: weight,
 			Env:  []string{fuzz.EnvContract + "=" + b.Contract.Path, fuzz.EnvTarget + "=" + n},
 			kind: fuzz.ContractJobKind, args: map[string]string{"contract": b.Contract.Path, "target": n},
 		})
@@ -98,18 +101,22 @@ func ContractTargetNames(contractPath string) ([]string, error) {
 	return out, err
 }
 
-// pricingTargets are the hand-written pricing targets named in list.
-func pricingTargets(list string) ([]fuzzTarget, error) {
-	names, err := Targets(list)
-	if err != nil {
-		return nil, err
+// paramDict is the first dictionary file among f's parameters and their fields.
+func paramDict(f *contract.Function) string {
+	if f == nil {
+		return ""
 	}
-	var out []fuzzTarget
-	for _, n := range names {
-		t, _ := fuzz.Lookup(n)
-		out = append(out, fuzzTarget{Name: t.Name, FuzzFunc: t.FuzzFunc, Pair: t.Pair, Differential: t.Name == "request", Seeds: t.Seeds, Weight: 1})
+	for _, p := range f.Params {
+		if p.Dict != "" {
+			return p.Dict
+		}
+		for _, fp := range p.Fields {
+			if fp.Dict != "" {
+				return fp.Dict
+			}
+		}
 	}
-	return out, nil
+	return ""
 }
 
 // ContractOf is the contract file of a boundary in the checkout (native/<boundary>/contract.yaml),
@@ -118,4 +125,42 @@ func ContractOf(root, boundaryName string) (string, bool) {
 	p := filepath.Join(root, "native", boundaryName, "contract.yaml")
 	_, err := os.Stat(p)
 	return p, err == nil
+}
+
+// CheckCorpusTarget accepts the corpus targets of the checkout's contracts: a derived target
+// "<boundary>.<target>" or a boundary's call traces (trace.CorpusTarget).
+func CheckCorpusTarget(corpusTarget string) error {
+	root, err := checkout.Root()
+	if err != nil {
+		return err
+	}
+	name, target, _ := strings.Cut(corpusTarget, ".")
+	path, ok := ContractOf(root, name)
+	if !ok || target == "" {
+		return ConfigError{fmt.Sprintf("%s is not a target of a contract in the checkout (<boundary>.<target>, native/<boundary>/contract.yaml)", corpusTarget)}
+	}
+	if b, isTrace := trace.BoundaryOf(corpusTarget); isTrace && b == name {
+		return nil
+	}
+	_, err = contractTargets(path, target)
+	return err
+}
+
+// contractEntryJob is the job that replays corpus entries of "<boundary>.<target>", a derived
+// target of a boundary in the checkout, on specs (none: the contract's engines).
+func contractEntryJob(corpusTarget string, specs []string, variant string, timeout time.Duration) (job, error) {
+	root, err := checkout.Root()
+	if err != nil {
+		return job{}, err
+	}
+	if err := CheckCorpusTarget(corpusTarget); err != nil {
+		return job{}, err
+	}
+	name, target, _ := strings.Cut(corpusTarget, ".")
+	path, _ := ContractOf(root, name)
+	ts, err := contractTargets(path, target)
+	if err != nil {
+		return job{}, err
+	}
+	return ts[0].job(specs, variant, FuzzConfig{Timeout: timeout}), nil
 }

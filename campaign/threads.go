@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/seamfuzz/seam/claims"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 )
 
 // ThreadsConfig is one run of seam threads.
@@ -67,7 +67,7 @@ func WriteClaims(w io.Writer, rows []claims.Row) {
 // tsanOptions are the TSAN_OPTIONS of seam's TSan children: halt on the first report (the
 // child's death marks the input), and the named suppressions of stress/tsan.supp.
 func tsanOptions() (string, error) {
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	if err != nil {
 		return "", err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/derive"
-	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
@@ -121,7 +120,7 @@ func runEngine(ctx context.Context, cfg Config, c *contract.Contract, spec strin
 	lib, libErr := c.Library(spec, cfg.Variant)
 	uninstrumented := ""
 	if libErr == nil {
-		if rt, err := engine.RuntimeOf(lib); err == nil && cfg.Variant == "tsan" && rt != sanrt.TSan {
+		if rt, err := sanrt.RuntimeOf(lib); err == nil && cfg.Variant == "tsan" && rt != sanrt.TSan {
 			uninstrumented = " (its tsan build has no TSan: races unseen)"
 		}
 	}

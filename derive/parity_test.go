@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seamfuzz/seam/derive"
-	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
@@ -72,7 +71,7 @@ func TestPricingParity(t *testing.T) {
 		}
 		t.Run(c.mutant+"/"+strings.Join(engines, ","), func(t *testing.T) {
 			lib := filepath.Join("..", "build", "asan", "mutants", c.mutant+".so")
-			if rt, _ := engine.RuntimeOf(lib); rt != sanrt.ASan && strings.HasPrefix(c.mutant, "rust-") && c.outcome == isolate.Crashed && strings.Contains(c.want, "heap-") {
+			if rt, _ := sanrt.RuntimeOf(lib); rt != sanrt.ASan && strings.HasPrefix(c.mutant, "rust-") && c.outcome == isolate.Crashed && strings.Contains(c.want, "heap-") {
 				t.Skipf("%s: no nightly Rust toolchain, so no ASan build of the Rust engine", c.mutant)
 			}
 			r, err := runHunt(pricingContract, c.target, engines, huntBudget, 1, t.TempDir())

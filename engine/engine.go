@@ -1,7 +1,8 @@
-// Package engine is seam's Go binding of the pricing contract (native/pricing/include/seam_pricing.h).
-// It is the one place in seam's machinery that knows the pricing boundary: a team with another
-// boundary writes its own version of this package and reuses the rest (loader, buffers,
-// generator, report parser, corpus, fuzz supervisor, stress driver).
+// Package engine is a hand-written Go binding of the pricing header
+// (native/pricing/include/seam_pricing.h). seam's machinery no longer uses it (fuzz, stress and
+// repro call any boundary through its contract, package boundary); what keeps it is its own
+// behaviour table of the pricing engines (behaviour_test.go, prepared_test.go, sanity_test.go),
+// until those checks move onto package boundary under native/pricing/.
 //
 // An Engine is a shared library loaded at run time, so one Go binary drives the C++ and the
 // Rust engine in any build variant, a seeded-bug mutant or a user's own library.
@@ -86,9 +87,9 @@ type Engine struct {
 
 // Open loads the library at path and resolves every contract symbol. A library that lacks one
 // is refused with an error naming it. The process must already run the sanitizer runtime the
-// library needs (see sanrt.Ensure and RuntimeOf).
+// library needs (see sanrt.Ensure and sanrt.RuntimeOf).
 func Open(path string) (*Engine, error) {
-	if need, err := RuntimeOf(path); err == nil && need != sanrt.None && sanrt.Loaded() != need {
+	if need, err := sanrt.RuntimeOf(path); err == nil && need != sanrt.None && sanrt.Loaded() != need {
 		return nil, fmt.Errorf("%s is %s-instrumented but this process has no %s runtime: run it with -variant %s (seam re-executes itself with the runtime)", path, need, need, need)
 	}
 	lib, err := ffi.Open(path)

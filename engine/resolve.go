@@ -1,42 +1,16 @@
 package engine
 
 import (
-	"debug/elf"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/internal/checkout"
 )
-
-// Variants are the build variants scripts/build-native.sh produces.
-var Variants = []string{"debug", "release", "asan", "tsan", "cov"}
 
 // BuiltinEngines are the engine names resolved inside the build tree.
 var BuiltinEngines = []string{"cpp", "rust"}
-
-// Root finds the repository root (the directory holding native/pricing/include/seam_pricing.h) from
-// SEAM_ROOT or by walking up from the working directory.
-func Root() (string, error) {
-	if r := os.Getenv("SEAM_ROOT"); r != "" {
-		return r, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "native", "pricing", "include", "seam_pricing.h")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("cannot find the seam repository (native/pricing/include/seam_pricing.h) above the working directory: run from inside it or set SEAM_ROOT")
-		}
-		dir = parent
-	}
-}
 
 // Resolve turns an engine spec into a library path:
 //   - "cpp", "rust"                                → build/<variant>/libseam_<name>.so
@@ -58,9 +32,9 @@ func Resolve(spec, variant string) (string, error) {
 		return filepath.Abs(spec)
 	}
 	if !validVariant(variant) {
-		return "", fmt.Errorf("unknown variant %q: use one of %s", variant, strings.Join(Variants, ", "))
+		return "", fmt.Errorf("unknown variant %q: use one of %s", variant, strings.Join(checkout.Variants, ", "))
 	}
-	root, err := Root()
+	root, err := checkout.Root()
 	if err != nil {
 		return "", err
 	}
@@ -88,39 +62,10 @@ func mutantName(spec string) (string, bool) {
 }
 
 func validVariant(v string) bool {
-	for _, x := range Variants {
+	for _, x := range checkout.Variants {
 		if v == x {
 			return true
 		}
 	}
 	return false
-}
-
-// RuntimeOf inspects a library's dynamic section: an ASan or TSan build imports the runtime's
-// symbols (gcc adds libasan/libtsan to DT_NEEDED; rustc -Zsanitizer leaves __asan_* undefined).
-func RuntimeOf(path string) (sanrt.Runtime, error) {
-	f, err := elf.Open(path)
-	if err != nil {
-		return sanrt.None, err
-	}
-	defer f.Close()
-	libs, _ := f.ImportedLibraries()
-	for _, l := range libs {
-		switch {
-		case strings.HasPrefix(l, "libasan"):
-			return sanrt.ASan, nil
-		case strings.HasPrefix(l, "libtsan"):
-			return sanrt.TSan, nil
-		}
-	}
-	syms, _ := f.ImportedSymbols()
-	for _, s := range syms {
-		switch {
-		case strings.HasPrefix(s.Name, "__asan_"):
-			return sanrt.ASan, nil
-		case strings.HasPrefix(s.Name, "__tsan_"):
-			return sanrt.TSan, nil
-		}
-	}
-	return sanrt.None, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/engine/enginetest"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
@@ -25,7 +26,7 @@ func TestEnginesAreDifferentLibraries(t *testing.T) {
 
 // nm must show the sanitizer hooks in sanitized builds (rustls-ffi checks its ASan build too).
 func TestSanitizedBuildsAreInstrumented(t *testing.T) {
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	require.NoError(t, err)
 	nightly := exec.Command("rustup", "run", "nightly", "rustc", "--version").Run() == nil
 	for _, v := range []struct{ variant, hook string }{{"asan", "__asan_report_load"}, {"tsan", "__tsan_read"}} {
@@ -38,21 +39,21 @@ func TestSanitizedBuildsAreInstrumented(t *testing.T) {
 				out, err := exec.Command("nm", "-D", lib).CombinedOutput()
 				require.NoError(t, err, "%s", out)
 				assert.Contains(t, string(out), v.hook, "%s is not instrumented", lib)
-				rt, err := engine.RuntimeOf(lib)
+				rt, err := sanrt.RuntimeOf(lib)
 				require.NoError(t, err)
 				assert.Equal(t, sanrt.For(v.variant), rt)
 			})
 		}
 	}
 	for _, name := range engine.BuiltinEngines {
-		rt, err := engine.RuntimeOf(filepath.Join(root, "build", "release", "libseam_"+name+".so"))
+		rt, err := sanrt.RuntimeOf(filepath.Join(root, "build", "release", "libseam_"+name+".so"))
 		require.NoError(t, err)
 		assert.Equal(t, sanrt.None, rt, "release builds carry no sanitizer")
 	}
 }
 
 func TestHeaderCompilesCleanly(t *testing.T) {
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	require.NoError(t, err)
 	src := filepath.Join(t.TempDir(), "h")
 	// Every declaration is used, so a typo in any prototype fails to compile.

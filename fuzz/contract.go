@@ -33,11 +33,7 @@ var (
 // ContractTarget opens the target and engines the environment names, once per process.
 func ContractTarget() (derive.Target, []*boundary.Engine, error) {
 	contractOnce.Do(func() {
-		var specs []string
-		if v := os.Getenv("SEAM_ENGINES"); v != "" {
-			specs = EngineSpecs()
-		}
-		contractTarget, contractEngines, contractErr = OpenContractTarget(os.Getenv(EnvContract), os.Getenv(EnvTarget), specs, Variant())
+		contractTarget, contractEngines, contractErr = OpenContractTarget(os.Getenv(EnvContract), os.Getenv(EnvTarget), EngineSpecs(), Variant())
 	})
 	return contractTarget, contractEngines, contractErr
 }

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/seamfuzz/seam/corpus"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 )
 
 // CorpusDir is the shared regression corpus (corpus/ at the repository root, or SEAM_CORPUS).
@@ -13,7 +13,7 @@ func CorpusDir() (string, error) {
 	if d := os.Getenv("SEAM_CORPUS"); d != "" {
 		return d, nil
 	}
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	if err != nil {
 		return "", err
 	}

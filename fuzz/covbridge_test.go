@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/internal/covbridge"
 )
 
@@ -21,17 +21,15 @@ func TestCoverageBridgeSeesEachRungOfTheMagic(t *testing.T) {
 	if _, err := os.Stat(filepath.Join("..", "build", "cov", "mutants", "cpp-magic.so")); err != nil {
 		t.Skip("the cov variant of cpp-magic is not built: run make native")
 	}
-	es, err := OpenEngines([]string{"mutant:cpp-magic"}, "cov")
-	require.NoError(t, err)
-	e := es[0]
+	e := pricingEngines(t, []string{"mutant:cpp-magic"}, "cov")[0]
 	slots := func(in []byte) []uint16 {
 		covbridge.Reset()
-		_ = fuzzRules(e, in)
+		_ = loadRules(e, in)
 		return covbridge.LastSlots()
 	}
 	seen := map[uint16]bool{}
-	for _, s := range rulesTarget.Seeds {
-		for _, k := range slots(s) {
+	for _, s := range rulesSeeds {
+		for _, k := range slots([]byte(s)) {
 			seen[k] = true
 		}
 	}
@@ -55,8 +53,7 @@ func TestComparePatchingSolvesTheMagic(t *testing.T) {
 	if _, err := os.Stat(filepath.Join("..", "build", "cov", "mutants", "cpp-magic.so")); err != nil {
 		t.Skip("the cov variant of cpp-magic is not built: run make native")
 	}
-	es, err := OpenEngines([]string{"mutant:cpp-magic"}, "cov")
-	require.NoError(t, err)
+	e := pricingEngines(t, []string{"mutant:cpp-magic"}, "cov")[0]
 	defer func(b bool) { bridged = b }(bridged)
 	bridged = true
 	covbridge.ForgetFed() // a fresh worker's view, whatever ran before in this process
@@ -69,10 +66,10 @@ func TestComparePatchingSolvesTheMagic(t *testing.T) {
 			solved = in
 			return errSolved // the mutant would crash here
 		}
-		return fuzzRules(es[0], in)
+		return loadRules(e, in)
 	}
-	require.NoError(t, execOne([]byte(RefRules), run))
-	err = solveCompares([]byte(RefRules), run)
+	require.NoError(t, execOne([]byte(refRules), run))
+	err := solveCompares([]byte(refRules), run)
 	require.ErrorIs(t, err, errSolved, "no patch reached the magic in %d runs", runs)
 	t.Logf("solved in %d runs: %q", runs, solved)
 	assert.LessOrEqual(t, runs, solveBudget+1)
@@ -84,12 +81,13 @@ func TestBridgeRecordsFailedNativeCompares(t *testing.T) {
 	if _, err := os.Stat(filepath.Join("..", "build", "cov", "libseam_cpp.so")); err != nil {
 		t.Skip("the cov variant is not built: run make native")
 	}
-	es, err := OpenEngines([]string{"cpp"}, "cov")
+	e := pricingEngines(t, []string{"cpp"}, "cov")[0]
+	h, _, err := e.New("pricing_rules", boundary.Args{})
 	require.NoError(t, err)
-	r, err := mustNew(es[0])
+	defer e.Free(h)
+	res, err := e.Call("pricing_rules_load", boundary.Args{"r": boundary.Of(h), "text": boundary.Text(refRules)})
 	require.NoError(t, err)
-	defer r.Free()
-	require.Equal(t, engine.OK, r.Load(engine.Bytes([]byte(RefRules))))
+	require.Equal(t, "ok", res.Status)
 	has := func(cs []covbridge.Compare, a, b string) bool {
 		for _, c := range cs {
 			if string(c.A) == a && string(c.B) == b {
@@ -100,18 +98,19 @@ func TestBridgeRecordsFailedNativeCompares(t *testing.T) {
 	}
 
 	covbridge.RecordCompares(true)
-	req := engine.NewRequest(1, 1000, 1, 1)
-	req.Coupon = engine.Bytes([]byte("SAVE1X"))
-	_, st := r.Quote(req)
+	req := boundary.Struct(map[string]boundary.Value{"item_count": boundary.Int(1), "subtotal_cents": boundary.Int(1000),
+		"region_id": boundary.Int(1), "customer_tier": boundary.Int(1), "coupon": boundary.Text("SAVE1X")})
+	res, err = e.Call("pricing_quote", boundary.Args{"r": boundary.Of(h), "req": req})
 	covbridge.RecordCompares(false)
-	require.Equal(t, engine.OK, st)
+	require.NoError(t, err)
+	require.Equal(t, "ok", res.Status)
 	assert.True(t, has(covbridge.Compares(), "SAVE10", "SAVE1X"), "memcmp of the coupon code not recorded: %v", covbridge.Compares())
 
 	covbridge.RecordCompares(true)
-	_ = fuzzRules(es[0], []byte("x,0,0,0\n"))
+	_ = loadRules(e, []byte("x,0,0,0\n"))
 	covbridge.RecordCompares(false)
 	assert.True(t, has(covbridge.Compares(), "#", "x"), "the parser's comment check not recorded")
 
-	_ = fuzzRules(es[0], []byte("y,0,0,0\n"))
+	_ = loadRules(e, []byte("y,0,0,0\n"))
 	assert.False(t, has(covbridge.Compares(), "#", "y"), "recorded while recording was off")
 }

@@ -21,38 +21,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func FuzzRules(f *testing.F)        { fuzzTarget(f, rulesTarget) }
-func FuzzQuote(f *testing.F)        { fuzzTarget(f, quoteTarget) }
-func FuzzDescribe(f *testing.F)     { fuzzTarget(f, describeTarget) }
-func FuzzExport(f *testing.F)       { fuzzTarget(f, exportTarget) }
-func FuzzLifecycle(f *testing.F)    { fuzzTarget(f, lifecycleTarget) }
-func FuzzDifferential(f *testing.F) { fuzzTarget(f, differentialTarget) }
-func FuzzRequest(f *testing.F)      { fuzzTarget(f, requestTarget) }
-
-// fuzzTarget seeds a Go fuzz function with the target's built-in seeds and its regression
-// corpus (corpus/<target>/), so plain `go test` replays every saved input.
-func fuzzTarget(f *testing.F, t Target) {
-	for _, s := range t.Seeds {
-		f.Add(s)
-	}
-	seeds, err := CorpusInputs(t.Name)
-	if err != nil {
-		f.Fatalf("corpus for %s: %v", t.Name, err)
-	}
-	for _, s := range seeds {
-		f.Add(s.Data)
-	}
-	f.Fuzz(func(tt *testing.T, data []byte) {
-		engines, err := Engines()
-		if err != nil {
-			tt.Fatalf("%v", err)
-		}
-		if err := guard(data, func(in []byte) error { return t.Run(engines, in) }); err != nil {
-			tt.Fatalf("%v", err)
-		}
-	})
-}
-
 // FuzzContract runs the contract target SEAM_TARGET of SEAM_CONTRACT (see ContractTarget):
 //
 //	SEAM_CONTRACT=$PWD/../native/tally/contract.yaml SEAM_TARGET=tally_top \

@@ -30,7 +30,7 @@ func knownCrashChildRun(t *testing.T, run string, known ...string) string {
 	file := filepath.Join(t.TempDir(), "known.txt")
 	require.NoError(t, os.WriteFile(file, []byte(strings.Join(known, "\n")+"\n"), 0o644))
 	cmd := exec.Command(os.Args[0], "-test.run="+run, "-test.v")
-	cmd.Env = append(os.Environ(), "SEAM_ENGINES=mutant:cpp-comment-overread", "SEAM_VARIANT=asan", "SEAM_KC_CHILD=1")
+	cmd.Env = append(os.Environ(), "SEAM_VARIANT=asan", "SEAM_KC_CHILD=1")
 	cmd.Env = append(cmd.Env, KnownCrashEnv(file, os.Environ())...)
 	// A file, as a worker's log is: that is what an absorbed report is cut from.
 	log, err := os.Create(filepath.Join(t.TempDir(), "worker.log"))
@@ -48,10 +48,9 @@ func TestKnownCrashChild(t *testing.T) {
 	if os.Getenv("SEAM_KC_CHILD") == "" {
 		t.Skip("run by TestKnownCrashIsAbsorbed")
 	}
-	engines, err := Engines()
-	require.NoError(t, err)
 	require.NotNil(t, knownCrashes, "a worker with a known file and halt_on_error=0 absorbs")
-	run := func(in []byte) error { return rulesTarget.Run(engines, in) }
+	e := pricingEngines(t, []string{"mutant:cpp-comment-overread"}, "asan")[0]
+	run := func(in []byte) error { return loadRules(e, in) }
 	for _, in := range []string{"#", "1,0,0,0\n", "# again"} {
 		err := guard([]byte(in), run)
 		fmt.Printf("INPUT %q: %v\n", in, firstLine(err))

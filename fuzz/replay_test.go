@@ -15,7 +15,7 @@ import (
 
 	contractfile "github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/corpus"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/finding"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
@@ -24,17 +24,16 @@ import (
 	"github.com/seamfuzz/seam/trace"
 )
 
-// replay runs inputs of a target in isolated children of this test binary (a crash kills the
-// child, not the test) with a leak check per input in the asan variant. A target of a contract
-// ("<boundary>.<target>", the boundary one of native/<boundary>/contract.yaml) runs through
-// FuzzContract's job on specs of that contract (none: all its engines).
+// replay runs inputs of a contract's target ("<boundary>.<target>", the boundary one of
+// native/<boundary>/contract.yaml) in isolated children of this test binary (a crash kills the
+// child, not the test) through FuzzContract's job, with a leak check per input in the asan
+// variant, on specs of that contract (none: all its engines).
 func replay(t *testing.T, target string, specs []string, files []string, timeout time.Duration) []isolate.Result {
 	t.Helper()
-	job := isolate.Job{Kind: JobKind, Args: map[string]string{"target": target, "engines": strings.Join(specs, ","), "variant": Variant()},
+	path, name, ok := contractTargetOf(target)
+	require.True(t, ok, "corpus/%s is no target of a contract in native/", target)
+	job := isolate.Job{Kind: ContractJobKind, Args: map[string]string{"contract": path, "target": name, "engines": strings.Join(specs, ","), "variant": Variant()},
 		Inputs: files, LeakCheck: Variant() == "asan"}
-	if path, name, ok := contractTargetOf(target); ok {
-		job.Kind, job.Args["contract"], job.Args["target"] = ContractJobKind, path, name
-	}
 	res, err := isolate.Run(context.Background(), job, isolate.Options{Timeout: timeout, OnHang: watchdog.GDBStack})
 	require.NoError(t, err)
 	return res
@@ -46,7 +45,7 @@ func contractTargetOf(corpusTarget string) (contractPath, target string, ok bool
 	if !found || name == "" {
 		return "", "", false
 	}
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	if err != nil {
 		return "", "", false
 	}
@@ -57,16 +56,7 @@ func contractTargetOf(corpusTarget string) (contractPath, target string, ok bool
 	return p, name, true
 }
 
-// correctEngines are the engines a target's corpus replays on: pricing's SEAM_ENGINES, or all
-// the engines of a contract target's contract.
-func correctEngines(target string) []string {
-	if _, _, ok := contractTargetOf(target); ok {
-		return nil
-	}
-	return EngineSpecs()
-}
-
-// TestCorpusReplay replays every regression input against the correct engines: an entry whose
+// TestCorpusReplay replays every regression input against the contract's (correct) engines: an entry whose
 // bug comes back fails with its id and signature. Entries stay forever.
 func TestCorpusReplay(t *testing.T) {
 	dir, err := CorpusDir()
@@ -91,14 +81,11 @@ func TestCorpusReplay(t *testing.T) {
 	sort.Strings(targets)
 	for _, tg := range targets {
 		t.Run(tg, func(t *testing.T) {
-			_, ok := Lookup(tg)
-			_, _, isContract := contractTargetOf(tg)
-			require.True(t, ok || isContract, "corpus/%s has no fuzz target", tg)
 			var files []string
 			for _, e := range byTarget[tg] {
 				files = append(files, e.Path)
 			}
-			specs := correctEngines(tg)
+			var specs []string // the contract's engines: the correct ones
 			for i, r := range replay(t, tg, specs, files, 10*time.Second) {
 				if f, bad := finding.FromResult(r, SignViolation); bad {
 					e := byTarget[tg][i]
@@ -122,7 +109,7 @@ func TestSeededBugsAreCaught(t *testing.T) {
 	require.NoError(t, err)
 	entries, err := corpus.Open(dir).List("")
 	require.NoError(t, err)
-	proven := map[string]bool{}
+	proven := map[string]bool{} // "<boundary>/<mutant>"
 	for _, e := range entries {
 		mutant := ""
 		for _, s := range e.Engines {
@@ -130,25 +117,31 @@ func TestSeededBugsAreCaught(t *testing.T) {
 				mutant = strings.TrimPrefix(s, "mutant:")
 			}
 		}
-		_, isTrace := trace.BoundaryOf(e.Target)
-		_, isStress := loadgen.BoundaryOf(e.Target)
-		if mutant == "" || e.Signature == "" || e.Variant != "asan" || isTrace || isStress {
-			continue // packages trace and loadgen prove the seeded bugs their saved inputs found
+		b, replayedElsewhere := trace.BoundaryOf(e.Target)
+		if sb, isStress := loadgen.BoundaryOf(e.Target); isStress {
+			b, replayedElsewhere = sb, true
 		}
-		t.Run(mutant+"/"+e.Target+"/"+e.ID, func(t *testing.T) {
-			lib := filepath.Join("..", "build", "asan", "mutants", mutant+".so")
-			if path, _, ok := contractTargetOf(e.Target); ok {
-				c, err := contractfile.Load(path)
-				require.NoError(t, err)
-				lib, err = c.Library("mutant:"+mutant, "asan")
-				require.NoError(t, err, "run make native")
-			} else if _, err := os.Stat(lib); err != nil {
-				t.Fatalf("mutant %s is not built: run make native", mutant)
+		if replayedElsewhere {
+			if mutant != "" && e.Signature != "" {
+				proven[b+"/"+mutant] = true // packages trace and loadgen replay their saved inputs on their mutants
 			}
+			continue
+		}
+		if mutant == "" || e.Signature == "" || sanrt.For(e.Variant) != sanrt.ASan { // cov is asan with coverage
+			continue
+		}
+		b, _, _ = strings.Cut(e.Target, ".")
+		t.Run(mutant+"/"+e.Target+"/"+e.ID, func(t *testing.T) {
+			path, _, ok := contractTargetOf(e.Target)
+			require.True(t, ok, "corpus/%s is no target of a contract in native/", e.Target)
+			c, err := contractfile.Load(path)
+			require.NoError(t, err)
+			lib, err := c.Library("mutant:"+mutant, "asan")
+			require.NoError(t, err, "run make native")
 			// Without a nightly Rust toolchain the Rust asan build is the debug build: memory
 			// errors inside Rust code are invisible to it, which the build already said.
-			if rt, _ := engine.RuntimeOf(lib); rt != sanrt.ASan && strings.HasPrefix(mutant, "rust-") && memoryError(e.Type) {
-				proven[mutant] = true
+			if rt, _ := sanrt.RuntimeOf(lib); rt != sanrt.ASan && strings.HasPrefix(mutant, "rust-") && memoryError(e.Type) {
+				proven[b+"/"+mutant] = true
 				t.Skipf("%s: no nightly Rust toolchain, so no ASan build of the Rust engine to prove it", mutant)
 			}
 			timeout := 10 * time.Second
@@ -159,20 +152,42 @@ func TestSeededBugsAreCaught(t *testing.T) {
 			f, found := finding.FromResult(res[0], SignViolation)
 			require.True(t, found, "the %s detector no longer fires on %s", e.Type, mutant)
 			assert.Equal(t, e.Signature, f.Signature, "signature of %s", mutant)
-			proven[mutant] = true
+			proven[b+"/"+mutant] = true
 		})
 	}
-	// Every fuzzing mutant has a proof input in the corpus (stress and thread mutants are proven by
-	// campaign TestThreadsPutsEachMutantOnItsRows and TestStressFindsHistoryAndLeakBugs).
-	patches, _ := filepath.Glob("../native/pricing/mutants/*.patch")
+	// Every fuzzing mutant of every boundary has a proof input in the corpus: each
+	// native/<b>/mutants/*.patch but those its build.conf keeps out of the fuzzer variant
+	// (stress, thread and layout mutants: campaign's TestThreadsPutsEachMutantOnItsRows and
+	// TestStressFindsHistoryAndLeakBugs prove them).
+	patches, _ := filepath.Glob("../native/*/mutants/*.patch")
 	for _, p := range patches {
 		name := strings.TrimSuffix(filepath.Base(p), ".patch")
-		if stressOnly[name] || name == "cpp-layout-skew" {
+		b := filepath.Base(filepath.Dir(filepath.Dir(p)))
+		if !fuzzingMutant(t, filepath.Join("..", "native", b, "build.conf"), name) {
 			continue
 		}
-		assert.True(t, proven[name], "no corpus entry proves mutant %s (run scripts/time-to-find.sh and import what it found)", name)
+		assert.True(t, proven[b+"/"+name], "no corpus entry proves mutant %s of %s (run CONTRACT=native/%s/contract.yaml scripts/time-to-find.sh and import what it found)", name, b, b)
 	}
 	fmt.Fprintf(os.Stderr, "seeded bugs proven: %d\n", len(proven))
+}
+
+// fuzzingMutant: build.conf builds the mutant in the fuzzer variant (MUTANTS_fuzzer_EXCEPT
+// does not name it).
+func fuzzingMutant(t *testing.T, buildConf, name string) bool {
+	b, err := os.ReadFile(buildConf)
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(b), "\n") {
+		v, ok := strings.CutPrefix(line, "MUTANTS_fuzzer_EXCEPT=")
+		if !ok {
+			continue
+		}
+		for _, pat := range strings.Fields(strings.Trim(v, "'\"")) {
+			if m, _ := filepath.Match(pat, name); m {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func memoryError(typ string) bool {
@@ -182,10 +197,4 @@ func memoryError(typ string) bool {
 		}
 	}
 	return false
-}
-
-// stressOnly mutants need concurrency or many calls; stress/ proves them.
-var stressOnly = map[string]bool{
-	"cpp-race-cache": true, "cpp-no-busy": true, "cpp-leak-every-n": true, "cpp-leak-diag-on-error": true, "cpp-uaf-two-threads": true, "cpp-fail-after-5000": true,
-	"cpp-magic": true, // found only with native coverage feedback (scripts/bench.sh)
 }

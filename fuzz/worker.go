@@ -164,3 +164,11 @@ func isFuzzWorker() bool {
 	}
 	return false
 }
+
+// clip shortens s for a finding's one-line message.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
+}

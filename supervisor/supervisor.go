@@ -26,7 +26,7 @@ import (
 // Config describes one supervised fuzzing run.
 type Config struct {
 	TestBinary string        // built with go test -c -fuzz=.
-	FuzzFunc   string        // e.g. FuzzQuote
+	FuzzFunc   string        // e.g. FuzzContract
 	Budget     time.Duration // total fuzzing time, across restarts
 	WorkDir    string        // working directory: Go writes crashers to testdata/fuzz/<FuzzFunc>/ here
 	CacheDir   string        // -test.fuzzcachedir: the generated corpus, kept across restarts

@@ -1,23 +1,22 @@
 //go:build libfuzzer
 
-// Command libfuzzer is the libFuzzer entry point of seam's fuzz targets: the same Target.Run
-// the go test mode calls, exported as LLVMFuzzerTestOneInput. seam builds it per target
-// (internal/libfuzzer; `seam fuzz -mode libfuzzer` and `seam ci build-fuzzers` do all of this):
+// Command libfuzzer is the libFuzzer entry point of the targets derived from a contract: the
+// same derive.Target.Run the go test mode calls, exported as LLVMFuzzerTestOneInput. seam builds
+// it per target (internal/libfuzzer; `seam fuzz -mode libfuzzer` and `seam ci build-fuzzers` do
+// all of this):
 //
 //	go build -buildmode=c-archive -tags=libfuzzer -gcflags=all=-d=libfuzzer \
-//	    -ldflags=-X=main.targetName=quote -o quote.a ./fuzz/libfuzzer
-//	clang-19 -fsanitize=fuzzer,address,undefined quote.a -o quote -lpthread -ldl -lffi
-//	SEAM_ENGINES=cpp ./quote -dict=fuzz/rules.dict CORPUS_DIR
+//	    -ldflags='-X=main.targetName=pricing_quote -X=main.contractPath=$PWD/native/pricing/contract.yaml -X=main.boundaryName=pricing' \
+//	    -o pricing_quote.a ./fuzz/libfuzzer
+//	clang-19 -fsanitize=fuzzer,address,undefined pricing_quote.a -o pricing_quote -lpthread -ldl -lffi
+//	./pricing_quote -len_control=0 -dict=native/pricing/rules.dict CORPUS_DIR
 //
-// It has two forms. The built-in form runs one of package fuzz's targets (targetName) on
-// SEAM_ENGINES (default cpp,rust). The contract form (-X main.contractPath=FILE
-// -X main.boundaryName=B; SEAM_CONTRACT names another file) runs the derive target targetName of that contract
-// on its engines (SEAM_ENGINES: names, mutant:NAME, NAME=PATTERN or paths; default all of the
-// contract's). Engines are libraries of the fuzzer build variant: the contract's patterns, or
-// build/fuzzer/ for the built-in form, unless SEAM_ENGINE_DIR or seam-engines/ next to the
-// binary (as ClusterFuzzLite ships them) holds them, found there by file name. The contract
-// form reads its contract from seam-contract/<boundary>/ next to the binary when that exists
-// (the runner of a distributed fuzzing service has no checkout). Engines are dlopen'ed in
+// It runs the target targetName of the contract (SEAM_CONTRACT names another file) on the
+// contract's engines (SEAM_ENGINES: names, mutant:NAME, NAME=PATTERN or paths; default all of
+// them). Engines are libraries of the fuzzer build variant, by the contract's patterns, unless
+// SEAM_ENGINE_DIR or seam-engines/ next to the binary (as ClusterFuzzLite ships them) holds
+// them, found there by file name. The contract is read from seam-contract/<boundary>/ next to
+// the binary when that exists (the runner of a distributed fuzzing service has no checkout). Engines are dlopen'ed in
 // LLVMFuzzerInitialize, before libFuzzer starts, so their inline 8-bit counters and compare
 // hooks register with it. A Go
 // panic or a finding (an error from the target: a mismatch, a contract breach) prints the same
@@ -43,12 +42,11 @@ import (
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/derive"
-	"github.com/seamfuzz/seam/engine"
 	"github.com/seamfuzz/seam/fuzz"
 )
 
-// Set with -ldflags -X: the target this binary fuzzes (SEAM_TARGET overrides it) and, for the
-// contract form, the contract file and its boundary (SEAM_CONTRACT overrides the file).
+// Set with -ldflags -X: the target this binary fuzzes (SEAM_TARGET overrides it), the contract
+// file and its boundary (SEAM_CONTRACT overrides the file).
 var targetName, contractPath, boundaryName string
 
 // ContractDir, next to the binary, holds <boundary>/: a copy of the contract and its header.
@@ -60,7 +58,7 @@ const EngineDir = "seam-engines"
 // FindingPrefix starts the line a finding prints before the abort (internal/libfuzzer parses it).
 const FindingPrefix = "seam finding: "
 
-// Variant is the build variant whose libraries the builtin engine names resolve to.
+// Variant is the build variant whose libraries the engines resolve to.
 const Variant = "fuzzer"
 
 // runOne runs one input on the engines setup opened.
@@ -111,41 +109,21 @@ func setup() error {
 	if v := os.Getenv(fuzz.EnvTarget); v != "" {
 		name = v
 	}
-	if path := contractFile(); path != "" {
-		return setupContract(path, name)
+	path := contractFile()
+	if path == "" {
+		return fmt.Errorf("no contract: build the harness with seam (-X main.contractPath=FILE) or set %s", fuzz.EnvContract)
 	}
-	t, ok := fuzz.Lookup(name)
-	if !ok {
-		return fmt.Errorf("unknown target %q: set SEAM_TARGET to one of %s", name, strings.Join(fuzz.Names(), ", "))
-	}
-	var paths []string
-	for _, spec := range fuzz.EngineSpecs() {
-		p, err := resolve(spec)
-		if err != nil {
-			return err
-		}
-		paths = append(paths, p)
-	}
-	es, err := fuzz.OpenEngines(paths, Variant)
-	if err != nil {
-		return err
-	}
-	if t.Pair && len(es) < 2 {
-		return fmt.Errorf("target %s compares two engines: set SEAM_ENGINES=A,B", t.Name)
-	}
-	runOne = func(data []byte) error { return t.Run(es, data) }
-	return nil
+	return setupContract(path, name)
 }
 
-// contractFile is "" for the built-in form (whatever SEAM_CONTRACT says: it is also the seam
-// command's default -contract), else SEAM_CONTRACT, else the shipped copy of the contract built
-// in, else the contract built in.
+// contractFile is SEAM_CONTRACT, else the shipped copy of the contract built in, else the
+// contract built in ("" when there is none).
 func contractFile() string {
-	if contractPath == "" {
-		return ""
-	}
 	if v := os.Getenv(fuzz.EnvContract); v != "" {
 		return v
+	}
+	if contractPath == "" {
+		return ""
 	}
 	if exe, err := os.Executable(); err == nil {
 		shipped := filepath.Join(filepath.Dir(exe), ContractDir, boundaryName, filepath.Base(contractPath))
@@ -202,32 +180,6 @@ func relocate(c *contract.Contract, specs []string, dir string) []string {
 	return out
 }
 
-// resolve maps an engine spec to its fuzzer-variant library: cpp and rust to
-// <dir>/libseam_<name>.so, mutant:NAME to <dir>/mutants/NAME.so, where dir is engineDir(); a
-// path stays a path.
-func resolve(spec string) (string, error) {
-	var name string
-	switch {
-	case spec == "cpp" || spec == "rust":
-		name = "libseam_" + spec + ".so"
-	case strings.HasPrefix(spec, "mutant:"):
-		name = filepath.Join("mutants", strings.TrimPrefix(spec, "mutant:")+".so")
-	case strings.Contains(spec, "native/pricing/mutants/") && !strings.HasSuffix(spec, ".so"):
-		name = filepath.Join("mutants", strings.TrimSuffix(filepath.Base(spec), ".patch")+".so")
-	default:
-		return filepath.Abs(spec)
-	}
-	dir, err := engineDir()
-	if err != nil {
-		return "", err
-	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("engine %s: %s is not built: run scripts/build-native.sh fuzzer (with SEAM_MUTANTS=NAME for a mutant)", spec, p)
-	}
-	return p, nil
-}
-
 // engineOverride is SEAM_ENGINE_DIR, else seam-engines/ next to this binary when it exists (a
 // ClusterFuzzLite build ships the libraries there), else "".
 func engineOverride() string {
@@ -240,19 +192,6 @@ func engineOverride() string {
 		}
 	}
 	return ""
-}
-
-// engineDir is where the built-in form's libraries are: engineOverride, else build/fuzzer/ of
-// the repository.
-func engineDir() (string, error) {
-	if d := engineOverride(); d != "" {
-		return d, nil
-	}
-	root, err := engine.Root()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(root, "build", Variant), nil
 }
 
 func isDir(p string) bool {

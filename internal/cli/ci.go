@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/seamfuzz/seam/ciconfig"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/libfuzzer"
 )
 
@@ -88,7 +88,7 @@ func runCIBuildFuzzers(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "ci build-fuzzers", err)
 	}
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	if err != nil {
 		return fail(stderr, "ci build-fuzzers", err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/cheader"
 	"github.com/seamfuzz/seam/contract"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
@@ -127,7 +127,7 @@ func (f *engineFlags) register(fs *flag.FlagSet) {
 	if v == "" {
 		v = "debug"
 	}
-	fs.StringVar(&f.variant, "variant", v, "build variant: "+strings.Join(engine.Variants, ", ")+" (env SEAM_VARIANT)")
+	fs.StringVar(&f.variant, "variant", v, "build variant: "+strings.Join(checkout.Variants, ", ")+" (env SEAM_VARIANT)")
 }
 
 // specs splits -engines.
@@ -141,49 +141,12 @@ func (f *engineFlags) specs() []string {
 	return out
 }
 
-// resolve maps every engine spec to a path.
-func (f *engineFlags) resolve() ([]string, error) {
-	specs := f.specs()
-	if len(specs) == 0 {
-		return nil, usageError{"-engines is empty"}
-	}
-	var paths []string
-	for _, s := range specs {
-		p, err := engine.Resolve(s, f.variant)
-		if err != nil {
-			return nil, err
-		}
-		paths = append(paths, p)
-	}
-	return paths, nil
-}
-
-// openEngines makes sure this process runs the sanitizer runtime the libraries need (re-
-// executing itself if not), then loads them all.
-func openEngines(paths []string) ([]*engine.Engine, error) {
-	if err := ensureRuntime(paths); err != nil {
-		return nil, err
-	}
-	var out []*engine.Engine
-	for _, p := range paths {
-		e, err := engine.Open(p)
-		if err != nil {
-			for _, o := range out {
-				o.Close()
-			}
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
 // ensureRuntime makes sure this process runs the one sanitizer runtime the libraries need,
 // re-executing itself with it when not.
 func ensureRuntime(paths []string) error {
 	need := sanrt.None
 	for _, p := range paths {
-		rt, err := engine.RuntimeOf(p)
+		rt, err := sanrt.RuntimeOf(p)
 		if err != nil {
 			return fmt.Errorf("%s: not a shared library: %w", p, err)
 		}
@@ -222,7 +185,7 @@ func (f *boundaryFlags) contractPath() (string, error) {
 	if f.contract != "" {
 		return f.contract, nil
 	}
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	if err != nil {
 		return "", usageError{"no -contract given and not inside the seam checkout: give -contract FILE (or set SEAM_CONTRACT)"}
 	}

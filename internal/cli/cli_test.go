@@ -83,22 +83,27 @@ func TestReproVerdictsAndSave(t *testing.T) {
 	code, out, _ = seam("repro", "-engines", "mutant:cpp-nul-terminator,rust", "-variant", "asan", "-save", "-json", req)
 	assert.Equal(t, ExitFindings, code, out)
 	assert.Contains(t, out, "CRASH  heap-buffer-overflow READ | pricing_quote | guard | pricing_quote")
-	entries, err := corpus.Open(dir).List("request")
+	// Kept as the call trace the request stands for.
+	entries, err := corpus.Open(dir).List("pricing.trace")
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
 	assert.Equal(t, corpus.SourceProduction, entries[0].Source)
 	assert.Equal(t, "prod-7", entries[0].RequestID)
+	_, data, err := corpus.Open(dir).Get("pricing.trace", entries[0].ID)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"call":"pricing_quote"`)
 }
 
 // The cov variant is asan plus coverage: its children check for leaks too (the nightly fuzzes
 // in cov, and a leak there must not go unseen).
 func TestCovVariantChecksLeaks(t *testing.T) {
-	in := filepath.Join(t.TempDir(), "in")
-	require.NoError(t, os.WriteFile(in, []byte("x,1\n"), 0o644))
-	code, out, _ := seam("repro", "-engines", "mutant:cpp-leak-on-error", "-variant", "cov", "-target", "rules", in)
+	in := filepath.Join(t.TempDir(), "bad-rules.json")
+	badRules := `{"id": "bad-rules", "calls": [{"call": "pricing_rules_new", "args": {}, "as": "r"}, {"call": "pricing_rules_load", "args": {"r": "$r", "text": {"text": "x,1\n"}}}]}`
+	require.NoError(t, os.WriteFile(in, []byte(badRules), 0o644))
+	code, out, _ := seam("repro", "-engines", "mutant:cpp-leak-on-error", "-variant", "cov", in)
 	assert.Equal(t, ExitFindings, code, out)
 	assert.Contains(t, out, "LEAK")
-	code, out, _ = seam("repro", "-engines", "cpp", "-variant", "cov", "-target", "rules", in)
+	code, out, _ = seam("repro", "-engines", "cpp", "-variant", "cov", in)
 	assert.Equal(t, ExitClean, code, out)
 }
 
@@ -106,15 +111,18 @@ func TestCovVariantChecksLeaks(t *testing.T) {
 func TestCorpusMinShrinksPaddedCrasher(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("SEAM_CORPUS", dir)
+	// The comment over-read's input of the loader's target, padded: the crash comes first.
+	found, err := os.ReadFile("../../corpus/pricing.pricing_rules_load/ab26c7595446fa08")
+	require.NoError(t, err)
 	in := filepath.Join(t.TempDir(), "in")
-	require.NoError(t, os.WriteFile(in, []byte("# padding padding padding\n2,1,5,5\n3,2,7,7\n1,0,0,0"), 0o644))
-	code, out, _ := seam("repro", "-engines", "mutant:cpp-overread", "-variant", "asan", "-target", "rules", "-save", in)
+	require.NoError(t, os.WriteFile(in, append(found, bytes.Repeat([]byte("padding "), 8)...), 0o644))
+	code, out, _ := seam("repro", "-engines", "mutant:cpp-comment-overread", "-variant", "asan", "-target", "pricing_rules_load", "-save", in)
 	require.Equal(t, ExitFindings, code, out)
-	entries, _ := corpus.Open(dir).List("rules")
+	entries, _ := corpus.Open(dir).List("pricing.pricing_rules_load")
 	require.Len(t, entries, 1)
 	code, out, errs := seam("corpus", "min", "-budget", "60s", entries[0].ID)
 	require.Equal(t, ExitClean, code, out+errs)
-	after, _ := corpus.Open(dir).List("rules")
+	after, _ := corpus.Open(dir).List("pricing.pricing_rules_load")
 	require.Len(t, after, 2, "the minimized input is added, the original kept")
 	for _, e := range after {
 		assert.Equal(t, entries[0].Signature, e.Signature)

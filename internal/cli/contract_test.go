@@ -9,11 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 )
 
 func TestContractCommands(t *testing.T) {
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	require.NoError(t, err)
 	for _, b := range []string{"pricing", "tally"} {
 		path := filepath.Join(root, "native", b, "contract.yaml")

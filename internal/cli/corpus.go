@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/seamfuzz/seam/campaign"
@@ -97,7 +95,7 @@ func corpusCheck(args []string, stdout, stderr io.Writer) int {
 func corpusAdd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("corpus add", stderr)
 	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
-	target := fs.String("target", "", "target the inputs belong to (default: the FuzzX directory name of a go test fuzz file)")
+	target := fs.String("target", "", "corpus target the inputs belong to: <boundary>.<target>, a target of native/<boundary>/contract.yaml")
 	source := fs.String("source", corpus.SourceHand, "fuzz, stress, production or hand")
 	note := fs.String("note", "", "a note for the sidecar")
 	if ok, code := parseFlags(fs, args); !ok {
@@ -115,17 +113,12 @@ func corpusAdd(args []string, stdout, stderr io.Writer) int {
 		t := *target
 		if dec, err := supervisor.DecodeGoFuzz(data); err == nil {
 			data = dec
-			if t == "" {
-				if tg, ok := fuzz.Lookup(filepath.Base(filepath.Dir(f))); ok {
-					t = tg.Name
-				}
-			}
 		}
 		if t == "" {
-			return fail(stderr, "corpus add", usageError{"-target is required for " + f})
+			return fail(stderr, "corpus add", usageError{"-target is required for " + f + " (<boundary>.<target>: `seam fuzz -contract F -list` lists a contract's targets)"})
 		}
-		if _, ok := fuzz.Lookup(t); !ok {
-			return fail(stderr, "corpus add", usageError{fmt.Sprintf("unknown target %q (targets: %s)", t, strings.Join(fuzz.Names(), ", "))})
+		if err := campaign.CheckCorpusTarget(t); err != nil {
+			return fail(stderr, "corpus add", asUsage(err))
 		}
 		id, added, err := st.Add(t, data, corpus.Meta{Source: *source, Note: *note})
 		if err != nil {

@@ -11,8 +11,7 @@ import (
 
 	"github.com/seamfuzz/seam/campaign"
 	"github.com/seamfuzz/seam/contract"
-	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/fuzz"
+	"github.com/seamfuzz/seam/internal/checkout"
 )
 
 func init() {
@@ -23,13 +22,13 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("fuzz", stderr)
 	var bf boundaryFlags
 	bf.register(fs)
-	fs.Lookup("contract").Usage = "fuzz the targets derived from this contract file (env SEAM_CONTRACT); without it, pricing's hand-written targets"
+	fs.Lookup("contract").Usage = "fuzz the targets derived from this contract file (default: the pricing example's, inside the seam checkout; env SEAM_CONTRACT)"
 	if !flagSet(fs, "variant") && os.Getenv("SEAM_VARIANT") == "" {
 		fs.Lookup("variant").Value.Set("asan")
 	}
-	target := fs.String("target", "all", "target names or all: with -contract, its derived targets (`seam fuzz -contract F -list` lists them); else "+strings.Join(fuzz.Names(), ", "))
+	target := fs.String("target", "all", "target names or all: the contract's derived targets, as `seam fuzz -contract F -list` lists them")
 	first := fs.Bool("first", false, "stop at the first new finding")
-	list := fs.Bool("list", false, "with -contract: list the contract's targets and exit")
+	list := fs.Bool("list", false, "list the contract's targets and exit")
 	budget := fs.Duration("budget", 5*time.Minute, "total fuzzing time, split over the targets")
 	dir := fs.String("corpus", corpusDirDefault(), "corpus directory")
 	timeout := fs.Duration("timeout", 10*time.Second, "hang timeout when confirming a crasher")
@@ -47,56 +46,42 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := campaign.FuzzConfig{Variant: bf.variant, Budget: *budget, CorpusDir: *dir, StateDir: *state, Timeout: *timeout,
 		Parallel: *parallel, Out: stdout, Mode: *mode, StopAtFirst: *first}
-	if bf.contract != "" {
-		c, err := contract.Load(bf.contract)
+	path, err := bf.contractPath()
+	if err != nil {
+		return fail(stderr, "fuzz", err)
+	}
+	c, err := contract.Load(path)
+	if err != nil {
+		return fail(stderr, "fuzz", err)
+	}
+	if *list {
+		names, err := campaign.ContractTargetNames(c.Path)
 		if err != nil {
 			return fail(stderr, "fuzz", err)
 		}
-		if *list {
-			names, err := campaign.ContractTargetNames(c.Path)
-			if err != nil {
-				return fail(stderr, "fuzz", err)
-			}
-			fmt.Fprintln(stdout, strings.Join(names, "\n"))
-			return ExitClean
+		fmt.Fprintln(stdout, strings.Join(names, "\n"))
+		return ExitClean
+	}
+	libs, err := bf.libraries(c)
+	if err != nil {
+		return fail(stderr, "fuzz", err)
+	}
+	cfg.Contract = c.Path
+	for _, l := range libs {
+		cfg.Specs = append(cfg.Specs, l.workerSpec(c))
+	}
+	if *target != "all" {
+		cfg.Targets = strings.Split(*target, ",")
+	}
+	// Outside a checkout the work goes beside the contract.
+	cfg.WorkDir = filepath.Join(c.Dir, "build", "fuzz")
+	if root, err := checkout.Root(); err == nil {
+		cfg.WorkDir = filepath.Join(root, "build", "fuzz")
+	}
+	if !flagSet(fs, "corpus") && os.Getenv("SEAM_CORPUS") == "" {
+		if _, err := checkout.Root(); err != nil {
+			cfg.CorpusDir = filepath.Join(c.Dir, "corpus")
 		}
-		libs, err := bf.libraries(c)
-		if err != nil {
-			return fail(stderr, "fuzz", err)
-		}
-		cfg.Contract = c.Path
-		for _, l := range libs {
-			cfg.Specs = append(cfg.Specs, l.workerSpec(c))
-		}
-		if *target != "all" {
-			cfg.Targets = strings.Split(*target, ",")
-		}
-		// Outside a checkout the work goes beside the contract.
-		cfg.WorkDir = filepath.Join(c.Dir, "build", "fuzz")
-		if root, err := engine.Root(); err == nil {
-			cfg.WorkDir = filepath.Join(root, "build", "fuzz")
-		}
-		if !flagSet(fs, "corpus") && os.Getenv("SEAM_CORPUS") == "" {
-			if _, err := engine.Root(); err != nil {
-				cfg.CorpusDir = filepath.Join(c.Dir, "corpus")
-			}
-		}
-	} else {
-		if *list {
-			return fail(stderr, "fuzz", usageError{"-list needs -contract"})
-		}
-		targets, err := campaign.Targets(*target)
-		if err != nil {
-			return fail(stderr, "fuzz", asUsage(err))
-		}
-		if _, err := bf.resolve(); err != nil {
-			return fail(stderr, "fuzz", err)
-		}
-		root, err := engine.Root()
-		if err != nil {
-			return fail(stderr, "fuzz", err)
-		}
-		cfg.Targets, cfg.Specs, cfg.WorkDir = targets, bf.specs(), filepath.Join(root, "build", "fuzz")
 	}
 	setReportRoot()
 	res, err := campaign.Fuzz(context.Background(), cfg)

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/summary"
 )
 
@@ -24,7 +24,7 @@ func TestNightlyOnSeededBugExits1WithWorkingReproduce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds seam and runs a short nightly")
 	}
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	require.NoError(t, err)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "seam")

@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register("repro", "replay one input (production JSON request, call trace with -contract, corpus file, raw bytes) or a JSON Lines log: a verdict per engine", runRepro)
+	register("repro", "replay one input (call trace, logged production request, corpus entry, raw bytes of a target) or a JSON Lines log: a verdict per engine", runRepro)
 }
 
 // reproFlags are seam repro's flags.
@@ -32,44 +32,27 @@ func runRepro(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("repro", stderr)
 	var rf reproFlags
 	rf.register(fs)
-	fs.Lookup("contract").Usage = "the boundary's contract file: the input is then a call trace of it (package trace; env SEAM_CONTRACT); without it, pricing's inputs"
+	fs.Lookup("contract").Usage = "the boundary's contract file, whose call traces, log records and corpus entries are replayed (default: the pricing example's, inside the seam checkout; env SEAM_CONTRACT)"
 	if !flagSet(fs, "variant") && os.Getenv("SEAM_VARIANT") == "" {
 		fs.Lookup("variant").Value.Set("asan")
 		fs.Lookup("variant").DefValue = "asan"
 	}
-	fs.StringVar(&rf.target, "target", "", "target of a raw input file (corpus files and JSON requests know theirs); with -contract, a target derived from the contract, whose input becomes a call trace")
-	fs.StringVar(&rf.jsonReq, "json", "", "a production request as JSON: {\"request_id\": ..., \"request\": {...}, \"rules\": ...}; with -contract, a call trace")
+	fs.StringVar(&rf.target, "target", "", "the derived target of a raw input file (corpus entries know theirs)")
+	fs.StringVar(&rf.jsonReq, "json", "", "a call trace as JSON, or a record of one of the boundary's log formats (pricing's request: {\"request_id\": ..., \"request\": {...}, \"rules\": ...})")
 	fs.BoolVar(&rf.save, "save", false, "add the input to the corpus (source production for requests and traces)")
 	fs.DurationVar(&rf.timeout, "timeout", 10*time.Second, "hang timeout per input")
 	fs.StringVar(&rf.logDir, "log", "", "write each engine's full output to DIR/<engine>.log")
-	fs.StringVar(&rf.emitC, "emit-c", "", "with -contract: write a standalone C program making the trace's calls to FILE, and print how to build and run it")
+	fs.StringVar(&rf.emitC, "emit-c", "", "write a standalone C program making the trace's calls to FILE, and print how to build and run it")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
 	setReportRoot()
-	if rf.contract != "" {
-		return reproTrace(rf, fs.Args(), stdout, stderr)
-	}
-	if rf.emitC != "" {
-		return fail(stderr, "repro", usageError{"-emit-c needs -contract (a call trace)"})
-	}
-	var inputs []campaign.Input
-	var err error
-	switch {
-	case rf.jsonReq != "":
-		inputs, err = campaign.RequestInputs([]byte(rf.jsonReq), "-json")
-	case fs.NArg() == 1:
-		inputs, err = campaign.FileInputs(fs.Arg(0), rf.target)
-	default:
-		return fail(stderr, "repro", usageError{"give one FILE, - (stdin) or -json '{...}'"})
-	}
+	path, err := rf.contractPath()
 	if err != nil {
-		return fail(stderr, "repro", asUsage(err))
-	}
-	if _, err := rf.resolve(); err != nil {
 		return fail(stderr, "repro", err)
 	}
-	return rf.repro(campaign.ReproConfig{Specs: rf.specs()}, inputs, stdout, stderr)
+	rf.contract = path
+	return reproTrace(rf, fs.Args(), stdout, stderr)
 }
 
 // repro runs the inputs and turns the findings into the exit status.
@@ -141,8 +124,6 @@ func reproTrace(rf reproFlags, args []string, stdout, stderr io.Writer) int {
 				return fail(stderr, "repro", err)
 			}
 		}
-	} else if !trace.IsTrace(data) {
-		return fail(stderr, "repro", usageError{fmt.Sprintf("%s is neither a call trace (an object with \"calls\") nor a corpus entry of the contract's targets (corpus/%s.<target>/<id>); pricing's request JSON goes without -contract", name, b.Contract.Boundary)})
 	} else if inputs, err = campaign.TraceInputs(b, data, name); err != nil {
 		return fail(stderr, "repro", usageError{err.Error()})
 	}

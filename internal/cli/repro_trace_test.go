@@ -85,10 +85,11 @@ func TestReproTraceBatch(t *testing.T) {
 	assert.Contains(t, errs, `day.jsonl line 2: trace bad: call 1 (tally_feed): t: $x: no earlier call made a handle "as": "x"`)
 	assert.Equal(t, 1, strings.Count(strings.TrimSpace(errs), "\n")+1, errs)
 
-	// pricing's request JSON is not a trace: said in one line.
-	code, _, errs = seam("repro", "-contract", pricingContract, "-json", `{"request_id": "x", "request": {}}`)
+	// JSON that is neither a trace nor a record of the boundary's log format: said in one line.
+	code, _, errs = seam("repro", "-contract", tallyContract, "-json", `{"request_id": "x", "request": {}}`)
 	assert.Equal(t, ExitError, code)
-	assert.Contains(t, errs, "-json is neither a call trace")
+	assert.Contains(t, errs, "-json: neither a call trace")
+	assert.Equal(t, 1, strings.Count(strings.TrimSpace(errs), "\n")+1, errs)
 }
 
 // -emit-c writes the C reproducer and prints how to build and run it; built as printed, it
@@ -129,7 +130,8 @@ func TestReproEmitC(t *testing.T) {
 	assert.Contains(t, o, "in tally_count")
 	assert.Contains(t, o, "call 4 tally_finish -> TALLY_OK (0)")
 
+	// Without -contract the trace is read against the default (pricing's) contract.
 	code, _, errs = seam("repro", "-emit-c", src, "-json", countTrace)
 	assert.Equal(t, ExitError, code)
-	assert.Contains(t, errs, "-emit-c needs -contract")
+	assert.Contains(t, errs, "(tally_new): not a function of ")
 }

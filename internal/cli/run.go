@@ -5,7 +5,7 @@ import (
 	"flag"
 
 	"github.com/seamfuzz/seam/campaign"
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/report"
 )
 
@@ -17,7 +17,7 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 
 // setReportRoot makes report locations repository-relative.
 func setReportRoot() {
-	if root, err := engine.Root(); err == nil {
+	if root, err := checkout.Root(); err == nil {
 		report.Root = root
 	}
 }

@@ -1,16 +1,16 @@
-// Package libfuzzer is seam's libFuzzer mode: it builds a Go fuzz target as a libFuzzer binary
+// Package libfuzzer is seam's libFuzzer mode: it builds a contract's target as a libFuzzer binary
 // (fuzz/libfuzzer, a c-archive linked by clang-19 with -fsanitize=fuzzer,address,undefined)
 // against the native engines of the fuzzer build variant, runs it with -fork=1
 // -ignore_crashes=1 for a time budget, reads its status lines, and hands every crash artifact
 // to the caller (seam fuzz), which confirms, signs, deduplicates and stores it exactly as it does
 // for go test -fuzz crashers. Minimize gives the caller libFuzzer's own crash minimizer.
 //
-// A Harness is either one of package fuzz's built-in targets or a target derived from a
-// contract; Install builds every target of a contract for a distributed fuzzing service
-// (ClusterFuzzLite's build.sh runs it through `seam ci build-fuzzers`).
+// A Harness is one target derived from a contract; Install builds every target of a contract
+// for a distributed fuzzing service (ClusterFuzzLite's build.sh runs it through `seam ci
+// build-fuzzers`).
 //
-// Nothing here knows the pricing contract: the target name, engine specs and seeds come in
-// through Harness and Config, and the harness binary does the rest.
+// Nothing here knows a particular contract: the contract, target name, engine specs and seeds
+// come in through Harness and Config, and the harness binary does the rest.
 package libfuzzer
 
 import (
@@ -90,15 +90,12 @@ func NeedsRust(specs []string) bool {
 	return false
 }
 
-// MutantNames lists the mutants among engine specs (mutant:NAME, native/pricing/mutants/NAME).
+// MutantNames lists the mutants among engine specs (mutant:NAME).
 func MutantNames(specs []string) []string {
 	var out []string
 	for _, s := range specs {
-		switch {
-		case strings.HasPrefix(s, "mutant:"):
-			out = append(out, strings.TrimPrefix(s, "mutant:"))
-		case strings.Contains(s, "native/pricing/mutants/") && !strings.HasSuffix(s, ".so"):
-			out = append(out, strings.TrimSuffix(filepath.Base(s), ".patch"))
+		if name, ok := strings.CutPrefix(s, "mutant:"); ok {
+			out = append(out, name)
 		}
 	}
 	return out
@@ -168,11 +165,10 @@ var linkLibs = []string{"-lpthread", "-ldl", "-lffi"}
 
 // Harness is what one libFuzzer binary fuzzes and how it is linked.
 type Harness struct {
-	// Target is one of package fuzz's built-in targets or, with Contract, a target of
-	// derive.Plan for that contract.
+	// Target is a target of derive.Plan for Contract.
 	Target string
-	// Contract is the absolute path of the contract a contract target comes from; the binary
-	// reads the contract, its header and engines when it starts, from a copy in
+	// Contract is the absolute path of the contract the target comes from; the binary reads
+	// the contract, its header and engines when it starts, from a copy in
 	// seam-contract/<boundary>/ next to the binary first (what Install ships).
 	Contract string
 	// Linker is the link command before the archive: nil is clang-19 with libFuzzer, ASan and
@@ -182,12 +178,9 @@ type Harness struct {
 	Out string
 }
 
-// name is the harness's binary name: the target's, prefixed by the boundary's for a contract
-// target (two boundaries may both have a lifecycle_handle target).
+// name is the harness's binary name: the target's, prefixed by the boundary's (two boundaries
+// may both have a lifecycle_handle target).
 func (h Harness) name() (string, error) {
-	if h.Contract == "" {
-		return h.Target, nil
-	}
 	b, err := h.boundary()
 	if err != nil {
 		return "", err
@@ -211,19 +204,15 @@ func (h Harness) linker() []string {
 }
 
 func (h Harness) ldflags() (string, error) {
-	flags := "-s=false -w=false -X=main.targetName=" + h.Target
 	// go build splits -ldflags on spaces, and quoting inside it is go's own dialect.
 	if strings.ContainsAny(h.Contract, " \t'\"") {
 		return "", fmt.Errorf("contract path %q: move it to a path without spaces or quotes", h.Contract)
 	}
-	if h.Contract != "" {
-		b, err := h.boundary()
-		if err != nil {
-			return "", err
-		}
-		flags += " -X=main.contractPath=" + h.Contract + " -X=main.boundaryName=" + b
+	b, err := h.boundary()
+	if err != nil {
+		return "", err
 	}
-	return flags, nil
+	return "-s=false -w=false -X=main.targetName=" + h.Target + " -X=main.contractPath=" + h.Contract + " -X=main.boundaryName=" + b, nil
 }
 
 // Build makes the libFuzzer binary of one harness: by default build/libfuzzer/<name>/<name>,

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/cli"
 	"github.com/seamfuzz/seam/internal/libfuzzer"
 )
@@ -38,22 +38,23 @@ func TestIntegrationFindsSeededOverread(t *testing.T) {
 	if !libfuzzer.HaveClang() {
 		t.Skip("clang-19 is not installed: run scripts/install-clang.sh")
 	}
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	require.NoError(t, err)
-	if _, err := engine.Resolve("mutant:cpp-overread", "asan"); err != nil {
+	if _, err := os.Stat(filepath.Join(root, "build", "asan", "mutants", "cpp-overread.so")); err != nil {
 		t.Skipf("the asan build confirms crashers and is missing: %v", err)
 	}
 	t.Setenv("SEAM_ROOT", root)
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	code := cli.Main([]string{"fuzz", "-mode", "libfuzzer", "-engines", "mutant:cpp-overread", "-target", "rules",
+	code := cli.Main([]string{"fuzz", "-mode", "libfuzzer", "-contract", filepath.Join(root, "native", "pricing", "contract.yaml"),
+		"-engines", "mutant:cpp-overread", "-target", "pricing_rules_load",
 		"-budget", "20s", "-corpus", dir}, &out, &errb)
 	t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
 	require.Equal(t, cli.ExitFindings, code)
 	assert.Contains(t, out.String(), "NEW CRASH")
-	assert.Contains(t, out.String(), "reproduce: seam repro -engines mutant:cpp-overread -variant asan ")
+	assert.Contains(t, out.String(), "reproduce: seam repro -contract native/pricing/contract.yaml -engines mutant:cpp-overread -variant asan ")
 
-	sidecars, err := filepath.Glob(filepath.Join(dir, "rules", "*.json"))
+	sidecars, err := filepath.Glob(filepath.Join(dir, "pricing.pricing_rules_load", "*.json"))
 	require.NoError(t, err)
 	require.Len(t, sidecars, 1, "one signature, one corpus entry")
 	var meta struct {
@@ -87,7 +88,7 @@ func TestIntegrationContractTargetFindsTallyMutant(t *testing.T) {
 	if !libfuzzer.HaveClang() {
 		t.Skip("clang-19 is not installed: run scripts/install-clang.sh")
 	}
-	root, err := engine.Root()
+	root, err := checkout.Root()
 	require.NoError(t, err)
 	ctx := context.Background()
 	build := exec.Command(filepath.Join(root, "scripts", "build-native.sh"), "-m", "tally/cpp-token-overflow", "fuzzer")

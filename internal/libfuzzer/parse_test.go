@@ -137,7 +137,7 @@ func TestHarnessAgreesWithThisPackage(t *testing.T) {
 }
 
 func TestMutantNamesAndRust(t *testing.T) {
-	assert.Equal(t, []string{"cpp-overread", "rust-overread"}, MutantNames([]string{"cpp", "mutant:cpp-overread", "native/pricing/mutants/rust-overread.patch", "x/lib.so"}))
+	assert.Equal(t, []string{"cpp-overread", "rust-overread"}, MutantNames([]string{"cpp", "mutant:cpp-overread", "mutant:rust-overread", "x/lib.so"}))
 	assert.True(t, NeedsRust([]string{"cpp", "rust"}))
 	assert.True(t, NeedsRust([]string{"mutant:rust-overread"}))
 	assert.False(t, NeedsRust([]string{"cpp", "mutant:cpp-magic"}))
