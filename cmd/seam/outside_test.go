@@ -29,7 +29,7 @@ func TestSeamRunsInATeamsRepository(t *testing.T) {
 
 	team := t.TempDir()
 	copyFile(t, filepath.Join(root, "native/tally/include/tally.h"), filepath.Join(team, "include/tally.h"))
-	for _, v := range []string{"debug", "asan"} {
+	for _, v := range []string{"debug", "asan", "tsan"} {
 		for _, e := range []string{"cpp", "rust"} {
 			src := filepath.Join(root, "build", v, "tally", "libtally_"+e+".so")
 			if _, err := os.Stat(src); err != nil {
@@ -120,6 +120,20 @@ func TestSeamRunsInATeamsRepository(t *testing.T) {
 		code, out = run(cmdline...)
 		assert.Equal(t, 1, code, out)
 		assert.Regexp(t, `engine libbad: CRASH  \S+ READ \| tally_count \| guard \| tally_count`, out)
+
+		// The nightly job of the team's boundary: every step from the contract, the four
+		// reports, the finding already in the team's corpus known, and nothing else new.
+		code, out = run("nightly", "-contract", "contract.yaml", "-targets", "tally_count,tally_top", "-budget", "12s", "-out", "out/nightly")
+		assert.Contains(t, []int{0, 1}, code, out)
+		for _, f := range []string{"summary.md", "report.json", "junit.xml", "results.sarif"} {
+			assert.FileExists(t, filepath.Join(team, "out", "nightly", f), out)
+		}
+		md, err := os.ReadFile(filepath.Join(team, "out", "nightly", "summary.md"))
+		require.NoError(t, err)
+		assert.Contains(t, string(md), "Boundaries: **tally** (`contract.yaml`: old, new).")
+		for _, step := range []string{"[tally] contract check + abi", "[tally] replay corpus", "[tally] fuzz", "[tally] stress (asan", "[tally] threads"} {
+			assert.Contains(t, string(md), "| "+step, "summary.md names the step")
+		}
 	}
 
 	// Without -contract, outside the checkout: one line that says what to do.
