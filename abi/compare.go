@@ -70,7 +70,7 @@ type Finding struct {
 
 // String is the finding as one line, e.g.
 //
-//	layout skew: pricing_quote param 1 req (pricing_request): offsetof(coupon_len): engine DWARF says 40, header says 32
+//	layout skew: widget_price param 1 req (widget_request): offsetof(coupon_len): engine DWARF says 40, header says 32
 func (f Finding) String() string {
 	where := f.Func + " return"
 	if f.Param != ReturnIndex {

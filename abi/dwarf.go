@@ -4,8 +4,8 @@
 // It needs nothing from the engine: no layout function, no cgo, not even dlopen — only the
 // ELF file. Layouts are found through the exported functions' parameters (function name and
 // parameter index lead to the struct the parameter points at), never by struct name, because
-// engines name the header's structs their own way (the Rust engine says PricingRequest where
-// the header says pricing_request).
+// engines name the header's structs their own way (the Rust engine says WidgetRequest where
+// the header says widget_request).
 package abi
 
 import (
@@ -65,9 +65,9 @@ type Func struct {
 type Param struct {
 	Index int
 	Name  string // empty when DWARF does not name it
-	Type  string // C-like spelling, e.g. "const pricing_request *" or "*const seam_rust::abi::PricingRequest"
+	Type  string // C-like spelling, e.g. "const widget_request *" or "*const mylib_rust::abi::WidgetRequest"
 	// Chain is every type the parameter's type passes through, outermost first, e.g.
-	// ["pointer", "const", "typedef pricing_request", "struct pricing_request"].
+	// ["pointer", "const", "typedef widget_request", "struct widget_request"].
 	Chain []string
 	// Struct is the struct (or union) the chain ends at, through pointers, typedefs,
 	// qualifiers and arrays; nil when it ends at anything else (an integer, void).
@@ -84,7 +84,7 @@ type Struct struct {
 	// struct would make a guess wrong).
 	Align int64
 	// Opaque is set for a struct whose layout the DWARF does not show: one it only declares
-	// (an opaque handle such as pricing_rules) that no unit defines unambiguously, or one in
+	// (an opaque handle such as widget_cache) that no unit defines unambiguously, or one in
 	// a DWARF 4 type unit. It has no size and no fields; Why says which.
 	Opaque bool
 	Why    string

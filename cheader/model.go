@@ -90,14 +90,14 @@ func (k Kind) String() string {
 type Type struct {
 	Kind Kind
 	// Spelling is the C spelling of the type: "const uint8_t *",
-	// "pricing_rules **", "char [65]", "int (*)(int, void *)".
+	// "widget_cache **", "char [65]", "int (*)(int, void *)".
 	Spelling string
 	// Typedef is the typedef name the type was named by ("size_t",
 	// "tally_mode"), empty if none.
 	Typedef string
 	// Name is the resolved name of a Void, Int, Float, StructKind or EnumKind
 	// type without qualifiers: "unsigned long" for size_t, "char",
-	// "struct pricing_rules", "enum tally_mode".
+	// "struct widget_cache", "enum tally_mode".
 	Name  string
 	Const bool
 	// Size and Align are in bytes; Size is -1 for an incomplete type.

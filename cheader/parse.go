@@ -226,7 +226,7 @@ func (p *parser) declaration(d *cc.Declaration, doc string, start Pos) error {
 			}
 			p.h.Typedefs = append(p.h.Typedefs, &Typedef{Name: dd.Name(), Type: t, Doc: doc, Pos: pos})
 			// The typedef name is the name the header uses for a struct or
-			// enum: `typedef struct pricing_rules pricing_rules;`.
+			// enum: `typedef struct widget_cache widget_cache;`.
 			if s := t.Struct; s != nil && t.Kind == StructKind && s.Typedef == "" {
 				s.Typedef, s.Name = dd.Name(), dd.Name()
 			}

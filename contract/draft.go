@@ -192,7 +192,7 @@ func (d *drafter) top(root *yaml.Node) {
 	h := d.h
 	base := strings.TrimSuffix(filepath.Base(h.Path), filepath.Ext(h.Path))
 	boundary := base
-	// seam_pricing.h names the pricing boundary when its functions say so.
+	// mylib_widget.h names the widget boundary when its functions say so.
 	if _, rest, ok := strings.Cut(base, "_"); ok && slices.ContainsFunc(h.Functions, func(f *cheader.Function) bool { return strings.HasPrefix(f.Name, rest) }) {
 		boundary = rest
 	}

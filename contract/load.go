@@ -211,7 +211,7 @@ func (r *reader) contract(n *yaml.Node, c *Contract) {
 		}
 	}
 	if c.Boundary == "" {
-		r.fail(n, "contract: boundary is missing (the boundary's name, e.g. boundary: pricing)")
+		r.fail(n, "contract: boundary is missing (the boundary's name, e.g. boundary: mylib)")
 	}
 	if c.Header == "" {
 		r.fail(n, "contract: header is missing (the C header's path, relative to the contract)")
