@@ -162,11 +162,6 @@ func inputFiles(inputs [][]byte) (dir string, paths []string, err error) {
 	return dir, paths, nil
 }
 
-// reproCommand is the exact command that reproduces a corpus entry.
-func reproCommand(dir, target, id string, specs []string, variant string) string {
-	return fmt.Sprintf("seam repro -engines %s -variant %s %s", strings.Join(specs, ","), variant, filepath.Join(relToRoot(dir), target, id))
-}
-
 // relToRoot is path relative to the checkout when it is inside it (commands are run from
 // there), else relative to the working directory when it is below it (a team's repository).
 func relToRoot(path string) string {

@@ -309,19 +309,13 @@ func (tr *targetRun) fuzz(ctx context.Context) {
 // cacheDir is where Go keeps the target's generated corpus (Go adds the fuzz function's name):
 // each contract target has its own, though they all run FuzzContract.
 func (tr *targetRun) cacheDir() string {
-	if tr.t.FuzzFunc == "FuzzContract" {
-		return filepath.Join(tr.cfg.StateDir, "cache", tr.t.Name)
-	}
-	return filepath.Join(tr.cfg.StateDir, "cache")
+	return filepath.Join(tr.cfg.StateDir, "cache", tr.t.Name)
 }
 
-// reproCommand is the exact command that reproduces a corpus entry of the run's kind of target.
+// reproCommand is the exact command that reproduces a corpus entry of the run's contract.
 func (tr *targetRun) reproCommand(target, id string, specs []string, variant string) string {
-	if tr.cfg.Contract != "" {
-		return fmt.Sprintf("seam repro -contract %s -engines %s -variant %s %s", relToRoot(tr.cfg.Contract), strings.Join(specs, ","), variant,
-			filepath.Join(relToRoot(tr.cfg.CorpusDir), target, id))
-	}
-	return reproCommand(tr.cfg.CorpusDir, target, id, specs, variant)
+	return fmt.Sprintf("seam repro -contract %s -engines %s -variant %s %s", relToRoot(tr.cfg.Contract), strings.Join(specs, ","), variant,
+		filepath.Join(relToRoot(tr.cfg.CorpusDir), target, id))
 }
 
 // status prints the one line a target shows while it runs.
