@@ -81,6 +81,36 @@ func (p *Prepared) Call() Result {
 	return p.Collect(raw)
 }
 
+// CallOn makes the same call with the handle parameters named in handles on those handles
+// instead: the serial twin of a call on shared state, on the caller's own copy of that state,
+// without laying the call out twice. The prepared handles are back in place when it returns.
+func (p *Prepared) CallOn(handles map[string]*Handle) (Result, error) {
+	type saved struct {
+		i int
+		v uintptr
+	}
+	var keep [4]saved
+	put := keep[:0]
+	defer func() {
+		for _, s := range put {
+			p.argv[s.i] = s.v
+		}
+	}()
+	for i, pr := range p.c.f.params {
+		h := handles[pr.c.Name]
+		if h == nil {
+			continue
+		}
+		ptr, err := p.c.handle(h)
+		if err != nil {
+			return Result{}, fmt.Errorf("%s.%s: %w", p.c.f.Name, pr.c.Name, err)
+		}
+		put = append(put, saved{i, p.argv[i]})
+		p.argv[i] = ptr
+	}
+	return p.Call(), nil
+}
+
 // Collect reads back what the last call left (its raw return value): after a native batch
 // made the call, the same Result Call returns.
 func (p *Prepared) Collect(raw uint64) Result {

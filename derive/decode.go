@@ -441,6 +441,11 @@ func resolve(b *boundary.Boundary, s string) (int64, bool) {
 	if s == "" {
 		return 0, false
 	}
+	// A name is a header constant: no ParseInt error to make (and throw away) on every call
+	// of a stress input's generation.
+	if c := s[0]; c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+		return b.Header.Const(s)
+	}
 	if v, err := strconv.ParseInt(s, 0, 64); err == nil {
 		return v, true
 	}

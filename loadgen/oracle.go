@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"fmt"
-	"maps"
 	"strings"
 
 	"github.com/seamfuzz/seam/boundary"
@@ -45,11 +44,11 @@ func (w *Workload) prepare(s OpSpec, wi int, g *gen.Gen) (stress.Call, error) {
 		return &privateCall{w: w, wk: wk, f: s.Func, typ: s.Type, args: args, probe: probe, delta: delta}, nil
 	case Stateless:
 		args, probe, delta := w.drawn(s.Func, g)
-		args, err := w.sized(s.Func, args, probe, delta)
+		args, err := w.sized(s.Func, args, probe, delta, nil)
 		if err != nil {
 			return nil, err
 		}
-		return w.prepareAnswered(s.Func, args, nil, false)
+		return w.prepareAnswered(s.Func, args, nil)
 	case Cycle:
 		return w.prepareCycle(s.Type, g)
 	}
@@ -131,8 +130,9 @@ type sharedCall struct {
 	w    *Workload
 	f    *contract.Function
 	call *boundary.Prepared
-	// twin is the same call on the twins (nil without handles: call again is the serial call).
-	twin *boundary.Prepared
+	// twins are the worker's twins of the call's handles, by parameter: the same call on them
+	// is the serial call (nil without handles: calling again is).
+	twins map[string]*boundary.Handle
 	// serial is the serial call's result; want its answer, made when first needed (most
 	// calls pass in C and never need it).
 	serial boundary.Result
@@ -148,46 +148,65 @@ func (c *sharedCall) wanted() string {
 	return c.want
 }
 
+// serialCall makes the serial call.
+func (c *sharedCall) serialCall() (boundary.Result, error) {
+	if c.twins == nil {
+		return c.call.Call(), nil
+	}
+	return c.call.CallOn(c.twins)
+}
+
 func (w *Workload) prepareShared(f *contract.Function, wk *worker, g *gen.Gen) (*sharedCall, error) {
 	i := g.Choose(sharedHandles)
 	args, probe, delta := w.drawn(f, g)
-	twin := withHandles(f, args, func(typ string) *boundary.Handle { return wk.twins[typ][i] })
-	twin, err := w.sized(f, twin, probe, delta)
+	twins := handlesOf(f, func(typ string) *boundary.Handle { return wk.twins[typ][i] })
+	args, err := w.sized(f, args, probe, delta, twins)
 	if err != nil {
 		return nil, err
 	}
-	shared := maps.Clone(twin)
 	for _, p := range f.Params {
-		if p.Role == contract.RoleHandle && twin[p.Name].Handle != nil {
-			shared[p.Name] = boundary.Of(w.shared[p.Of][i])
+		if p.Role == contract.RoleHandle {
+			args[p.Name] = boundary.Of(w.shared[p.Of][i])
 		}
 	}
-	return w.prepareAnswered(f, shared, twin, true)
+	return w.prepareAnswered(f, args, twins)
+}
+
+// handlesOf is f's handle parameters, each set to handleOf(its type); nil without any.
+func handlesOf(f *contract.Function, handleOf func(typ string) *boundary.Handle) map[string]*boundary.Handle {
+	var out map[string]*boundary.Handle
+	for _, p := range f.Params {
+		if p.Role == contract.RoleHandle {
+			if out == nil {
+				out = map[string]*boundary.Handle{}
+			}
+			out[p.Name] = handleOf(p.Of)
+		}
+	}
+	return out
 }
 
 // prepareAnswered prepares the call with args and learns its serial answer from the same call
-// with twinArgs (the call itself when twin is false).
-func (w *Workload) prepareAnswered(f *contract.Function, args, twinArgs boundary.Args, twin bool) (*sharedCall, error) {
-	c := &sharedCall{w: w, f: f}
+// on twins (by parameter; nil: the call itself).
+func (w *Workload) prepareAnswered(f *contract.Function, args boundary.Args, twins map[string]*boundary.Handle) (*sharedCall, error) {
+	c := &sharedCall{w: w, f: f, twins: twins}
 	var err error
 	if c.call, err = w.e.Prepare(f.Name, args); err != nil {
 		return nil, err
 	}
-	serial := c.call
-	if twin {
-		if c.twin, err = w.e.Prepare(f.Name, twinArgs); err != nil {
-			c.call.Free()
-			return nil, err
-		}
-		serial = c.twin
+	res, err := c.serialCall()
+	if err != nil {
+		c.call.Free()
+		return nil, err
 	}
-	res := serial.Call()
 	c.serial = res
-	if f.Threads == contract.ThreadsPerThread || !c.call.Native() || len(serial.Regions()) != len(c.call.Regions()) {
+	// A serial call that broke a rule (an overrun, a write into an input) would make its
+	// broken bytes the answer C compares with: Go runs it, and judge reports it.
+	if f.Threads == contract.ThreadsPerThread || !c.call.Native() || breaches(f, res) != nil {
 		return c, nil
 	}
 	c.form = &nativeForm{call: c.call, wantRet: uint64(res.Ret), countsStatus: f.Returns.Kind == contract.ReturnStatus}
-	for _, r := range serial.Regions() {
+	for _, r := range c.call.Regions() {
 		c.form.want = append(c.form.want, append([]byte(nil), r.Span...))
 	}
 	if v, ok := w.b.StatusValue(w.busy); ok && declared(f, w.busy) {
@@ -214,11 +233,11 @@ func (c *sharedCall) judge(res boundary.Result) (int32, error) {
 		return status(c.f, res), nil // an exclusive call holds the handle
 	}
 	if got := answer(c.f, res); got != c.wanted() {
-		serial := c.twin
-		if serial == nil {
-			serial = c.call
+		again, err := c.serialCall()
+		if err != nil {
+			return status(c.f, res), err
 		}
-		return status(c.f, res), differs(c.f, got, c.wanted(), answer(c.f, serial.Call()), true)
+		return status(c.f, res), differs(c.f, got, c.wanted(), answer(c.f, again), true)
 	}
 	return status(c.f, res), nil
 }
@@ -226,9 +245,6 @@ func (c *sharedCall) judge(res boundary.Result) (int32, error) {
 func (c *sharedCall) Release() error {
 	changed := c.call.Changed()
 	c.call.Free()
-	if c.twin != nil {
-		c.twin.Free()
-	}
 	if len(changed) > 0 {
 		return violation(c.f.Name, changed[0], derive.ReasonInputWritten, "the engine wrote into a borrowed input the calls shared")
 	}
@@ -251,7 +267,7 @@ func (w *Workload) prepareExclusive(s OpSpec, wk *worker, g *gen.Gen) (*exclusiv
 	}
 	sc, err := w.prepareAnswered(s.Func,
 		withHandles(s.Func, fc.args, func(typ string) *boundary.Handle { return w.shared[typ][i] }),
-		withHandles(s.Func, fc.args, func(typ string) *boundary.Handle { return wk.twins[typ][i] }), true)
+		handlesOf(s.Func, func(typ string) *boundary.Handle { return wk.twins[typ][i] }))
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +343,7 @@ func (c *privateCall) Run() (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	args, err := c.w.sized(c.f, withHandles(c.f, c.args, func(string) *boundary.Handle { return h }), c.probe, c.delta)
+	args, err := c.w.sized(c.f, withHandles(c.f, c.args, func(string) *boundary.Handle { return h }), c.probe, c.delta, nil)
 	if err != nil {
 		return 0, err
 	}

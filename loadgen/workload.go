@@ -325,14 +325,14 @@ func (w *Workload) drawn(f *contract.Function, g *gen.Gen) (boundary.Args, strin
 }
 
 // sized resolves a capacity probe: the needed size the same call reports with capacity 0 (on
-// the handles of args), plus delta.
-func (w *Workload) sized(f *contract.Function, args boundary.Args, probe string, delta int64) (boundary.Args, error) {
+// the handles of args, or of on where it names a parameter), plus delta.
+func (w *Workload) sized(f *contract.Function, args boundary.Args, probe string, delta int64, on map[string]*boundary.Handle) (boundary.Args, error) {
 	if probe == "" {
 		return args, nil
 	}
-	pa := boundary.Args{}
-	for k, v := range args {
-		pa[k] = v
+	pa := maps.Clone(args)
+	for name, h := range on {
+		pa[name] = boundary.Of(h)
 	}
 	pa[probe] = boundary.Int(0)
 	res, err := w.e.Call(f.Name, pa)

@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T=${BENCH_TIME:-20}
-SEAM=build/bin/seam
+SEAM=${SEAM:-build/bin/seam}
 mkdir -p build/bench
 g++ -O2 -std=c++17 -Inative/pricing/include scripts/bench/stress_loop.cpp -o build/bin/stress_loop -ldl -lpthread || exit 2
 
@@ -15,6 +15,9 @@ seam_rate() { # EXECS/S column of seam fuzz's summary for a target
   awk -v t="$2" '$1 == t { print int($4) }' "$1"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
+median_spread() { # values... -> "median (min-max)"
+  printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f (%.2f-%.2f)", m, v[1], v[NR] }'
+}
 best() { printf '%s\n' "$@" | sort -n | tail -1; }
 meets() { # RATIO GOAL -> "goal >= GOAL: met" or "... NOT met"
   awk -v r="$1" -v g="$2" 'BEGIN { printf "goal >= %s: %s", g, (r != "n/a" && r + 0 >= g + 0) ? "met" : "NOT met" }'
@@ -35,6 +38,7 @@ raw_fuzz() { # variant extra-go-flags log
 }
 
 echo "== seam bench (${T}s per measurement, target pricing_quote, engine cpp)"
+if [ "${BENCH_PART:-all}" != stress ]; then
 # The generic call path against a direct cgo call of the same 3-argument C function, each the
 # minimum of interleaved short rounds (ffi/bench_test.go's TestCallOverhead).
 ffi_log=build/bench/ffi-overhead.log
@@ -74,9 +78,6 @@ raw_cpu() { # LOG -> "execs cpu-seconds" of a raw run (bash's time: the process 
 seam_cpu() { # LOG -> "execs cpu-seconds" of seam fuzz's fuzzing processes (its summary line)
   seam_fuzz "$1" "$TP"
   sed -nE 's/^\[pricing\.pricing_quote\] ([0-9]+) execs in ([0-9.]+) CPU-s.*/\1 \2/p' "$1" | tail -1
-}
-median_spread() { # values... -> "median (min-max)"
-  printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f (%.2f-%.2f)", m, v[1], v[NR] }'
 }
 cpu_ratios=() wall_ratios=()
 for i in $(seq 1 "$PAIRS"); do
@@ -126,23 +127,45 @@ echo "    ${past:-no known crash reached}"
 kb=$(SEAM_KNOWN_CRASHES=restart known_fuzz mutant:cpp-comment-overread build/bench/known-restart.log)
 echo "    with the workers restarting on it instead (SEAM_KNOWN_CRASHES=restart, the old behaviour): $(ratio "${kb%% *}" "${c%% *}") (${kb%% *} vs ${c%% *} execs/s)"
 
+fi
 # The contract-derived quote target against the hand-written one (issue 13) is gone with the
 # hand-written targets: its last figure (0.82, 2026-12-01) is in README.
-[ "${BENCH_PART:-all}" = fuzz ] && exit 0
+[ "${BENCH_PART:-all}" = fuzz ] && exit 0 # BENCH_PART=fuzz: the fuzzing figures only; =stress: the stress ones
 
-# Stress on pricing_quote, one run each: seam stress through the contract (every other
-# operation weighted 0) against the C++ loop's quotes. Both check every result.
+# Stress on pricing_quote: seam stress through the contract (every other operation weighted 0)
+# against the C++ loop's quotes; both check every result. SPAIRS interleaved pairs (the order
+# alternating, so a drift in the machine's load hits both sides), the median ratio with its
+# spread. By default seam stress stretches the interval between fresh inputs so that generating
+# one (Go-side: drawing, laying out, the serial answer) takes at most an eighth of the time of
+# the calls it replaces.
 quote_only="seam_abi_version=0,seam_engine_name=0,seam_layout=0,pricing_rules_load=0,pricing_rules_load/private=0,pricing_rules_describe=0,pricing_rules_export=0,seam_last_error=0,cycle/pricing_rules=0"
-$SEAM stress -contract native/pricing/contract.yaml -engines cpp -variant release -duration ${T}s -workers 8 -weights "$quote_only" >build/bench/stress.log 2>&1
-seamcalls=$(grep -E '^\[stress cpp\] [0-9]+ calls in' build/bench/stress.log | sed -E 's/.*\(([0-9]+) calls\/s\).*/\1/')
-loopcalls=$(build/bin/stress_loop build/release/libseam_cpp.so 8 "$T" quote | awk '{print $2}')
-r=$(ratio "$seamcalls" "$loopcalls")
-echo "seam stress -contract / plain C++ pthread loop, pricing_quote (release): $r  ($seamcalls vs $loopcalls calls/s, one run each; $(meets "$r" 0.8))"
-# For reference: the same with a fresh input every 4096 calls instead of 128, which leaves the
-# native executor alone against the loop (the difference is the cost of generating inputs).
-$SEAM stress -contract native/pricing/contract.yaml -engines cpp -variant release -duration ${T}s -workers 8 -weights "$quote_only" -refresh 4096 >build/bench/stress-refresh.log 2>&1
-rarecalls=$(grep -E '^\[stress cpp\] [0-9]+ calls in' build/bench/stress-refresh.log | sed -E 's/.*\(([0-9]+) calls\/s\).*/\1/')
-echo "    with -refresh 4096 (the executor without input generation): $(ratio "$rarecalls" "$loopcalls") ($rarecalls calls/s)"
+SPAIRS=${BENCH_STRESS_PAIRS:-3}
+stress_run() { # LOG [FLAGS] -> "calls/s calls-per-CPU-s" of seam stress on the quotes
+  local cpu; cpu=$( { TIMEFORMAT='%U %S'; time $SEAM stress -contract native/pricing/contract.yaml -engines cpp -variant release -duration ${T}s -workers 8 -weights "$quote_only" ${2:-} >"$1" 2>&1; } 2>&1 | tail -1)
+  sed -nE 's/^\[stress cpp\] ([0-9]+) calls in .*\(([0-9]+) calls\/s\).*/\1 \2/p' "$1" | awk -v t="$cpu" '{ split(t, a, " "); printf "%d %.0f", $2, $1 / (a[1] + a[2]) }'
+}
+loop_run() { # -> "calls/s calls-per-CPU-s" of the C++ loop
+  local out cpu; out=$( { TIMEFORMAT='%U %S'; time build/bin/stress_loop build/release/libseam_cpp.so 8 "$T" quote; } 2>&1)
+  cpu=$(echo "$out" | tail -1)
+  echo "$out" | awk -v t="$cpu" -v T="$T" '$1 == "calls/s" { split(t, a, " "); printf "%d %.0f", $2, $2 * T / (a[1] + a[2]) }'
+}
+stress_ratios=() stress_cpu=() sdetail=()
+for i in $(seq 1 "$SPAIRS"); do
+  if [ $((i % 2)) = 1 ]; then
+    s=$(stress_run build/bench/stress-$i.log); l=$(loop_run)
+  else
+    l=$(loop_run); s=$(stress_run build/bench/stress-$i.log)
+  fi
+  stress_ratios+=("$(ratio "${s%% *}" "${l%% *}")") stress_cpu+=("$(ratio "${s##* }" "${l##* }")") sdetail+=("${s%% *}/${l%% *}")
+done
+r=$(median_spread "${stress_cpu[@]}")
+echo "seam stress -contract / plain C++ pthread loop, pricing_quote (release), per CPU-s: $r  (median (min-max) of $SPAIRS pairs of ${T}s: ${stress_cpu[*]}; $(meets "${r%% *}" 0.8))"
+echo "    wall clock: $(median_spread "${stress_ratios[@]}") (the same pairs, calls/s ${sdetail[*]}; moves with the machine's load)"
+echo "    $(sed -nE 's/^\[stress cpp\] ([0-9]+ generated inputs .*)/\1/p' build/bench/stress-1.log)"
+# For reference, once: a fresh input every 128 calls whatever it costs (-refresh 128).
+fixed=$(stress_run build/bench/stress-refresh.log "-refresh 128"); l=$(loop_run)
+echo "    with -refresh 128 (a fresh input every 128 calls), per CPU-s: $(ratio "${fixed##* }" "${l##* }") (${fixed##* } vs ${l##* } calls per CPU-s; $(sed -nE 's/^\[stress cpp\] ([0-9]+ generated inputs \([0-9]+\/s\)).*/\1/p' build/bench/stress-refresh.log))"
+[ "${BENCH_PART:-all}" = stress ] && exit 0
 # Time to find the 8-byte byte-by-byte magic compare in native code (mutant cpp-magic).
 MAGIC=${BENCH_MAGIC_BUDGET:-60}
 found_after() { grep -m1 '\] NEW ' "$1" | sed -E 's/.* after (([0-9]+m)?[0-9.]+m?s): .*/\1/'; }

@@ -103,8 +103,10 @@ type LoopConfig struct {
 	StatsPath string        `json:"stats"`
 	InputSize int           `json:"input_size"`
 	// PoolSize is the number of prepared calls per worker (a power of two; default 64), and
-	// one of them is replaced by a freshly generated one every RefreshEvery calls of the worker
-	// (default 128), so a pool entry runs about RefreshEvery times before it is replaced.
+	// one of them is replaced by a freshly generated one every RefreshEvery calls of the worker,
+	// so a pool entry runs about RefreshEvery times before it is replaced. 0 adapts it: every
+	// minRefreshEvery calls or more, so that generating an input takes at most 1/genShare of the
+	// time the calls between two fresh inputs take (refreshInterval).
 	PoolSize     int `json:"pool_size,omitempty"`
 	RefreshEvery int `json:"refresh_every,omitempty"`
 }
@@ -122,9 +124,17 @@ type Stats struct {
 
 // inputSlot is the WAL layout: tag = op index, data = the generator bytes.
 const (
-	defaultInputSize    = 64
-	defaultPoolSize     = 64
-	defaultRefreshEvery = 128
+	defaultInputSize = 64
+	defaultPoolSize  = 64
+	// With an adaptive refresh, a fresh input every minRefreshEvery to maxRefreshEvery calls.
+	minRefreshEvery = 128
+	maxRefreshEvery = 1 << 14
+	// 1/genShare is the time generating an input may take against the calls it replaces
+	// (adaptive refresh):
+	// a fast call (a quote is ~100 ns native) must not spend most of the loop in Go drawing
+	// and laying out its arguments (~10-40 µs an input), yet a slow one still gets a fresh
+	// input every minRefreshEvery calls.
+	genShare = 8
 	// A worker publishes its private counters every flushEvery calls, and at least every
 	// flushInterval (checked every 64 calls) so that slow calls do not look like a hang to the
 	// supervisor, which watches the call count.
@@ -134,6 +144,19 @@ const (
 	statusSlots = 16
 	maxFindings = 100
 )
+
+// refreshInterval is how many calls a worker makes between fresh inputs so that generating
+// one (gen for inputs so far) takes at most 1/genShare of the time of those calls (call for
+// calls so far).
+func refreshInterval(gen, call time.Duration, inputs, calls int64) int {
+	if inputs <= 0 || calls <= 0 || call <= 0 {
+		return minRefreshEvery
+	}
+	perInput := float64(gen) / float64(inputs)
+	perCall := float64(call) / float64(calls)
+	n := genShare * perInput / perCall
+	return int(min(max(n, minRefreshEvery), maxRefreshEvery))
+}
 
 // counters are one worker's: written only by it (plain fields while it runs, atomics when it
 // publishes), summed by the publisher. No counter is shared between workers on the hot path.
@@ -163,9 +186,6 @@ func RunLoops(ctx context.Context, cfg LoopConfig, w Workload) (Stats, error) {
 	}
 	if cfg.PoolSize&(cfg.PoolSize-1) != 0 {
 		return Stats{}, fmt.Errorf("stress: pool size %d is not a power of two", cfg.PoolSize)
-	}
-	if cfg.RefreshEvery <= 0 {
-		cfg.RefreshEvery = defaultRefreshEvery
 	}
 	// Every worker gets its own P, so N workers are N threads inside native code at once (as in
 	// the C++ pthread baseline), not GOMAXPROCS of them with the rest queued behind cgo calls;
@@ -431,6 +451,14 @@ func runWorker(wi int, cfg LoopConfig, w Workload, ops []Op, weights []int, slot
 		}
 		return int64(passed) + 1
 	}
+	// every is the current refresh interval; genTime and callTime what filling and calling
+	// took so far, for an adaptive one.
+	every, adapt := cfg.RefreshEvery, cfg.RefreshEvery <= 0
+	if adapt {
+		every = minRefreshEvery
+	}
+	var genTime, callTime time.Duration
+	var timedCalls int64
 	refresh, next := 0, 0
 	for {
 		// A batch of calls between flushes; with a call count, the batch is taken from the
@@ -448,17 +476,30 @@ func runWorker(wi int, cfg LoopConfig, w Workload, ops []Op, weights []int, slot
 			if stop.Load() {
 				return nil
 			}
-			made := step(min(n-k, int64(cfg.RefreshEvery-refresh)))
+			var t0 time.Time
+			if adapt {
+				t0 = time.Now()
+			}
+			made := step(min(n-k, int64(every-refresh)))
+			if adapt {
+				callTime += time.Since(t0)
+				timedCalls += made
+			}
 			if (nb != nil || calls&63 == 0) && time.Since(lastFlush) >= flushInterval {
 				flush()
 			}
 			k += made
-			if refresh += int(made); refresh >= cfg.RefreshEvery {
+			if refresh += int(made); refresh >= every {
 				refresh = 0
+				t0 = time.Now()
 				if err := fill(next); err != nil {
 					return err
 				}
 				next = (next + 1) & int(mask)
+				if adapt {
+					genTime += time.Since(t0)
+					every = refreshInterval(genTime, callTime, inputs-int64(cfg.PoolSize), timedCalls)
+				}
 			}
 		}
 		flush()
