@@ -79,7 +79,7 @@ func Parse(path string, opts ...Option) (*Header, error) {
 	}
 	h, err := parse(path, o, host, fsys)
 	// The snapshot holds the system headers the header included when it was written.
-	if err != nil && strings.Contains(err.Error(), "include file not found") {
+	if err != nil && strings.Contains(err.Error(), "include file not found: <") {
 		return nil, fmt.Errorf("%w %s lacks a system header: %v", ErrSnapshot, o.snapshot, err)
 	}
 	return h, err

@@ -58,7 +58,7 @@ func FromSnapshot(dir string) Option {
 }
 
 // Snapshot parses the header at path as Parse does with the same options, on this machine's C
-// compiler, and writes into dir (created; its old content replaced) what Parse with
+// compiler, and writes into dir (created; an older snapshot there replaced) what Parse with
 // FromSnapshot(dir) then needs in place of that compiler and the system headers.
 func Snapshot(path, dir string, opts ...Option) error {
 	o := newOptions(opts)
@@ -75,7 +75,7 @@ func Snapshot(path, dir string, opts ...Option) error {
 	}
 	m := manifest{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Compiler: host.CC, Predefined: host.Predefined,
 		IncludePaths: host.IncludePaths, SysIncludePaths: host.SysIncludePaths}
-	if err := os.RemoveAll(dir); err != nil {
+	if err := os.RemoveAll(filepath.Join(dir, snapshotFiles)); err != nil {
 		return err
 	}
 	for _, name := range rec.opened() {
