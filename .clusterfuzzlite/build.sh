@@ -5,8 +5,10 @@
 # The contract's build command builds the engines in the fuzzer variant (SEAM_BUILD_VARIANT)
 # with ClusterFuzzLite's compilers (CC, CXX); `seam ci build-fuzzers` then links one libFuzzer
 # binary per target seam derives from the contract, ships the engines in $OUT/seam-engines/ and
-# the contract with its header in $OUT/seam-contract/, where the binaries look for them, and
-# zips corpus/pricing.<target>/ into each binary's seed corpus.
+# the contract with its header in $OUT/seam-contract/, where the binaries look for them, with a
+# snapshot of this image's C configuration (the predefined macros, include paths and system
+# headers the header parse takes) beside the contract in seam-cc/, since the runner image has
+# no C compiler, and zips corpus/pricing.<target>/ into each binary's seed corpus.
 if [ "${SANITIZER:-address}" != address ]; then
   echo "seam's libFuzzer harness runs ASan + UBSan engines: build with the address sanitizer only" >&2
   exit 1

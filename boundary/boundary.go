@@ -45,13 +45,13 @@ type param struct {
 	lengthOf *contract.Param
 }
 
-// Load reads the contract file and its header and binds them.
-func Load(contractPath string) (*Boundary, error) {
+// Load reads the contract file and its header (parsed with opts) and binds them.
+func Load(contractPath string, opts ...cheader.Option) (*Boundary, error) {
 	c, err := contract.Load(contractPath)
 	if err != nil {
 		return nil, err
 	}
-	h, err := cheader.Parse(c.Header)
+	h, err := cheader.Parse(c.Header, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("header of %s: %w", c.Path, err)
 	}

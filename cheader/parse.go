@@ -3,11 +3,13 @@
 // out as the system C compiler lays them out, enums, integer #defines and
 // typedefs. It is built on modernc.org/cc/v4, a C front end in pure Go that
 // reads the system compiler's predefined macros and include paths, so the
-// model is that of the machine seam runs on.
+// model is that of the machine seam runs on. Where no C compiler is, a snapshot
+// of that configuration written where one was (Snapshot, FromSnapshot) stands in.
 package cheader
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 	"sort"
@@ -23,6 +25,15 @@ type Option func(*options)
 type options struct {
 	includes []string
 	defines  []string
+	snapshot string // see FromSnapshot
+}
+
+func newOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
 }
 
 // IncludeDir adds dir to the directories searched by #include.
@@ -54,19 +65,35 @@ var hostConfig = sync.OnceValues(func() (*cc.Config, error) {
 // does not compile, or uses what the model cannot describe (unions, bit
 // fields), is an error of one line, "path:line:col: message".
 func Parse(path string, opts ...Option) (*Header, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+	o := newOptions(opts)
+	if o.snapshot == "" {
+		host, err := hostConfig()
+		if err != nil {
+			return nil, fmt.Errorf("cannot configure the C parser from the system C compiler: %w", err)
+		}
+		return parse(path, o, host, nil)
 	}
+	host, fsys, err := loadSnapshot(o.snapshot, ownDirs(path, o))
+	if err != nil {
+		return nil, err
+	}
+	h, err := parse(path, o, host, fsys)
+	// The snapshot holds the system headers the header included when it was written.
+	if err != nil && strings.Contains(err.Error(), "include file not found: <") {
+		return nil, fmt.Errorf("%w %s lacks a system header: %v", ErrSnapshot, o.snapshot, err)
+	}
+	return h, err
+}
+
+// parse translates the header on the C configuration host, opening files through fsys (nil:
+// the host file system).
+func parse(path string, o options, host *cc.Config, fsys fs.FS) (*Header, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	host, err := hostConfig()
-	if err != nil {
-		return nil, fmt.Errorf("cannot configure the C parser from the system C compiler: %w", err)
-	}
 	cfg := *host
+	cfg.FS = fsys
 	// The header's directory first, as for #include "..." in C, then the
 	// caller's directories for both forms of #include.
 	cfg.IncludePaths = append([]string{""}, o.includes...)

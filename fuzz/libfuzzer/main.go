@@ -16,12 +16,14 @@
 // them). Engines are libraries of the fuzzer build variant, by the contract's patterns, unless
 // SEAM_ENGINE_DIR or seam-engines/ next to the binary (as ClusterFuzzLite ships them) holds
 // them, found there by file name. The contract is read from seam-contract/<boundary>/ next to
-// the binary when that exists (the runner of a distributed fuzzing service has no checkout). Engines are dlopen'ed in
-// LLVMFuzzerInitialize, before libFuzzer starts, so their inline 8-bit counters and compare
-// hooks register with it. A Go
-// panic or a finding (an error from the target: a mismatch, a contract breach) prints the same
-// text the go test mode prints, after "seam finding: " or as a Go panic, and then calls C
-// abort() so libFuzzer writes the crash input (os.Exit would bypass libFuzzer's handlers).
+// the binary when that exists (the runner of a distributed fuzzing service has no checkout),
+// and its header is parsed with the build machine's C configuration shipped beside it in
+// seam-cc/ when that exists (the runner has no C compiler and no system headers). Engines are
+// dlopen'ed in LLVMFuzzerInitialize, before libFuzzer starts, so their inline 8-bit counters
+// and compare hooks register with it. A Go panic or a finding (an error from the target: a
+// mismatch, a contract breach) prints the same text the go test mode prints, after
+// "seam finding: " or as a Go panic, and then calls C abort() so libFuzzer writes the crash
+// input (os.Exit would bypass libFuzzer's handlers).
 package main
 
 /*
@@ -32,6 +34,7 @@ static void seam_abort(void) { abort(); }
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,6 +43,7 @@ import (
 	"unsafe"
 
 	"github.com/seamfuzz/seam/boundary"
+	"github.com/seamfuzz/seam/cheader"
 	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/derive"
 	"github.com/seamfuzz/seam/fuzz"
@@ -51,6 +55,11 @@ var targetName, contractPath, boundaryName string
 
 // ContractDir, next to the binary, holds <boundary>/: a copy of the contract and its header.
 const ContractDir = "seam-contract"
+
+// SnapshotDir, beside a shipped contract, holds the snapshot of the build machine's C
+// configuration (cheader.Snapshot) the header is parsed with: a fuzzing service's runner has
+// neither a C compiler nor the system headers.
+const SnapshotDir = "seam-cc"
 
 // EngineDir is the directory next to the binary that holds the engine libraries.
 const EngineDir = "seam-engines"
@@ -135,7 +144,14 @@ func contractFile() string {
 }
 
 func setupContract(path, name string) error {
-	b, err := boundary.Load(path)
+	var opts []cheader.Option
+	if snap := filepath.Join(filepath.Dir(path), SnapshotDir); isDir(snap) {
+		opts = append(opts, cheader.FromSnapshot(snap))
+	}
+	b, err := boundary.Load(path, opts...)
+	if errors.Is(err, cheader.ErrSnapshot) {
+		return fmt.Errorf("%w: re-run seam ci build-fuzzers, which writes it beside the contract", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -169,7 +169,8 @@ type Harness struct {
 	Target string
 	// Contract is the absolute path of the contract the target comes from; the binary reads
 	// the contract, its header and engines when it starts, from a copy in
-	// seam-contract/<boundary>/ next to the binary first (what Install ships).
+	// seam-contract/<boundary>/ next to the binary first (what Install ships, with the C
+	// configuration snapshot the header is then parsed with).
 	Contract string
 	// Linker is the link command before the archive: nil is clang-19 with libFuzzer, ASan and
 	// UBSan; ClusterFuzzLite gives $CXX $CXXFLAGS $LIB_FUZZING_ENGINE.

@@ -10,14 +10,16 @@ import (
 	"strings"
 
 	"github.com/seamfuzz/seam/boundary"
+	"github.com/seamfuzz/seam/cheader"
 	"github.com/seamfuzz/seam/derive"
 )
 
-// The harness's names for what ships next to its binaries (fuzz/libfuzzer's EngineDir and
-// ContractDir).
+// The harness's names for what ships next to its binaries and beside the shipped contract
+// (fuzz/libfuzzer's EngineDir, ContractDir and SnapshotDir).
 const (
 	EngineDir   = "seam-engines"
 	ContractDir = "seam-contract"
+	SnapshotDir = "seam-cc"
 )
 
 // Variant is the build variant the harness's engines come from.
@@ -47,7 +49,8 @@ type Install struct {
 // Run builds the binaries (named <boundary>_<target>, each with a <binary>.options file holding
 // ContractArgs, which ClusterFuzzLite passes to libFuzzer), copies the contract's engines of the
 // fuzzer variant into Out/seam-engines/ and the contract with its header into
-// Out/seam-contract/<boundary>/, and zips the seed corpora. It returns the binaries' paths.
+// Out/seam-contract/<boundary>/, with a snapshot of this machine's C configuration for the
+// header in its seam-cc/, and zips the seed corpora. It returns the binaries' paths.
 func (in Install) Run(ctx context.Context, root string) ([]string, error) {
 	contractPath, err := filepath.Abs(in.Contract)
 	if err != nil {
@@ -107,7 +110,9 @@ func (in Install) Run(ctx context.Context, root string) ([]string, error) {
 	return bins, nil
 }
 
-// shipContract copies the contract and its header, at the same path relative to it.
+// shipContract copies the contract and its header, at the same path relative to it, and
+// snapshots what parsing the header takes from this machine: the binaries parse it when they
+// start, on a runner that has neither the C compiler cheader runs nor the system headers.
 func (in Install) shipContract(name, contractPath, dir, header string) error {
 	rel, err := filepath.Rel(dir, header)
 	if err != nil || strings.HasPrefix(rel, "..") {
@@ -117,7 +122,11 @@ func (in Install) shipContract(name, contractPath, dir, header string) error {
 	if err := copyFile(contractPath, filepath.Join(dst, filepath.Base(contractPath))); err != nil {
 		return err
 	}
-	return copyFile(header, filepath.Join(dst, rel))
+	shipped := filepath.Join(dst, rel)
+	if err := copyFile(header, shipped); err != nil {
+		return err
+	}
+	return cheader.Snapshot(shipped, filepath.Join(dst, SnapshotDir))
 }
 
 func copyFile(src, dst string) error {

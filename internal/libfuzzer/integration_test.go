@@ -78,7 +78,9 @@ func TestIntegrationFindsSeededOverread(t *testing.T) {
 // A target derived from the tally contract, built as a libFuzzer binary the way ClusterFuzzLite
 // ships it (Install: the binary, seam-engines/ and seam-contract/ beside it, a seed corpus zip),
 // finds the seeded one-byte heap overflow of native/tally/mutants/cpp-token-overflow.patch,
-// loaded from seam-engines/ by its file name, and stays quiet on the correct engines:
+// loaded from seam-engines/ by its file name, and stays quiet on the correct engines. It starts
+// and runs inputs where no C compiler is, as on ClusterFuzzLite's runner, and a shipped C
+// configuration snapshot that lost a file stops it with one line saying what to do:
 //
 //	SEAM_LIBFUZZER_TEST=1 go test ./internal/libfuzzer -run ContractTarget -v
 func TestIntegrationContractTargetFindsTallyMutant(t *testing.T) {
@@ -107,7 +109,7 @@ func TestIntegrationContractTargetFindsTallyMutant(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{filepath.Join(dir, "tally_tally_feed")}, bins)
 	for _, f := range []string{"seam-engines/libtally_cpp.so", "seam-engines/libtally_rust.so",
-		"seam-contract/tally/contract.yaml", "seam-contract/tally/include/tally.h"} {
+		"seam-contract/tally/contract.yaml", "seam-contract/tally/include/tally.h", "seam-contract/tally/seam-cc/manifest.json"} {
 		assert.FileExists(t, filepath.Join(dir, f))
 	}
 	options, err := os.ReadFile(bins[0] + ".options")
@@ -148,4 +150,45 @@ func TestIntegrationContractTargetFindsTallyMutant(t *testing.T) {
 	res, crashes = fuzz("cpp,rust", 15*time.Second)
 	assert.Positive(t, res.Execs)
 	assert.Empty(t, crashes, "the correct engines crash")
+
+	// The runner's environment: PATH holds no C compiler and CC is unset, so cc.NewConfig
+	// cannot run one.
+	noCompiler := func(t *testing.T) (string, error) {
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "PATH=") && !strings.HasPrefix(kv, "CC=") {
+				env = append(env, kv)
+			}
+		}
+		seeds := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(seeds, "seed"), []byte("seed"), 0o644))
+		cmd := exec.Command(bins[0], "-runs=200", "-seed=1", seeds)
+		cmd.Env = append(env, "PATH="+t.TempDir(), "SEAM_ENGINES=cpp,rust", "ASAN_OPTIONS=intercept_tls_get_addr=0")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	t.Run("starts without a C compiler", func(t *testing.T) {
+		out, err := noCompiler(t)
+		require.NoError(t, err, "%s", out)
+		assert.Contains(t, out, "seam libfuzzer: contract "+filepath.Join(dir, "seam-contract", "tally", "contract.yaml"))
+		assert.Contains(t, out, "Done 200 runs")
+	})
+	t.Run("a snapshot that lost a file", func(t *testing.T) {
+		var stdint string
+		require.NoError(t, filepath.Walk(filepath.Join(dir, "seam-contract", "tally", "seam-cc"), func(p string, _ os.FileInfo, err error) error {
+			if filepath.Base(p) == "stdint.h" && stdint == "" {
+				stdint = p
+			}
+			return err
+		}))
+		require.NotEmpty(t, stdint)
+		require.NoError(t, os.Remove(stdint))
+		out, err := noCompiler(t)
+		require.Error(t, err)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		last := lines[len(lines)-1]
+		assert.True(t, strings.HasPrefix(last, "seam libfuzzer: "), "%s", out)
+		assert.Contains(t, last, "stdint.h")
+		assert.Contains(t, last, "re-run seam ci build-fuzzers")
+	})
 }

@@ -133,6 +133,7 @@ func TestHarnessAgreesWithThisPackage(t *testing.T) {
 	assert.Contains(t, string(b), `const FindingPrefix = "`+FindingPrefix+`"`)
 	assert.Contains(t, string(b), `const EngineDir = "`+EngineDir+`"`)
 	assert.Contains(t, string(b), `const ContractDir = "`+ContractDir+`"`)
+	assert.Contains(t, string(b), `const SnapshotDir = "`+SnapshotDir+`"`)
 	assert.Contains(t, string(b), `const Variant = "`+Variant+`"`)
 }
 
