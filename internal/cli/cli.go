@@ -118,11 +118,8 @@ type engineFlags struct {
 }
 
 func (f *engineFlags) register(fs *flag.FlagSet) {
-	def := os.Getenv("SEAM_ENGINES")
-	if def == "" {
-		def = "cpp,rust"
-	}
-	fs.StringVar(&f.engines, "engines", def, "comma-separated engines: cpp, rust, mutant:NAME, native/pricing/mutants/NAME or a path to a .so (env SEAM_ENGINES)")
+	// No default of its own: a command's default is the engines of its contract or corpus entry.
+	fs.StringVar(&f.engines, "engines", os.Getenv("SEAM_ENGINES"), "comma-separated engines: the contract's names, mutant:NAME or paths to .so files (env SEAM_ENGINES)")
 	v := os.Getenv("SEAM_VARIANT")
 	if v == "" {
 		v = "debug"
