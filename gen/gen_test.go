@@ -144,3 +144,19 @@ func BenchmarkBytes(b *testing.B) {
 		New(in[i%len(in)]).Bytes(32)
 	}
 }
+
+// A limit-sized buffer is the seed repeated, cut at exactly the size asked for.
+func TestSizedRepeatsTheSeed(t *testing.T) {
+	data := []byte("\x00\x00\x00\x05abcdefXYZ")
+	for _, n := range []int{0, 1, 4, 5, 6, 1000, 1<<20 + 1} {
+		seed := New(data).raw(16)
+		require.NotEmpty(t, seed)
+		b := New(data).sized(n)
+		require.Len(t, b, n)
+		for i := range b {
+			if b[i] != seed[i%len(seed)] {
+				t.Fatalf("n=%d: byte %d is %q, want %q", n, i, b[i], seed[i%len(seed)])
+			}
+		}
+	}
+}
