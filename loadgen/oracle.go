@@ -197,9 +197,9 @@ func (w *Workload) prepareAnswered(f *contract.Function, args, twinArgs boundary
 	return c, nil
 }
 
-// serialTries bounds the calls settled and again make: a bug in state every handle shares (a
-// static) corrupts the serial side's calls too, though far less often than it answers right.
-const serialTries = 3
+// serialTries bounds the serial calls of settled and serialAnswer: a bug in state every handle
+// shares (a static) corrupts the serial side's calls too, though far less often than not.
+const serialTries = 4
 
 // settled is the serial call's result once two calls in a row answer the same: a corrupted
 // serial answer would make every right answer of the call under load read as one that changed
@@ -216,9 +216,9 @@ func settled(f *contract.Function, serial *boundary.Prepared) boundary.Result {
 	return res
 }
 
-// again is the serial call's answer now: want if one of a few calls gives it (a corrupted
+// serialAnswer is the serial call's answer now: want if one of a few calls gives it (a corrupted
 // call is not the state having changed).
-func again(f *contract.Function, serial *boundary.Prepared, want string) string {
+func serialAnswer(f *contract.Function, serial *boundary.Prepared, want string) string {
 	var got string
 	for i := 0; i < serialTries && got != want; i++ {
 		got = answer(f, serial.Call())
@@ -248,7 +248,7 @@ func (c *sharedCall) judge(res boundary.Result) (int32, error) {
 		if serial == nil {
 			serial = c.call
 		}
-		return status(c.f, res), differs(c.f, got, c.wanted(), again(c.f, serial, c.wanted()), true)
+		return status(c.f, res), differs(c.f, got, c.wanted(), serialAnswer(c.f, serial, c.wanted()), true)
 	}
 	return status(c.f, res), nil
 }
