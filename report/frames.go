@@ -214,8 +214,10 @@ func parseSanFrame(line string) (f Frame, num int, ok bool) {
 		fn, loc = "", rest
 	}
 	if loc != "" && loc != "<null>" && loc != "??:?" && loc != "??:0" {
-		lm := sanLocationRe.FindStringSubmatch(loc)
-		f.File, f.Line = lm[1], atoi(lm[2])
+		// isLocation is looser than the regexp ("\r/." passes it): no match, no file.
+		if lm := sanLocationRe.FindStringSubmatch(loc); lm != nil {
+			f.File, f.Line = lm[1], atoi(lm[2])
+		}
 	}
 	if moduleNameRe.MatchString(fn) && f.Module == "" {
 		fn, f.Module = "", fn // "in libc.so.6": the symbolizer had only the module
