@@ -130,10 +130,9 @@ const (
 	minRefreshEvery = 128
 	maxRefreshEvery = 1 << 14
 	// 1/genShare is the time generating an input may take against the calls it replaces
-	// (adaptive refresh):
-	// a fast call (a quote is ~100 ns native) must not spend most of the loop in Go drawing
-	// and laying out its arguments (~10-40 µs an input), yet a slow one still gets a fresh
-	// input every minRefreshEvery calls.
+	// (adaptive refresh): a fast call (a quote is ~100 ns native) must not spend most of the
+	// loop in Go drawing and laying out its arguments (~10-40 µs an input), yet a slow one
+	// still gets a fresh input every minRefreshEvery calls.
 	genShare = 8
 	// A worker publishes its private counters every flushEvery calls, and at least every
 	// flushInterval (checked every 64 calls) so that slow calls do not look like a hang to the
