@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seamfuzz/seam/abi"
-	"github.com/seamfuzz/seam/abi/internal/cheader"
+	"github.com/seamfuzz/seam/native/pricing/layout"
 )
 
 // lib is a library of the shared build tree (build/ at the module root).
@@ -26,7 +26,7 @@ func lib(t *testing.T, rel string) string {
 // The release builds are here too because they carry -g (Cargo's release profile sets
 // debug = true, the C++ release flags include -g).
 func TestPricingLayoutsMatchCgo(t *testing.T) {
-	want := cheader.Pricing()
+	want := layout.Pricing()
 	for _, rel := range []string{
 		"debug/libseam_cpp.so", "debug/libseam_rust.so", "asan/libseam_cpp.so",
 		"release/libseam_cpp.so", "release/libseam_rust.so",
@@ -91,7 +91,7 @@ func TestMutantLayoutSkew(t *testing.T) {
 	for _, variant := range []string{"debug", "asan"} {
 		l, err := abi.ReadDWARF(lib(t, variant+"/mutants/cpp-layout-skew.so"))
 		require.NoError(t, err)
-		r := abi.Compare(l, cheader.Pricing())
+		r := abi.Compare(l, layout.Pricing())
 		assert.False(t, r.OK())
 		const at = "layout skew: pricing_quote param 1 req (pricing_request): "
 		assert.Equal(t, []string{
@@ -166,7 +166,7 @@ func TestCompressedDebugSections(t *testing.T) {
 			l, err := abi.ReadDWARF(out)
 			require.NoError(t, err)
 			assert.Equal(t, orig.Funcs["pricing_quote"], l.Funcs["pricing_quote"])
-			assert.True(t, abi.Compare(l, cheader.Pricing()).OK())
+			assert.True(t, abi.Compare(l, layout.Pricing()).OK())
 		})
 	}
 }
@@ -486,7 +486,7 @@ func TestNoFalseSkew(t *testing.T) {
 	for _, p := range append(engines, mutants...) {
 		l, err := abi.ReadDWARF(p)
 		require.NoError(t, err, "every variant here is built with -g")
-		r := abi.Compare(l, cheader.Pricing())
+		r := abi.Compare(l, layout.Pricing())
 		assert.Equal(t, 2, r.Checked, p)
 		if filepath.Base(p) == "cpp-layout-skew.so" {
 			assert.False(t, r.OK(), p)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/seamfuzz/seam/abi"
-	"github.com/seamfuzz/seam/abi/internal/cheader"
+	"github.com/seamfuzz/seam/native/pricing/layout"
 )
 
 // The caller's side of the check: one skip line for a library without debug info, one line
@@ -21,7 +21,7 @@ func ExampleCompare() {
 			fmt.Println("abi:", err)
 			continue
 		}
-		r := abi.Compare(lib, cheader.Pricing())
+		r := abi.Compare(lib, layout.Pricing())
 		fmt.Printf("%s: %d layouts checked, ok=%v\n", path, r.Checked, r.OK())
 		lines := r.Lines(false)
 		for _, line := range lines[:min(2, len(lines))] {

@@ -12,16 +12,11 @@ import (
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/cheader"
 	"github.com/seamfuzz/seam/contract"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
 
-// variant is the build variant the tests load (SEAM_VARIANT, default asan as in make test).
-func variant() string {
-	if v := os.Getenv("SEAM_VARIANT"); v != "" {
-		return v
-	}
-	return "asan"
-}
+var variant = checkout.TestVariant
 
 func TestMain(m *testing.M) {
 	if err := sanrt.Ensure(sanrt.For(variant())); err != nil {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/derive"
-	"github.com/seamfuzz/seam/engine/enginetest"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/isolate"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	_ "github.com/seamfuzz/seam/native/pricing/spec" // pricing's contract names its spec model
@@ -24,7 +24,7 @@ const (
 )
 
 // variant is the build variant the tests load (SEAM_VARIANT, default asan as in make test).
-var variant = enginetest.Variant
+var variant = checkout.TestVariant
 
 func TestMain(m *testing.M) {
 	if err := sanrt.Ensure(sanrt.For(variant())); err != nil {

@@ -22,9 +22,9 @@ import (
 //
 //	package spec
 //
-//	func init() { derive.RegisterSpec("pricing", model{}) }
+//	func init() { derive.RegisterSpec("widget", model{}) }
 //
-// and names the package in the contract (`spec: github.com/x/y/native/pricing/spec`). seam's
+// and names the package in the contract (`spec: github.com/x/y/native/widget/spec`). seam's
 // machinery never imports it: whatever binary runs the boundary's targets (a test, the fuzz
 // worker seam builds) links it with a blank import of that path, and Plan refuses a contract
 // whose spec is not linked, so a model is never skipped in silence.

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seamfuzz/seam/boundary"
-	"github.com/seamfuzz/seam/engine/enginetest"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/sanrt"
 	"github.com/seamfuzz/seam/loadgen"
 	"github.com/seamfuzz/seam/stress"
@@ -22,7 +22,7 @@ import (
 var contracts = map[string]string{"pricing": "../native/pricing/contract.yaml", "tally": "../native/tally/contract.yaml"}
 
 // variant is the build variant the tests load (SEAM_VARIANT, default asan as in make test).
-var variant = enginetest.Variant
+var variant = checkout.TestVariant
 
 func TestMain(m *testing.M) {
 	if err := sanrt.Ensure(sanrt.For(variant())); err != nil {

@@ -130,7 +130,7 @@ func TestNoReport(t *testing.T) {
 }
 
 func TestHangWithoutGDB(t *testing.T) {
-	r, ok := Parse([]byte("==seam== HANG: no progress for 10s in fuzz-target input abc\nSIGABRT: abort\nPC=0x1 m=0\nsignal arrived during cgo execution\n\ngoroutine 1 gp=0x1 m=0 [syscall]:\nruntime.cgocall(0x1, 0x2)\n\t/usr/local/go/src/runtime/cgocall.go:167 +0x4b\ngithub.com/seamfuzz/seam/engine.(*Rules).Load(0x1)\n\t/work/main/engine/rules.go:88 +0x1d1\n"))
+	r, ok := Parse([]byte("==seam== HANG: no progress for 10s in fuzz-target input abc\nSIGABRT: abort\nPC=0x1 m=0\nsignal arrived during cgo execution\n\ngoroutine 1 gp=0x1 m=0 [syscall]:\nruntime.cgocall(0x1, 0x2)\n\t/usr/local/go/src/runtime/cgocall.go:167 +0x4b\ngithub.com/seamfuzz/seam/native/pricing/engine.(*Rules).Load(0x1)\n\t/work/main/engine/rules.go:88 +0x1d1\n"))
 	require.True(t, ok)
 	assert.Equal(t, "hang", r.Type)
 	assert.Contains(t, r.Signature, "engine.(*Rules).Load")

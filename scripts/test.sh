@@ -23,6 +23,6 @@ SEAM_VARIANT=asan $GO test -count=1 -timeout 20m ./...
 echo "== go test -fuzz FuzzParse (the report parser never panics on any log; 10s)"
 $GO test -count=1 -run '^$' -fuzz '^FuzzParse$' -fuzztime 10s ./report
 for v in debug release; do
-  echo "== go test ./engine ./boundary (variant $v)"
-  SEAM_VARIANT=$v $GO test -count=1 -timeout 5m ./engine/ ./boundary/
+  echo "== go test ./native/pricing/engine ./boundary (variant $v)"
+  SEAM_VARIANT=$v $GO test -count=1 -timeout 5m ./native/pricing/engine/ ./boundary/
 done

@@ -16,6 +16,15 @@ const Module = "github.com/seamfuzz/seam"
 // Variants are the build variants scripts/build-native.sh produces.
 var Variants = []string{"debug", "release", "asan", "tsan", "cov"}
 
+// TestVariant is the build variant the checkout's tests load: SEAM_VARIANT, default asan (the
+// variant make test replays the regression corpus in).
+func TestVariant() string {
+	if v := os.Getenv("SEAM_VARIANT"); v != "" {
+		return v
+	}
+	return "asan"
+}
+
 // Root is the checkout's root: SEAM_ROOT, else the first directory above the working directory
 // whose go.mod declares Module.
 func Root() (string, error) {

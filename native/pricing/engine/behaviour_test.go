@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/engine/enginetest"
+	"github.com/seamfuzz/seam/native/pricing/engine"
+	"github.com/seamfuzz/seam/native/pricing/engine/enginetest"
 )
 
 func TestMain(m *testing.M) { enginetest.Main(m) }

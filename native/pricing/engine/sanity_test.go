@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/engine"
-	"github.com/seamfuzz/seam/engine/enginetest"
 	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/native/pricing/engine"
+	"github.com/seamfuzz/seam/native/pricing/engine/enginetest"
 )
 
 // The same test body runs against both engines only if they really are two libraries.

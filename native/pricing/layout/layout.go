@@ -1,8 +1,8 @@
-// Package cheader is cgo's view of the pricing header's struct layouts as abi.Layout values,
+// Package layout is cgo's view of the pricing header's struct layouts as abi.Layout values,
 // keyed the way the header reaches them, so abi's tests can prove that an engine's DWARF says
 // what the C compiler that builds seam lays out. The layouts come from internal/refheader; this
 // package only keys them, apart from abi so that abi itself needs no cgo.
-package cheader
+package layout
 
 import (
 	"github.com/seamfuzz/seam/abi"

@@ -1,7 +1,7 @@
 package engine
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../native/pricing/include
+#cgo CFLAGS: -I${SRCDIR}/../include
 #include "table.h"
 */
 import "C"

@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/native/pricing/engine"
 )
 
 // The prepared form (inputs copied once, outputs in a reused scratch) answers exactly as the

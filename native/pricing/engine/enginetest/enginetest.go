@@ -9,17 +9,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/seamfuzz/seam/engine"
+	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/sanrt"
+	"github.com/seamfuzz/seam/native/pricing/engine"
 )
 
 // Variant is the build variant tests load.
-func Variant() string {
-	if v := os.Getenv("SEAM_VARIANT"); v != "" {
-		return v
-	}
-	return "asan"
-}
+func Variant() string { return checkout.TestVariant() }
 
 // Main is a TestMain for packages that load engines.
 func Main(m *testing.M) {
