@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,6 +13,7 @@ import (
 	"github.com/seamfuzz/seam/boundary"
 	"github.com/seamfuzz/seam/cheader"
 	"github.com/seamfuzz/seam/contract"
+	"github.com/seamfuzz/seam/ffi"
 	"github.com/seamfuzz/seam/internal/checkout"
 	"github.com/seamfuzz/seam/internal/sanrt"
 )
@@ -202,4 +204,45 @@ func TestNewRefusesStructsByValue(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "v.yaml:12: by_value:")
 	assert.Contains(t, err.Error(), "parameter p (struct pair): a struct by value is not supported (pass it by pointer)")
+}
+
+// A repacked call is the same call in other memory: the same answer, its inputs no longer at
+// the end of guard pages (in an engine that lays them out there), and nothing to do where
+// blocks are malloc'd already.
+func TestRepackMakesTheSameCall(t *testing.T) {
+	_, es := engines(t, "../native/pricing/contract.yaml")
+	e := es[0]
+	h, _, err := e.New("pricing_rules", nil)
+	require.NoError(t, err)
+	defer e.Free(h)
+	call(t, e, "pricing_rules_load", boundary.Args{"r": boundary.Of(h), "text": boundary.Text("7,1,1000,800,SAVE5:500\n")})
+	req := boundary.Struct(map[string]boundary.Value{"item_count": boundary.Int(2), "subtotal_cents": boundary.Int(10000),
+		"region_id": boundary.Int(7), "customer_tier": boundary.Int(1), "coupon": boundary.Text("SAVE5")})
+	p, err := e.Prepare("pricing_quote", boundary.Args{"r": boundary.Of(h), "req": req})
+	require.NoError(t, err)
+	want := p.Call()
+	require.Equal(t, "ok", want.Status, "%s", want)
+	atPageEnd := func(p *boundary.Prepared) (n int) {
+		for _, m := range p.Memory() {
+			if (uintptr(unsafe.Pointer(&m[0]))+uintptr(len(m)))%uintptr(os.Getpagesize()) == 0 {
+				n++
+			}
+		}
+		return n
+	}
+	guarded := e.Mem().Mode() == ffi.Guard
+	if guarded {
+		assert.Equal(t, len(p.Memory()), atPageEnd(p), "each block ends at its guard page")
+	}
+	q, err := e.Repack(p)
+	require.NoError(t, err)
+	defer q.Free()
+	if !guarded {
+		assert.Same(t, p, q, "malloc'd already")
+		return
+	}
+	assert.Less(t, atPageEnd(q), len(q.Memory()), "packed")
+	got := q.Call()
+	assert.Equal(t, want.Status, got.Status)
+	assert.Equal(t, want.Out["out"].String(), got.Out["out"].String())
 }

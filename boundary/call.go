@@ -25,6 +25,7 @@ const maxRead = 64 << 20
 // call is one call in progress: the native memory of its arguments and what to read back.
 type call struct {
 	e      *Engine
+	mem    *ffi.Allocator // the engine's, or its packed one (Engine.Repack)
 	f      *Func
 	args   Args
 	res    Result
@@ -52,16 +53,16 @@ type input struct {
 
 func (c *call) release() {
 	for _, b := range c.blocks {
-		c.e.mem.Free(b)
+		c.mem.Free(b)
 	}
 	for _, o := range c.outs {
-		c.e.mem.Free(o.blk.Block)
+		c.mem.Free(o.blk.Block)
 	}
 }
 
 // copyIn lays b out in an exact-size native block (guard page after it without ASan).
 func (c *call) copyIn(name string, b []byte) (uintptr, error) {
-	blk, err := c.e.mem.Copy(b)
+	blk, err := c.mem.Copy(b)
 	if err != nil {
 		return 0, err
 	}
@@ -72,7 +73,7 @@ func (c *call) copyIn(name string, b []byte) (uintptr, error) {
 
 // out makes an output block of n bytes, filled, with sentinels around it.
 func (c *call) out(name string, role *contract.Param, t *cheader.Type, n int) (ffi.OutBlock, error) {
-	o, err := c.e.mem.AllocOut(n, sentinels, sentinels)
+	o, err := c.mem.AllocOut(n, sentinels, sentinels)
 	if err != nil {
 		return o, err
 	}
@@ -184,7 +185,7 @@ func (c *call) structIn(name string, role *contract.Param, t *cheader.Type, v Va
 	if st == nil || st.Opaque {
 		return 0, fmt.Errorf("%s is not a struct with a layout", t.Spelling)
 	}
-	blk, err := c.e.mem.Alloc(int(st.Size))
+	blk, err := c.mem.Alloc(int(st.Size))
 	if err != nil {
 		return 0, err
 	}

@@ -18,7 +18,10 @@ type Engine struct {
 	lib  *ffi.Library
 	syms map[string]unsafe.Pointer
 	mem  *ffi.Allocator
-	made int // handles made so far, to name them
+	// packed lays out the pooled copies of calls Repack makes: malloc'd blocks, close
+	// together.
+	packed *ffi.Allocator
+	made   int // handles made so far, to name them
 }
 
 // Handle is an object an engine made (a handle_out output). It belongs to that engine: a
@@ -39,7 +42,7 @@ func (b *Boundary) Open(name, path string) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{B: b, Name: name, Path: lib.Path, lib: lib, syms: map[string]unsafe.Pointer{}, mem: ffi.NewAllocator(ffi.DefaultMode())}
+	e := &Engine{B: b, Name: name, Path: lib.Path, lib: lib, syms: map[string]unsafe.Pointer{}, mem: ffi.NewAllocator(ffi.DefaultMode()), packed: ffi.NewAllocator(ffi.Exact)}
 	var missing []string
 	for _, f := range b.Contract.Functions {
 		p, err := lib.Sym(f.Name)
@@ -109,7 +112,7 @@ func (e *Engine) Call(fn string, args Args) (Result, error) {
 	if f == nil {
 		return Result{}, fmt.Errorf("%s is not a function of %s", fn, e.B.Contract.Path)
 	}
-	c := &call{e: e, f: f, args: args, res: Result{Func: fn, Out: map[string]Value{}}}
+	c := &call{e: e, mem: e.mem, f: f, args: args, res: Result{Func: fn, Out: map[string]Value{}}}
 	defer c.release()
 	argv, err := c.layout()
 	if err != nil {

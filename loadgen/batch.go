@@ -54,7 +54,7 @@ func (w *Workload) NewBatch(_ int, poolSize int, seed uint64, slot *wal.Slot) (s
 		return nil, fmt.Errorf("batch: pool size %d (a power of two) and seed %d (not 0)", poolSize, seed)
 	}
 	b := (*C.lg_batch)(C.calloc(1, C.sizeof_lg_batch))
-	b.e = (*C.lg_entry)(C.calloc(C.size_t(poolSize), C.sizeof_lg_entry))
+	b.e = (**C.lg_entry)(C.calloc(C.size_t(poolSize), C.size_t(unsafe.Sizeof(uintptr(0)))))
 	b.mask, b.x = C.uint64_t(poolSize-1), C.uint64_t(seed)
 	if slot != nil {
 		// The WAL is a shared file mapping, not Go memory: C may keep pointers into it.
@@ -64,31 +64,35 @@ func (w *Workload) NewBatch(_ int, poolSize int, seed uint64, slot *wal.Slot) (s
 	return &batch{b: b, pool: poolSize, calls: make([]nativeCall, poolSize), ops: len(w.specs)}, nil
 }
 
-func (n *batch) entry(i int) *C.lg_entry {
-	return (*C.lg_entry)(unsafe.Add(unsafe.Pointer(n.b.e), uintptr(i)*C.sizeof_lg_entry))
-}
+// entries are the pool's native entries (C memory).
+func (n *batch) entries() []*C.lg_entry { return unsafe.Slice(n.b.e, n.pool) }
 
-// cbytes copies b into C memory (freed by lg_entry_free).
-func cbytes(b []byte) *C.uint8_t {
-	p := (*C.uint8_t)(C.malloc(C.size_t(max(len(b), 1))))
-	copy(unsafe.Slice((*byte)(unsafe.Pointer(p)), len(b)), b)
-	return p
+// unset makes entry i a Go entry.
+func (n *batch) unset(i int) {
+	C.free(unsafe.Pointer(n.entries()[i]))
+	n.entries()[i] = nil
+	n.calls[i] = nil
 }
 
 // Set makes entry i run c (of op index op): natively when it has a native form.
 func (n *batch) Set(i, op int, c stress.Call) error {
-	o := n.entry(i)
-	C.lg_entry_free(o)
-	n.calls[i] = nil
+	n.unset(i)
 	nc, ok := c.(nativeCall)
 	if !ok {
 		return nil
 	}
 	form := nc.native()
-	if form == nil || len(form.call.Regions()) > C.LG_MAX_REGIONS {
+	if form == nil {
 		return nil
 	}
-	n.calls[i] = nc
+	regions := form.call.Regions()
+	head := C.sizeof_lg_entry + len(regions)*C.sizeof_lg_region
+	size := head
+	for _, r := range regions {
+		size += 2 * len(r.Span)
+	}
+	block := C.calloc(1, C.size_t(size))
+	o := (*C.lg_entry)(block)
 	d := form.call.Desc
 	o.d = *(*C.seam_ffi_desc)(unsafe.Pointer(&d))
 	o.op = C.uint32_t(op)
@@ -99,14 +103,26 @@ func (n *batch) Set(i, op int, c stress.Call) error {
 	if form.countsStatus {
 		o.counts_status = 1
 	}
-	for k, r := range form.call.Regions() {
-		cr := &o.r[k]
+	images := unsafe.Slice((*byte)(block), size)[head:]
+	image := func(b []byte) *C.uint8_t {
+		p := (*C.uint8_t)(unsafe.Pointer(&images[0]))
+		images = images[copy(images, b):]
+		return p
+	}
+	for k, r := range regions {
+		cr := (*C.lg_region)(unsafe.Add(block, C.sizeof_lg_entry+k*C.sizeof_lg_region))
 		cr.span, cr.len = (*C.uint8_t)(unsafe.Pointer(&r.Span[0])), C.size_t(len(r.Span))
 		cr.data, cr.data_len = C.size_t(r.Data), C.size_t(r.Len)
-		cr.init, cr.want = cbytes(r.Init), cbytes(form.want[k])
-		o.nregions++
+		cr.init, cr.want = image(r.Init), image(form.want[k])
 	}
-	o.kind = C.LG_NATIVE
+	o.nregions = C.uint32_t(len(regions))
+	for _, m := range form.call.Memory() {
+		if o.nhot < C.LG_HOT {
+			o.hot[o.nhot] = (*C.uint8_t)(unsafe.Pointer(&m[0]))
+			o.nhot++
+		}
+	}
+	n.entries()[i], n.calls[i] = o, nc
 	return nil
 }
 
@@ -128,8 +144,8 @@ func (n *batch) Counts() (perOp, byStatus []int64) {
 
 // Close frees the batch (the calls are released by the loops).
 func (n *batch) Close() {
-	for i := 0; i < n.pool; i++ {
-		C.lg_entry_free(n.entry(i))
+	for i := range n.pool {
+		n.unset(i)
 	}
 	C.free(unsafe.Pointer(n.b.e))
 	C.free(unsafe.Pointer(n.b))

@@ -20,9 +20,7 @@
 // flagged so that Go counts it.
 #define LG_STATUS_SLOTS 16
 #define LG_MAX_OPS 64
-#define LG_MAX_REGIONS 8
-
-enum { LG_GO, LG_NATIVE };
+#define LG_HOT 6
 
 typedef struct lg_region {
 	uint8_t *span;       // the output with its sentinels
@@ -33,19 +31,23 @@ typedef struct lg_region {
 	const uint8_t *want; // what span must hold after it
 } lg_region;
 
+// A native entry: one block holding the entry, its regions and then their images, so that a
+// call reads a few adjacent cache lines (a pool's calls are picked at random: every call
+// starts cold). Its hot part first.
 typedef struct lg_entry {
-	seam_ffi_desc d;
-	uint32_t kind; // LG_*
-	uint32_t op;   // the workload's op index (per-op counter)
+	uint32_t op;           // the workload's op index (per-op counter)
 	int32_t counts_status; // the return value is a status: counted as such (else 0 is)
 	int32_t has_pass;
-	uint64_t want_ret, pass_ret;
 	uint32_t nregions;
-	lg_region r[LG_MAX_REGIONS];
+	uint32_t nhot;
+	uint64_t want_ret, pass_ret;
+	const uint8_t *hot[LG_HOT]; // the memory the call touches first, to prefetch
+	seam_ffi_desc d;
+	lg_region r[];
 } lg_entry;
 
 typedef struct lg_batch {
-	lg_entry *e;
+	lg_entry **e; // per pool entry; NULL: Go runs it
 	uint64_t mask; // pool size - 1 (a power of two)
 	uint64_t x;    // the worker's xorshift state: which entry runs next
 	uint32_t *wal_state; // NULL without a write-ahead slot
@@ -54,7 +56,7 @@ typedef struct lg_batch {
 	int64_t by_status[LG_STATUS_SLOTS];   // cumulative, passed calls only
 	int64_t passed;                       // calls the last run made and passed
 	int32_t flagged;                      // entry the last run stopped at, or -1
-	int32_t flag_go;                      // 1: the entry was not run (LG_GO), Go runs it
+	int32_t flag_go;                      // 1: the entry was not run (a Go entry)
 	uint64_t flag_ret;                    // the flagged call's return value
 } lg_batch;
 
@@ -74,10 +76,45 @@ __attribute__((no_sanitize_address)) static inline int lg_equal(const uint8_t *a
 	return 1;
 }
 
+// lg_copy restores an output's data part: most are a few words, which a call of memcpy
+// through the PLT costs more than.
+static inline void lg_copy(uint8_t *dst, const uint8_t *src, size_t n) {
+	if (n > 64) {
+		memcpy(dst, src, n);
+		return;
+	}
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) __builtin_memcpy(dst + i, src + i, 8);
+	for (; i < n; i++) dst[i] = src[i];
+}
+
 static inline int lg_outputs_equal(const lg_entry *o) {
 	for (uint32_t k = 0; k < o->nregions; k++)
 		if (!lg_equal(o->r[k].span, o->r[k].want, o->r[k].len)) return 0;
 	return 1;
+}
+
+static inline uint64_t lg_next(uint64_t x) {
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+// lg_prefetch starts the loads of the next calls while this one runs: the entry after the
+// next, and the memory the next one touches (its entry was prefetched a call ago). Entries are
+// picked at random, so without this each call waits for several cache misses.
+static inline void lg_prefetch(const lg_batch *b, uint64_t x) {
+	uint64_t x1 = lg_next(x), x2 = lg_next(x1);
+	const lg_entry *far = b->e[x2 & b->mask], *near = b->e[x1 & b->mask];
+	if (far) {
+		__builtin_prefetch(far);
+		__builtin_prefetch((const uint8_t *)far + 64);
+		__builtin_prefetch((const uint8_t *)far + 128);
+		__builtin_prefetch((const uint8_t *)far + 192);
+	}
+	if (near)
+		for (uint32_t h = 0; h < near->nhot; h++) __builtin_prefetch(near->hot[h]);
 }
 
 // lg_run makes up to n calls of pool entries picked by the xorshift state. It stops after a
@@ -89,18 +126,17 @@ static inline void lg_run(uintptr_t bp, int64_t n) {
 	b->flagged = -1;
 	b->flag_go = 0;
 	for (int64_t k = 0; k < n; k++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		x = lg_next(x);
 		uint32_t i = (uint32_t)(x & b->mask);
-		lg_entry *o = &b->e[i];
-		if (o->kind == LG_GO) {
+		const lg_entry *o = b->e[i];
+		if (o == NULL) {
 			b->flagged = (int32_t)i;
 			b->flag_go = 1;
 			break;
 		}
+		lg_prefetch(b, x);
 		for (uint32_t r = 0; r < o->nregions; r++)
-			memcpy(o->r[r].span + o->r[r].data, o->r[r].init + o->r[r].data, o->r[r].data_len);
+			lg_copy(o->r[r].span + o->r[r].data, o->r[r].init + o->r[r].data, o->r[r].data_len);
 		if (b->wal_state) {
 			*b->wal_seq += 1;
 			__atomic_store_n(b->wal_state, 2 + i, __ATOMIC_RELEASE);
@@ -119,14 +155,5 @@ static inline void lg_run(uintptr_t bp, int64_t n) {
 		b->by_status[st + 1]++;
 	}
 	b->x = x;
-}
-
-// lg_entry_free frees the images an entry owns and makes it a Go entry.
-static inline void lg_entry_free(lg_entry *o) {
-	for (uint32_t r = 0; r < o->nregions; r++) {
-		free((void *)o->r[r].init);
-		free((void *)o->r[r].want);
-	}
-	memset(o, 0, sizeof *o);
 }
 #endif
