@@ -54,7 +54,7 @@ func (w *Workload) NewBatch(_ int, poolSize int, seed uint64, slot *wal.Slot) (s
 		return nil, fmt.Errorf("batch: pool size %d (a power of two) and seed %d (not 0)", poolSize, seed)
 	}
 	b := (*C.lg_batch)(C.calloc(1, C.sizeof_lg_batch))
-	b.e = (**C.lg_entry)(C.calloc(C.size_t(poolSize), C.size_t(unsafe.Sizeof(uintptr(0)))))
+	b.e = (*C.lg_slot)(C.calloc(C.size_t(poolSize), C.sizeof_lg_slot))
 	b.mask, b.x = C.uint64_t(poolSize-1), C.uint64_t(seed)
 	if slot != nil {
 		// The WAL is a shared file mapping, not Go memory: C may keep pointers into it.
@@ -65,12 +65,12 @@ func (w *Workload) NewBatch(_ int, poolSize int, seed uint64, slot *wal.Slot) (s
 }
 
 // entries are the pool's native entries (C memory).
-func (n *batch) entries() []*C.lg_entry { return unsafe.Slice(n.b.e, n.pool) }
+func (n *batch) entries() []C.lg_slot { return unsafe.Slice(n.b.e, n.pool) }
 
 // unset makes entry i a Go entry.
 func (n *batch) unset(i int) {
-	C.free(unsafe.Pointer(n.entries()[i]))
-	n.entries()[i] = nil
+	C.free(unsafe.Pointer(n.entries()[i].e))
+	n.entries()[i] = C.lg_slot{}
 	n.calls[i] = nil
 }
 
@@ -122,7 +122,7 @@ func (n *batch) Set(i, op int, c stress.Call) error {
 			o.nhot++
 		}
 	}
-	n.entries()[i], n.calls[i] = o, nc
+	n.entries()[i], n.calls[i] = C.lg_slot{e: o, size: C.size_t(size)}, nc
 	return nil
 }
 

@@ -46,8 +46,15 @@ typedef struct lg_entry {
 	lg_region r[];
 } lg_entry;
 
+// A pool entry: its native entry (NULL: Go runs it) and the size of its block, to prefetch
+// it whole without reading it first.
+typedef struct lg_slot {
+	lg_entry *e;
+	size_t size;
+} lg_slot;
+
 typedef struct lg_batch {
-	lg_entry **e; // per pool entry; NULL: Go runs it
+	lg_slot *e;
 	uint64_t mask; // pool size - 1 (a power of two)
 	uint64_t x;    // the worker's xorshift state: which entry runs next
 	uint32_t *wal_state; // NULL without a write-ahead slot
@@ -60,20 +67,21 @@ typedef struct lg_batch {
 	uint64_t flag_ret;                    // the flagged call's return value
 } lg_batch;
 
-// lg_equal compares n bytes, a word at a time. The sentinels are ASan-poisoned (ffi.OutBlock)
-// and reading them is the point, so no memcmp (ASan's interceptor checks the poison); the
-// 8-byte __builtin_memcpy loads compile to plain moves.
+// lg_equal compares n bytes, a word at a time and without a branch per word (most calls
+// pass: every byte is read anyway). The sentinels are ASan-poisoned (ffi.OutBlock) and reading
+// them is the point, so no memcmp (ASan's interceptor checks the poison); the 8-byte
+// __builtin_memcpy loads compile to plain moves.
 __attribute__((no_sanitize_address)) static inline int lg_equal(const uint8_t *a, const uint8_t *b, size_t n) {
+	uint64_t diff = 0;
 	size_t i = 0;
 	for (; i + 8 <= n; i += 8) {
 		uint64_t x, y;
 		__builtin_memcpy(&x, a + i, 8);
 		__builtin_memcpy(&y, b + i, 8);
-		if (x != y) return 0;
+		diff |= x ^ y;
 	}
-	for (; i < n; i++)
-		if (a[i] != b[i]) return 0;
-	return 1;
+	for (; i < n; i++) diff |= (uint64_t)(a[i] ^ b[i]);
+	return diff == 0;
 }
 
 // lg_copy restores an output's data part: most are a few words, which a call of memcpy
@@ -106,13 +114,9 @@ static inline uint64_t lg_next(uint64_t x) {
 // picked at random, so without this each call waits for several cache misses.
 static inline void lg_prefetch(const lg_batch *b, uint64_t x) {
 	uint64_t x1 = lg_next(x), x2 = lg_next(x1);
-	const lg_entry *far = b->e[x2 & b->mask], *near = b->e[x1 & b->mask];
-	if (far) {
-		__builtin_prefetch(far);
-		__builtin_prefetch((const uint8_t *)far + 64);
-		__builtin_prefetch((const uint8_t *)far + 128);
-		__builtin_prefetch((const uint8_t *)far + 192);
-	}
+	const lg_slot *far = &b->e[x2 & b->mask];
+	for (size_t off = 0; off < far->size && off < 1024; off += 64) __builtin_prefetch((const uint8_t *)far->e + off);
+	const lg_entry *near = b->e[x1 & b->mask].e;
 	if (near)
 		for (uint32_t h = 0; h < near->nhot; h++) __builtin_prefetch(near->hot[h]);
 }
@@ -128,7 +132,7 @@ static inline void lg_run(uintptr_t bp, int64_t n) {
 	for (int64_t k = 0; k < n; k++) {
 		x = lg_next(x);
 		uint32_t i = (uint32_t)(x & b->mask);
-		const lg_entry *o = b->e[i];
+		const lg_entry *o = b->e[i].e;
 		if (o == NULL) {
 			b->flagged = (int32_t)i;
 			b->flag_go = 1;
