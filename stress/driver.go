@@ -131,9 +131,11 @@ const (
 	maxRefreshEvery = 1 << 14
 	// 1/genShare is the time generating an input may take against the calls it replaces
 	// (adaptive refresh): a fast call (a quote is ~100 ns native) must not spend most of the
-	// loop in Go drawing and laying out its arguments (~10-40 µs an input), yet a slow one
-	// still gets a fresh input every minRefreshEvery calls.
-	genShare = 8
+	// loop in Go drawing and laying out its arguments (~10-50 µs an input), yet a slow one
+	// still gets a fresh input every minRefreshEvery calls. A sixteenth: at an eighth, making
+	// inputs was the biggest cost of seam's own in a profile of quotes (a ninth of the CPU),
+	// for each input run ~8,000 times instead of ~15,000, which adds little a stress run needs.
+	genShare = 16
 	// A worker publishes its private counters every flushEvery calls, and at least every
 	// flushInterval (checked every 64 calls) so that slow calls do not look like a hang to the
 	// supervisor, which watches the call count.

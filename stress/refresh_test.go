@@ -12,8 +12,8 @@ import (
 )
 
 func TestRefreshIntervalKeepsGenerationToItsShare(t *testing.T) {
-	// 20 µs an input against 100 ns a call: 8 * 200 calls.
-	assert.Equal(t, 1600, refreshInterval(20*time.Microsecond*100, 100*time.Nanosecond*10000, 100, 10000))
+	// 20 µs an input against 100 ns a call: 16 * 200 calls.
+	assert.Equal(t, 3200, refreshInterval(20*time.Microsecond*100, 100*time.Nanosecond*10000, 100, 10000))
 	// A slow call still gets a fresh input every minRefreshEvery calls; a very cheap one not
 	// less often than every maxRefreshEvery.
 	assert.Equal(t, minRefreshEvery, refreshInterval(time.Microsecond, time.Millisecond, 1, 1))
