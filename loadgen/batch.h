@@ -67,32 +67,36 @@ typedef struct lg_batch {
 	uint64_t flag_ret;                    // the flagged call's return value
 } lg_batch;
 
-// lg_equal compares n bytes, a word at a time and without a branch per word (most calls
-// pass: every byte is read anyway). The sentinels are ASan-poisoned (ffi.OutBlock) and reading
-// them is the point, so no memcmp (ASan's interceptor checks the poison); the 8-byte
-// __builtin_memcpy loads compile to plain moves.
+// 16 bytes as one SSE register (GCC and Clang vector extensions).
+typedef uint64_t lg_v16 __attribute__((vector_size(16)));
+
+// lg_equal compares n bytes, 16 at a time and without a branch per chunk (most calls pass:
+// every byte is read anyway). The sentinels are ASan-poisoned (ffi.OutBlock) and reading them
+// is the point, so no memcmp (ASan's interceptor checks the poison); the __builtin_memcpy
+// loads compile to plain unaligned moves.
 __attribute__((no_sanitize_address)) static inline int lg_equal(const uint8_t *a, const uint8_t *b, size_t n) {
-	uint64_t diff = 0;
+	lg_v16 diff = {0, 0};
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x, y;
-		__builtin_memcpy(&x, a + i, 8);
-		__builtin_memcpy(&y, b + i, 8);
+	for (; i + 16 <= n; i += 16) {
+		lg_v16 x, y;
+		__builtin_memcpy(&x, a + i, 16);
+		__builtin_memcpy(&y, b + i, 16);
 		diff |= x ^ y;
 	}
-	for (; i < n; i++) diff |= (uint64_t)(a[i] ^ b[i]);
-	return diff == 0;
+	uint64_t rest = diff[0] | diff[1];
+	for (; i < n; i++) rest |= (uint64_t)(a[i] ^ b[i]);
+	return rest == 0;
 }
 
 // lg_copy restores an output's data part: most are a few words, which a call of memcpy
 // through the PLT costs more than.
 static inline void lg_copy(uint8_t *dst, const uint8_t *src, size_t n) {
-	if (n > 64) {
+	if (n > 128) {
 		memcpy(dst, src, n);
 		return;
 	}
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8) __builtin_memcpy(dst + i, src + i, 8);
+	for (; i + 16 <= n; i += 16) __builtin_memcpy(dst + i, src + i, 16);
 	for (; i < n; i++) dst[i] = src[i];
 }
 
