@@ -87,7 +87,7 @@ func (e *Engine) prepareIn(mem *ffi.Allocator, fn string, f *Func, args Args) (*
 }
 
 // Memory views the native memory the call reads and writes: its input blocks, then its
-// outputs' spans (what a batch prefetches before the call).
+// outputs' spans.
 func (p *Prepared) Memory() [][]byte {
 	out := make([][]byte, 0, len(p.c.blocks)+len(p.region))
 	for _, b := range p.c.blocks {

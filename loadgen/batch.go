@@ -54,7 +54,7 @@ func (w *Workload) NewBatch(_ int, poolSize int, seed uint64, slot *wal.Slot) (s
 		return nil, fmt.Errorf("batch: pool size %d (a power of two) and seed %d (not 0)", poolSize, seed)
 	}
 	b := (*C.lg_batch)(C.calloc(1, C.sizeof_lg_batch))
-	b.e = (*C.lg_slot)(C.calloc(C.size_t(poolSize), C.sizeof_lg_slot))
+	b.e = (**C.lg_entry)(C.calloc(C.size_t(poolSize), C.size_t(unsafe.Sizeof(uintptr(0)))))
 	b.mask, b.x = C.uint64_t(poolSize-1), C.uint64_t(seed)
 	if slot != nil {
 		// The WAL is a shared file mapping, not Go memory: C may keep pointers into it.
@@ -65,12 +65,12 @@ func (w *Workload) NewBatch(_ int, poolSize int, seed uint64, slot *wal.Slot) (s
 }
 
 // entries are the pool's native entries (C memory).
-func (n *batch) entries() []C.lg_slot { return unsafe.Slice(n.b.e, n.pool) }
+func (n *batch) entries() []*C.lg_entry { return unsafe.Slice(n.b.e, n.pool) }
 
 // unset makes entry i a Go entry.
 func (n *batch) unset(i int) {
-	C.free(unsafe.Pointer(n.entries()[i].e))
-	n.entries()[i] = C.lg_slot{}
+	C.free(unsafe.Pointer(n.entries()[i]))
+	n.entries()[i] = nil
 	n.calls[i] = nil
 }
 
@@ -116,13 +116,7 @@ func (n *batch) Set(i, op int, c stress.Call) error {
 		cr.init, cr.want = image(r.Init), image(form.want[k])
 	}
 	o.nregions = C.uint32_t(len(regions))
-	for _, m := range form.call.Memory() {
-		if o.nhot < C.LG_HOT {
-			o.hot[o.nhot] = (*C.uint8_t)(unsafe.Pointer(&m[0]))
-			o.nhot++
-		}
-	}
-	n.entries()[i], n.calls[i] = C.lg_slot{e: o, size: C.size_t(size)}, nc
+	n.entries()[i], n.calls[i] = o, nc
 	return nil
 }
 
@@ -131,6 +125,9 @@ func (n *batch) Run(k int) (passed, flagged int, inGo bool) {
 	C.lg_run(C.uintptr_t(uintptr(unsafe.Pointer(n.b))), C.int64_t(k))
 	return int(n.b.passed), int(n.b.flagged), n.b.flag_go != 0
 }
+
+// bare makes k calls without the executor's work around each (lg_bare).
+func (n *batch) bare(k int) { C.lg_bare(C.uintptr_t(uintptr(unsafe.Pointer(n.b))), C.int64_t(k)) }
 
 // Check is Go's verdict on the flagged entry i.
 func (n *batch) Check(i int) (int32, error) { return n.calls[i].flagged(uint64(n.b.flag_ret)) }

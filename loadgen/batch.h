@@ -20,7 +20,6 @@
 // flagged so that Go counts it.
 #define LG_STATUS_SLOTS 16
 #define LG_MAX_OPS 64
-#define LG_HOT 6
 
 typedef struct lg_region {
 	uint8_t *span;       // the output with its sentinels
@@ -32,29 +31,19 @@ typedef struct lg_region {
 } lg_region;
 
 // A native entry: one block holding the entry, its regions and then their images, so that a
-// call reads a few adjacent cache lines (a pool's calls are picked at random: every call
-// starts cold). Its hot part first.
+// call reads a few adjacent cache lines. Its hot part first.
 typedef struct lg_entry {
 	uint32_t op;           // the workload's op index (per-op counter)
 	int32_t counts_status; // the return value is a status: counted as such (else 0 is)
 	int32_t has_pass;
 	uint32_t nregions;
-	uint32_t nhot;
 	uint64_t want_ret, pass_ret;
-	const uint8_t *hot[LG_HOT]; // the memory the call touches first, to prefetch
 	seam_ffi_desc d;
 	lg_region r[];
 } lg_entry;
 
-// A pool entry: its native entry (NULL: Go runs it) and the size of its block, to prefetch
-// it whole without reading it first.
-typedef struct lg_slot {
-	lg_entry *e;
-	size_t size;
-} lg_slot;
-
 typedef struct lg_batch {
-	lg_slot *e;
+	lg_entry **e; // per pool entry; NULL: Go runs it
 	uint64_t mask; // pool size - 1 (a power of two)
 	uint64_t x;    // the worker's xorshift state: which entry runs next
 	uint32_t *wal_state; // NULL without a write-ahead slot
@@ -113,18 +102,6 @@ static inline uint64_t lg_next(uint64_t x) {
 	return x;
 }
 
-// lg_prefetch starts the loads of the next calls while this one runs: the entry after the
-// next, and the memory the next one touches (its entry was prefetched a call ago). Entries are
-// picked at random, so without this each call waits for several cache misses.
-static inline void lg_prefetch(const lg_batch *b, uint64_t x) {
-	uint64_t x1 = lg_next(x), x2 = lg_next(x1);
-	const lg_slot *far = &b->e[x2 & b->mask];
-	for (size_t off = 0; off < far->size && off < 1024; off += 64) __builtin_prefetch((const uint8_t *)far->e + off);
-	const lg_entry *near = b->e[x1 & b->mask].e;
-	if (near)
-		for (uint32_t h = 0; h < near->nhot; h++) __builtin_prefetch(near->hot[h]);
-}
-
 // lg_run makes up to n calls of pool entries picked by the xorshift state. It stops after a
 // call it flagged (outputs left in place for Go) or before an entry that runs in Go.
 static inline void lg_run(uintptr_t bp, int64_t n) {
@@ -136,13 +113,12 @@ static inline void lg_run(uintptr_t bp, int64_t n) {
 	for (int64_t k = 0; k < n; k++) {
 		x = lg_next(x);
 		uint32_t i = (uint32_t)(x & b->mask);
-		const lg_entry *o = b->e[i].e;
+		const lg_entry *o = b->e[i];
 		if (o == NULL) {
 			b->flagged = (int32_t)i;
 			b->flag_go = 1;
 			break;
 		}
-		lg_prefetch(b, x);
 		for (uint32_t r = 0; r < o->nregions; r++)
 			lg_copy(o->r[r].span + o->r[r].data, o->r[r].init + o->r[r].data, o->r[r].data_len);
 		if (b->wal_state) {
@@ -161,6 +137,18 @@ static inline void lg_run(uintptr_t bp, int64_t n) {
 		b->passed++;
 		b->per_op[o->op]++;
 		b->by_status[st + 1]++;
+	}
+	b->x = x;
+}
+// lg_bare makes n calls picked as lg_run picks them, with none of its work around a call
+// (restoring outputs, the write-ahead slot, the check, the counters): the baseline its
+// overhead is measured against (BenchmarkExecutor). Every entry must be native.
+static inline void lg_bare(uintptr_t bp, int64_t n) {
+	lg_batch *b = (lg_batch *)bp;
+	uint64_t x = b->x;
+	for (int64_t k = 0; k < n; k++) {
+		x = lg_next(x);
+		seam_ffi_call_desc(&b->e[x & b->mask]->d);
 	}
 	b->x = x;
 }
