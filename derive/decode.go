@@ -168,7 +168,7 @@ func (d *decoder) call(f *contract.Function, slots map[string]int, makes int, nu
 		}
 		d.param(&s, f, p, s.args, ord)
 	}
-	s.twice = repeatable(d.b.Contract, f)
+	s.twice = repeatedCall(d.b.Contract, f)
 	return s
 }
 
@@ -264,7 +264,7 @@ func (d *decoder) text(p *contract.Param, limit int) gen.Buf {
 	}
 	// The dictionary's fragments join the examples here, where gen mutates and splices them;
 	// as whole lines of a text they would make nearly every text malformed.
-	return d.g.BytesFrom(limit, append(slices.Clip(p.Examples), p.Tokens...))
+	return d.g.BytesFrom(limit, pool(p))
 }
 
 func (d *decoder) structArg(s *step, f *contract.Function, p *contract.Param, args map[string]boundary.Value, ord bool) {

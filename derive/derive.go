@@ -242,6 +242,7 @@ type record struct {
 func (t Target) exec(e *boundary.Engine, prog program) (recs []record, err error) {
 	slots := make([]*boundary.Handle, prog.slots)
 	var made []*boundary.Handle
+	var calls []Call // the records as the spec saw them
 	defer func() {
 		for _, h := range made {
 			if ferr := e.Free(h); ferr != nil && err == nil {
@@ -264,7 +265,7 @@ func (t Target) exec(e *boundary.Engine, prog program) (recs []record, err error
 		if err := t.check(e, r); err != nil {
 			return res, err
 		}
-		return res, t.checkSpec(recs)
+		return res, t.checkSpec(recs, &calls)
 	}
 	for i, s := range prog.steps {
 		args := boundary.Args{}
