@@ -141,7 +141,7 @@ func handleSlots(f *contract.Function, typ string) map[string]int {
 
 // ordinary is a constructor call with ordinary arguments only, making slot.
 func (d *decoder) ordinary(f *contract.Function, slot int) step {
-	s := step{fn: f, args: boundary.Args{}, handles: map[string]int{}, makes: slot}
+	s := step{fn: f, args: boundary.Args{}, makes: slot}
 	for _, p := range f.Params {
 		d.param(&s, f, p, s.args, true)
 	}
@@ -152,7 +152,7 @@ func (d *decoder) ordinary(f *contract.Function, slot int) step {
 // lets a handle argument be NULL (a broken precondition); makes is the slot its handle_out
 // fills.
 func (d *decoder) call(f *contract.Function, slots map[string]int, makes int, nullHandles bool) step {
-	s := step{fn: f, args: boundary.Args{}, handles: map[string]int{}, makes: makes}
+	s := step{fn: f, args: boundary.Args{}, makes: makes}
 	// Half the calls are ordinary, every argument valid: with a one-in-four chance per
 	// argument, a call of eight arguments would be broken nine times in ten, and the state
 	// behind the checks (a rule that matches, a coupon that applies) never reached.
@@ -162,6 +162,9 @@ func (d *decoder) call(f *contract.Function, slots map[string]int, makes int, nu
 			if nullHandles && !ord && d.g.Choose(16) == 15 {
 				s.args[p.Name] = boundary.Null
 			} else {
+				if s.handles == nil {
+					s.handles = map[string]int{}
+				}
 				s.handles[p.Name] = slots[p.Name]
 			}
 			continue
