@@ -44,7 +44,7 @@ type Target struct {
 // maxFills and maxOps bound the calls a program makes: enough to carry state across calls,
 // few enough to keep a fuzz input in the milliseconds.
 const (
-	maxFills = 8
+	maxFills = 7
 	maxOps   = 16
 )
 

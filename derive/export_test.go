@@ -12,3 +12,6 @@ func Results(t Target, e *boundary.Engine, data []byte) ([]boundary.Result, erro
 	}
 	return out, err
 }
+
+// FillsByte is the byte that makes a target draw n fills (its leading one bits).
+func FillsByte(n int) byte { return byte(0xFF << (8 - min(n, maxFills))) }

@@ -117,6 +117,29 @@ const (
 	shapeCount
 )
 
+// BigOdds: a shape that makes a big buffer (over BigSize bytes: the exact limit or one past it
+// of a large limit, the 1 MiB shape) is kept once in BigOdds times it is drawn, by one more
+// draw (BigOdds-1 keeps it); otherwise the buffer is the fuzz shape. Such a buffer costs what
+// hundreds of small inputs cost (copied into native memory, scanned by the engine, under
+// ASan), so drawn as often as the small shapes it would take most of the fuzzing time; rare,
+// every limit is still reached, and a fuzzer that keeps inputs for their coverage keeps the
+// ones that reach it.
+const (
+	BigOdds = 32
+	BigSize = 4096
+)
+
+// big says a shape makes a buffer over BigSize bytes for a parameter of that limit.
+func big(shape, limit int) bool {
+	switch shape {
+	case ShapeMiB:
+		return true
+	case ShapeLimit, ShapeLimitPlus1:
+		return limit+1 > BigSize
+	}
+	return false
+}
+
 // raw draws up to max fuzz bytes (possibly none).
 func (g *Gen) raw(max int) []byte {
 	if max <= 0 {
@@ -174,6 +197,9 @@ func (g *Gen) BytesFrom(limit int, examples [][]byte) Buf {
 	}
 	shape := g.Choose(shapeCount)
 	if len(examples) == 0 && (shape == ShapeExample || shape == ShapeMutatedExample) {
+		shape = ShapeFuzz
+	}
+	if big(shape, limit) && g.Choose(BigOdds) != BigOdds-1 {
 		shape = ShapeFuzz
 	}
 	switch shape {
