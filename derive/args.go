@@ -14,7 +14,7 @@ import (
 // the needed size plus delta, learnt from a call with capacity 0 first; "" when none.
 func CallArgs(b *boundary.Boundary, f *contract.Function, g *gen.Gen, ordinary bool) (args boundary.Args, probe string, delta int64) {
 	d := &decoder{g: g, b: b, small: true}
-	s := step{fn: f, args: boundary.Args{}, handles: map[string]int{}, makes: -1}
+	s := step{fn: f, args: boundary.Args{}, makes: -1}
 	for _, p := range f.Params {
 		if p.Role != contract.RoleHandle {
 			d.param(&s, f, p, s.args, ordinary)

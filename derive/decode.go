@@ -83,7 +83,7 @@ func (t Target) decode(data []byte) program {
 		}
 		// Fills drawn past the end of the input would all be empty calls, which reset the
 		// state the earlier ones built (an empty rules text loads an empty rule set).
-		for n := d.g.Choose(maxFills + 1); n > 0 && d.g.More(); n-- {
+		for n := d.fills(); n > 0 && d.g.More(); n-- {
 			ff := c.Function(fills[d.g.Choose(len(fills))])
 			s := d.call(ff, handleSlots(ff, p.Of), -1, false)
 			for hp := range s.handles {
@@ -94,6 +94,25 @@ func (t Target) decode(data []byte) program {
 	}
 	prog.steps = append(prog.steps, under)
 	return prog
+}
+
+// fills draws how many filled_by calls build a handle's state before the call under test, 0 to
+// maxFills, from one byte: the run of one bits it starts with, ended by a zero bit (so a byte of
+// all ones, which fuzzers write more than any other, is none). Each count is half as likely as
+// one fewer (half the programs have none, a quarter one fill, ...): short programs first, as
+// libFuzzer keeps inputs short, and every count is still drawn. A fill is a call like any
+// other (oracles, spec model, the last error of a failure): a mean of one instead of four is
+// most of what a program costs.
+func (d *decoder) fills() int {
+	b := d.g.Choose(256)
+	n := 0
+	for n < 8 && b&(0x80>>n) != 0 {
+		n++
+	}
+	if n > maxFills {
+		return 0
+	}
+	return n
 }
 
 // ops are the functions a lifecycle target calls on its handle: every function that is not a
@@ -141,7 +160,7 @@ func handleSlots(f *contract.Function, typ string) map[string]int {
 
 // ordinary is a constructor call with ordinary arguments only, making slot.
 func (d *decoder) ordinary(f *contract.Function, slot int) step {
-	s := step{fn: f, args: boundary.Args{}, handles: map[string]int{}, makes: slot}
+	s := step{fn: f, args: boundary.Args{}, makes: slot}
 	for _, p := range f.Params {
 		d.param(&s, f, p, s.args, true)
 	}
@@ -152,7 +171,7 @@ func (d *decoder) ordinary(f *contract.Function, slot int) step {
 // lets a handle argument be NULL (a broken precondition); makes is the slot its handle_out
 // fills.
 func (d *decoder) call(f *contract.Function, slots map[string]int, makes int, nullHandles bool) step {
-	s := step{fn: f, args: boundary.Args{}, handles: map[string]int{}, makes: makes}
+	s := step{fn: f, args: boundary.Args{}, makes: makes}
 	// Half the calls are ordinary, every argument valid: with a one-in-four chance per
 	// argument, a call of eight arguments would be broken nine times in ten, and the state
 	// behind the checks (a rule that matches, a coupon that applies) never reached.
@@ -162,13 +181,16 @@ func (d *decoder) call(f *contract.Function, slots map[string]int, makes int, nu
 			if nullHandles && !ord && d.g.Choose(16) == 15 {
 				s.args[p.Name] = boundary.Null
 			} else {
+				if s.handles == nil {
+					s.handles = map[string]int{}
+				}
 				s.handles[p.Name] = slots[p.Name]
 			}
 			continue
 		}
 		d.param(&s, f, p, s.args, ord)
 	}
-	s.twice = repeatable(d.b.Contract, f)
+	s.twice = repeatedCall(d.b.Contract, f)
 	return s
 }
 
@@ -264,7 +286,7 @@ func (d *decoder) text(p *contract.Param, limit int) gen.Buf {
 	}
 	// The dictionary's fragments join the examples here, where gen mutates and splices them;
 	// as whole lines of a text they would make nearly every text malformed.
-	return d.g.BytesFrom(limit, append(slices.Clip(p.Examples), p.Tokens...))
+	return d.g.BytesFrom(limit, pool(p))
 }
 
 func (d *decoder) structArg(s *step, f *contract.Function, p *contract.Param, args map[string]boundary.Value, ord bool) {

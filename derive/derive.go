@@ -17,6 +17,7 @@ package derive
 
 import (
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -43,7 +44,7 @@ type Target struct {
 // maxFills and maxOps bound the calls a program makes: enough to carry state across calls,
 // few enough to keep a fuzz input in the milliseconds.
 const (
-	maxFills = 8
+	maxFills = 7
 	maxOps   = 16
 )
 
@@ -142,7 +143,7 @@ func handleOut(f *contract.Function) *contract.Param {
 type step struct {
 	fn   *contract.Function
 	args boundary.Args
-	// handles maps a handle parameter to the slot of the handle it gets.
+	// handles maps a handle parameter to the slot of the handle it gets (nil: none).
 	handles map[string]int
 	// makes is the slot a handle_out result fills (-1: none; a handle made anyway is freed at
 	// the end).
@@ -213,7 +214,7 @@ func (t Target) Run(engines []*boundary.Engine, data []byte) error {
 	prog := t.decode(data)
 	runs := make([][]record, len(engines))
 	for i, e := range engines {
-		recs, err := t.exec(e, prog)
+		recs, err := t.exec(e, prog, i == len(engines)-1)
 		if err != nil {
 			return fmt.Errorf("engine=%s: %w", e.Name, err)
 		}
@@ -238,10 +239,14 @@ type record struct {
 }
 
 // exec runs prog on e, checking every call against the contract. Every handle it made is
-// freed once, at the end, whatever happened.
-func (t Target) exec(e *boundary.Engine, prog program) (recs []record, err error) {
+// freed once, at the end, whatever happened. last says no engine runs prog after e: its steps'
+// arguments then take e's handles in place instead of in a copy.
+func (t Target) exec(e *boundary.Engine, prog program, last bool) (recs []record, err error) {
 	slots := make([]*boundary.Handle, prog.slots)
 	var made []*boundary.Handle
+	// Most steps make one call (two with a probe or a repeat, a round trip three more).
+	recs = make([]record, 0, 2*len(prog.steps))
+	calls := make([]Call, 0, cap(recs)) // the records as the spec saw them
 	defer func() {
 		for _, h := range made {
 			if ferr := e.Free(h); ferr != nil && err == nil {
@@ -264,12 +269,12 @@ func (t Target) exec(e *boundary.Engine, prog program) (recs []record, err error
 		if err := t.check(e, r); err != nil {
 			return res, err
 		}
-		return res, t.checkSpec(recs)
+		return res, t.checkSpec(recs, &calls)
 	}
 	for i, s := range prog.steps {
-		args := boundary.Args{}
-		for k, v := range s.args {
-			args[k] = v
+		args := s.args
+		if !last && len(s.handles)+len(s.probe) > 0 {
+			args = maps.Clone(s.args)
 		}
 		ready := true
 		for p, slot := range s.handles {

@@ -88,6 +88,14 @@ func callerCase(bad []broken) bool {
 // besides the default one every broken precondition gives: such a status (a limit status, say)
 // comes only from its precondition, so it is wrong when nothing is broken.
 func (t Target) preconditionStatuses(f *contract.Function) []string {
+	if v, ok := preStats.Load(f); ok {
+		return v.([]string)
+	}
+	v, _ := preStats.LoadOrStore(f, t.ownStatuses(f))
+	return v.([]string)
+}
+
+func (t Target) ownStatuses(f *contract.Function) []string {
 	def := f.Broken
 	if def == "" {
 		def = t.b.Contract.Broken
@@ -166,13 +174,7 @@ func (t Target) lastError(e *boundary.Engine, r record) error {
 	if lf == nil {
 		return nil
 	}
-	args := boundary.Args{}
-	for _, p := range lf.Params {
-		if p.Role == contract.RoleOutBuffer {
-			args[p.Name] = boundary.Int(0)
-		}
-	}
-	res, err := e.Call(name, args)
+	res, err := e.Call(name, lengthQuery(lf))
 	if err != nil {
 		return err
 	}

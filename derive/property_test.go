@@ -39,7 +39,7 @@ func TestRoundTripProperty(t *testing.T) {
 	tg, err := derive.Lookup(b, "pricing_rules_export")
 	require.NoError(t, err)
 	// An ordinary export (0) after one ordinary load (1 fill, 0) of a text, not assembled by lines (0).
-	data := new(seed).pick(0, 1, 0, 0).buf("1,1,1500,825,SAVE10:1000\n").bytes()
+	data := new(seed).pick(0).fills(1).pick(0, 0).buf("1,1,1500,825,SAVE10:1000\n").bytes()
 	require.Equal(t, `pricing_rules_new(); pricing_rules_load(text="1,1,1500,825,SAVE10:1000\n" r=#0); pricing_rules_export(r=#0)`, tg.Decode(data))
 
 	_, bad := open(t, path, "mutant:cpp-export-separator")

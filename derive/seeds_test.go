@@ -40,7 +40,7 @@ func (s *seed) bytes() []byte { return append(s.b, 0, 0, 0, 0) }
 // The tally decoder's draws, in the order of the contract's parameters: the handle's
 // constructor, the call under test, then the fills that run before it.
 func (s *seed) tallyNew(mode byte, flags uint32) *seed { return s.pick(mode).u32(flags).pick(0) } // min_len 1
-func (s *seed) fills(n byte) *seed                     { return s.pick(n) }
+func (s *seed) fills(n int) *seed                      { return s.pick(derive.FillsByte(n)) }
 func (s *seed) feed(data string) *seed                 { return s.pick(0, anyCase).buf(data) }
 func (s *seed) finish() *seed                          { return s.pick(1, anyCase) }
 
@@ -115,7 +115,7 @@ func TestTallyCrashSeeds(t *testing.T) {
 			"", isolate.Crashed, "heap-buffer-overflow"},
 		{"cpp-count-overread", "tally_count", new(seed).tallyNew(0, 0).pick(anyCase, 0).buf("abc").pick(0).fills(0),
 			`tally_new(opts={flags:0 min_len:1 mode:0}); tally_count(token="abc" t=#0)`, isolate.Crashed, "heap-buffer-overflow"},
-		{"cpp-checksum-ub", "tally_checksum", new(seed).pick(anyCase, gen.ShapeMiB, 2),
+		{"cpp-checksum-ub", "tally_checksum", new(seed).pick(anyCase, gen.ShapeMiB, gen.BigOdds-1, 2),
 			"", isolate.Crashed, "signed integer overflow"},
 		{"rust-panic-escape", "tally_top", new(seed).tallyNew(0, 0).top(0).fills(2).feed(strings.Repeat("a", 64)).finish(),
 			"", isolate.Crashed, "panic in a function that cannot unwind"},
@@ -162,7 +162,7 @@ func TestPricingDescribeNullWithCap(t *testing.T) {
 	b, es := open(t, pricingContract)
 	tg, err := derive.Lookup(b, "pricing_rules_describe")
 	require.NoError(t, err)
-	data := new(seed).pick(anyCase, 0, 0, 4, 3).u32(7).pick(5, 1, 0).pick(1, anyCase, 0).buf("7,1,1000,800\n").bytes()
+	data := new(seed).pick(anyCase, 0, 0, 4, 3).u32(7).pick(5, 1, 0).pick(derive.FillsByte(1), anyCase, 0).buf("7,1,1000,800\n").bytes()
 	require.Equal(t, `pricing_rules_new(); pricing_rules_load(text="7,1,1000,800\n" r=#0); pricing_rules_describe(buf=NULL cap=64 region=7 r=#0)`, tg.Decode(data))
 	require.NoError(t, tg.Run(es, data))
 	for _, e := range es {

@@ -123,19 +123,20 @@ func specFor(c *contract.Contract) (Spec, error) {
 	return s, nil
 }
 
-// checkSpec hands the last record to the spec, with the records before it as history.
-func (t Target) checkSpec(recs []record) error {
+// checkSpec hands the last record to the spec, with the records before it as history. calls
+// holds the records before it as the spec saw them (one Call per record, in order); the new
+// one is appended, so a program of n calls builds n Calls, not n².
+func (t Target) checkSpec(recs []record, calls *[]Call) error {
 	if t.spec == nil {
 		return nil
 	}
-	calls := make([]Call, len(recs))
-	for i, r := range recs {
-		calls[i] = Call{Func: r.fn.Name, Args: r.args, Result: r.res, Probe: r.probe, History: calls[:i:i]}
-		for _, b := range r.bad {
-			calls[i].Broken = append(calls[i].Broken, b.path+" "+b.pre)
-		}
+	r := &recs[len(recs)-1]
+	prev := *calls
+	c := Call{Func: r.fn.Name, Args: r.args, Result: r.res, Probe: r.probe, History: prev[:len(prev):len(prev)]}
+	for _, b := range r.bad {
+		c.Broken = append(c.Broken, b.path+" "+b.pre)
 	}
-	c := calls[len(calls)-1]
+	*calls = append(prev, c)
 	err := t.spec.Check(c)
 	if err == nil {
 		return nil
@@ -143,9 +144,9 @@ func (t Target) checkSpec(recs []record) error {
 	var v *Violation
 	if errors.As(err, &v) {
 		if !strings.Contains(v.Detail, "; call ") {
-			v.Detail += "; call " + describe(recs[len(recs)-1])
+			v.Detail += "; call " + describe(*r)
 		}
 		return v
 	}
-	return breach(c.Func, "spec", ReasonSpec, "%v; call %s", err, describe(recs[len(recs)-1]))
+	return breach(c.Func, "spec", ReasonSpec, "%v; call %s", err, describe(*r))
 }

@@ -19,7 +19,7 @@ import (
 func (t Target) Trace(ref *boundary.Engine, data []byte) (trace.Trace, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	recs, err := t.exec(ref, t.decode(data))
+	recs, err := t.exec(ref, t.decode(data), true)
 	if err != nil {
 		return trace.Trace{}, fmt.Errorf("engine %s, which must be a correct one, fails the input: %w", ref.Name, err)
 	}

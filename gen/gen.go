@@ -13,7 +13,7 @@ import (
 	"math"
 	"unicode/utf8"
 
-	fuzz "github.com/AdaLogics/go-fuzz-headers"
+	"github.com/seamfuzz/seam/gen/internal/draw"
 )
 
 // Buf is a pointer/length pair destined for native code. Null means the pointer is NULL; Len
@@ -27,73 +27,27 @@ type Buf struct {
 
 // Gen draws values from fuzz bytes. It never fails: once the bytes run out every draw returns
 // a fixed default (zero, empty, the valid value).
-type Gen struct {
-	c    *fuzz.ConsumeFuzzer
-	done bool // a draw found the input exhausted
-}
+type Gen struct{ s draw.Source }
 
 // New starts drawing from data.
-func New(data []byte) *Gen { return &Gen{c: fuzz.NewConsumer(data), done: len(data) == 0} }
+func New(data []byte) *Gen { return &Gen{s: draw.New(data)} }
 
 // More reports whether input bytes remain (go-fuzz-headers does not expose its position, so
 // exhaustion is learnt from the first draw that fails).
-func (g *Gen) More() bool { return !g.done }
-
-// ok records a failed draw.
-func (g *Gen) ok(err error) bool {
-	if err != nil {
-		g.done = true
-	}
-	return err == nil
-}
+func (g *Gen) More() bool { return !g.s.Done() }
 
 // Fill fills a struct's exported fields from the fuzz bytes (go-fuzz-headers GenerateStruct);
 // callers then overwrite fields with adversarial shapes.
-func (g *Gen) Fill(v any) {
-	if !g.done {
-		g.ok(g.c.GenerateStruct(v))
-	}
-}
+func (g *Gen) Fill(v any) { g.s.Struct(v) }
 
-func (g *Gen) byte() (byte, bool) {
-	if g.done {
-		return 0, false
-	}
-	b, err := g.c.GetByte()
-	return b, g.ok(err)
-}
+func (g *Gen) byte() (byte, bool) { return g.s.Byte() }
 
-func (g *Gen) u32() (uint32, bool) {
-	if g.done {
-		return 0, false
-	}
-	v, err := g.c.GetUint32()
-	return v, g.ok(err)
-}
+func (g *Gen) u32() (uint32, bool) { return g.s.U32() }
 
-func (g *Gen) u64() (uint64, bool) {
-	if g.done {
-		return 0, false
-	}
-	v, err := g.c.GetUint64()
-	return v, g.ok(err)
-}
+func (g *Gen) u64() (uint64, bool) { return g.s.U64() }
 
 // Choose returns a value in [0, n); 0 when the input is exhausted or n <= 1.
-func (g *Gen) Choose(n int) int {
-	if n <= 1 {
-		return 0
-	}
-	if n <= 256 {
-		b, _ := g.byte()
-		return int(b) % n
-	}
-	v, ok := g.u32()
-	if !ok {
-		return 0
-	}
-	return int(v % uint32(n))
-}
+func (g *Gen) Choose(n int) int { return g.s.Choose(n) }
 
 // Bool draws a boolean.
 func (g *Gen) Bool() bool { return g.Choose(2) == 1 }
@@ -163,14 +117,36 @@ const (
 	shapeCount
 )
 
+// BigOdds: a shape that makes a big buffer (over BigSize bytes: the exact limit or one past it
+// of a large limit, the 1 MiB shape) is kept once in BigOdds times it is drawn, by one more
+// draw (BigOdds-1 keeps it); otherwise the buffer is the fuzz shape. Such a buffer costs what
+// hundreds of small inputs cost (copied into native memory, scanned by the engine, under
+// ASan), so drawn as often as the small shapes it would take most of the fuzzing time; rare,
+// every limit is still reached, and a fuzzer that keeps inputs for their coverage keeps the
+// ones that reach it.
+const (
+	BigOdds = 32
+	BigSize = 4096
+)
+
+// big says a shape makes a buffer over BigSize bytes for a parameter of that limit.
+func big(shape, limit int) bool {
+	switch shape {
+	case ShapeMiB:
+		return true
+	case ShapeLimit, ShapeLimitPlus1:
+		return limit+1 > BigSize
+	}
+	return false
+}
+
 // raw draws up to max fuzz bytes (possibly none).
 func (g *Gen) raw(max int) []byte {
-	if max <= 0 || g.done {
+	if max <= 0 {
 		return []byte{}
 	}
-	b, err := g.c.GetBytes() // length-prefixed; go-fuzz-headers refuses zero length
-	if err != nil || len(b) == 0 {
-		g.done = true
+	b, ok := g.s.Bytes() // length-prefixed; go-fuzz-headers refuses zero length
+	if !ok {
 		return []byte{}
 	}
 	if len(b) > max {
@@ -216,11 +192,14 @@ func (g *Gen) Bytes(limit int) Buf { return g.BytesFrom(limit, nil) }
 // BytesFrom is Bytes with valid examples the caller supplies (coupon codes, rule lines): the
 // shape may pick one as is or mutate it, so structured inputs reach past validation.
 func (g *Gen) BytesFrom(limit int, examples [][]byte) Buf {
-	if g.done {
+	if g.s.Done() {
 		return buf([]byte{})
 	}
 	shape := g.Choose(shapeCount)
 	if len(examples) == 0 && (shape == ShapeExample || shape == ShapeMutatedExample) {
+		shape = ShapeFuzz
+	}
+	if big(shape, limit) && g.Choose(BigOdds) != BigOdds-1 {
 		shape = ShapeFuzz
 	}
 	switch shape {
@@ -254,11 +233,8 @@ func (g *Gen) validish(limit int, examples [][]byte) []byte {
 	if len(examples) > 0 && g.Bool() {
 		return append([]byte(nil), examples[g.Choose(len(examples))]...)
 	}
-	if g.done {
-		return []byte("SAVE10")
-	}
-	s, err := g.c.GetString()
-	if !g.ok(err) || !utf8.ValidString(s) || len(s) > limit {
+	s, ok := g.s.String()
+	if !ok || !utf8.ValidString(s) || len(s) > limit {
 		return []byte("SAVE10")
 	}
 	return []byte(s)
@@ -288,7 +264,7 @@ func (g *Gen) mutate(b []byte) []byte {
 // Text assembles a multi-line text from line templates with line-level mutations (duplicated
 // lines, CRLF, no final newline, comments, over-long lines), kept around the byte limit.
 func (g *Gen) Text(lines [][]byte, limit int) Buf {
-	if g.done || len(lines) == 0 {
+	if g.s.Done() || len(lines) == 0 {
 		return buf([]byte{})
 	}
 	if g.Choose(8) == 0 {
@@ -297,7 +273,10 @@ func (g *Gen) Text(lines [][]byte, limit int) Buf {
 	var out []byte
 	n := 1 + g.Choose(12)
 	crlf := g.Choose(4) == 0
-	for i := 0; i < n && !g.done; i++ {
+	for i := 0; i < n && !g.s.Done(); i++ {
+		if out == nil {
+			out = make([]byte, 0, 32*n) // most lines are a rule or a comment of tens of bytes
+		}
 		var line []byte
 		switch g.Choose(10) {
 		case 0:
@@ -334,7 +313,7 @@ func (g *Gen) Text(lines [][]byte, limit int) Buf {
 // Uint32 draws an integer for a field whose valid values end at limit: 0, 1, limit-1, limit,
 // limit+1, MaxUint32, MaxUint32-1, valid, or arbitrary.
 func (g *Gen) Uint32(valid, limit uint32) uint32 {
-	if g.done {
+	if g.s.Done() {
 		return valid
 	}
 	switch g.Choose(10) {
@@ -368,7 +347,7 @@ func (g *Gen) Uint32(valid, limit uint32) uint32 {
 // Int64 draws an integer for a field valid in [0, limit]: 0, -1, 1, limit, limit+1, extremes,
 // the smallest value whose product with 10000 overflows, or arbitrary.
 func (g *Gen) Int64(limit int64) int64 {
-	if g.done {
+	if g.s.Done() {
 		return 0
 	}
 	switch g.Choose(11) {
@@ -403,7 +382,7 @@ func (g *Gen) Int64(limit int64) int64 {
 // Enum draws a value for an enum of count values: valid most of the time, else count,
 // count+1, MaxUint32 or the sign bit.
 func (g *Gen) Enum(count uint32) uint32 {
-	if g.done || count == 0 {
+	if g.s.Done() || count == 0 {
 		return 0
 	}
 	switch g.Choose(8) {
@@ -415,7 +394,7 @@ func (g *Gen) Enum(count uint32) uint32 {
 
 // Cap draws a buffer capacity around needed: 0, needed-1, needed, needed+1, small, large.
 func (g *Gen) Cap(needed int) int {
-	if g.done {
+	if g.s.Done() {
 		return needed
 	}
 	switch g.Choose(7) {
@@ -435,7 +414,7 @@ func (g *Gen) Cap(needed int) int {
 
 // StructSize draws a struct_size value: correct most of the time, else off by one, 0, max.
 func (g *Gen) StructSize(correct uint32) uint32 {
-	if g.done {
+	if g.s.Done() {
 		return correct
 	}
 	switch g.Choose(12) {

@@ -160,3 +160,24 @@ func TestSizedRepeatsTheSeed(t *testing.T) {
 		}
 	}
 }
+
+// The shapes that make a big buffer (the exact limit and one past a large limit, 1 MiB) are
+// drawn once in BigOdds times the others are, and every one of them is still drawn.
+func TestBigShapesAreRareButReached(t *testing.T) {
+	const limit = 65536
+	big := map[int]int{}
+	n := 0
+	for _, in := range inputs(40000) {
+		b := New(in).Bytes(limit)
+		if len(b.Data) > BigSize {
+			big[len(b.Data)]++
+		}
+		n++
+	}
+	for _, size := range []int{limit, limit + 1, MiB} {
+		assert.Positive(t, big[size], "a buffer of %d bytes never drawn", size)
+	}
+	total := big[limit] + big[limit+1] + big[MiB]
+	// 3 of the 11 shapes, kept one time in BigOdds: under 1% of the draws.
+	assert.Less(t, float64(total)/float64(n), 3.0/11/BigOdds*1.5, "%d big buffers in %d draws", total, n)
+}

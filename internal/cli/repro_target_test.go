@@ -20,8 +20,9 @@ import (
 func TestReproTargetInputEmitsC(t *testing.T) {
 	dir := t.TempDir()
 	// tally_top's input for cpp-token-overflow (derive's TestTallyCrashSeeds spells it):
-	// tally_new ordinary; tally_top n=1; one fill, tally_feed of a 64-byte token and a space.
-	in := []byte{0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0}
+	// tally_new ordinary; tally_top n=1; one fill (0x80: the fills are a byte's leading one
+	// bits), tally_feed of a 64-byte token and a space.
+	in := []byte{0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0x80, 0, 1, 0}
 	in = binary.BigEndian.AppendUint32(in, 65)
 	in = append(append(in, strings.Repeat("a", 64)+" "...), 0, 0, 0, 0)
 	input := filepath.Join(dir, "finding")

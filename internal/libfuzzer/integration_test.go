@@ -114,7 +114,7 @@ func TestIntegrationContractTargetFindsTallyMutant(t *testing.T) {
 	}
 	options, err := os.ReadFile(bins[0] + ".options")
 	require.NoError(t, err)
-	assert.Equal(t, "[libfuzzer]\nlen_control = 0\n", string(options))
+	assert.Equal(t, "[libfuzzer]\nlen_control = 0\nentropic_scale_per_exec_time = 1\n", string(options))
 	zr, err := zip.OpenReader(bins[0] + "_seed_corpus.zip")
 	require.NoError(t, err)
 	require.Len(t, zr.File, 1, "the entry, not its sidecar")
