@@ -8,8 +8,8 @@ import (
 	"github.com/seamfuzz/seam/derive"
 )
 
-// Violation is a finding that is not a crash (see derive.Violation): the pricing targets and the
-// targets derived from a contract share one type, so one parser signs them all.
+// Violation is a finding that is not a crash (see derive.Violation): every target derived from
+// a contract reports this one type, so one parser signs them all.
 type Violation = derive.Violation
 
 func contract(op, field, reason, format string, args ...any) *Violation {
