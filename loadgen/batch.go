@@ -8,6 +8,7 @@ package loadgen
 import "C"
 
 import (
+	"bytes"
 	"fmt"
 	"unsafe"
 
@@ -42,14 +43,18 @@ type batch struct {
 	b     *C.lg_batch
 	pool  int
 	calls []nativeCall
-	ops   int
+	slots []entrySlots // per native entry: where its passes count
+	// Counts: the passes of entries since replaced, then (refreshed by Counts) all of them.
+	retiredOp, perOp        []int64
+	retiredStatus, byStatus [stress.StatusSlots]int64
 }
+
+// entrySlots are the op and the status slots (status+1) of an entry's passed calls: the
+// answer's and the pass value's.
+type entrySlots struct{ op, want, pass int }
 
 // NewBatch makes worker's batch of poolSize entries (stress.Batcher), all run in Go until set.
 func (w *Workload) NewBatch(_ int, poolSize int, seed uint64, slot *wal.Slot) (stress.NativeBatch, error) {
-	if n := len(w.specs); n > C.LG_MAX_OPS {
-		return nil, fmt.Errorf("%d operations, a batch counts %d", n, C.LG_MAX_OPS)
-	}
 	if poolSize <= 0 || poolSize&(poolSize-1) != 0 || seed == 0 {
 		return nil, fmt.Errorf("batch: pool size %d (a power of two) and seed %d (not 0)", poolSize, seed)
 	}
@@ -61,7 +66,8 @@ func (w *Workload) NewBatch(_ int, poolSize int, seed uint64, slot *wal.Slot) (s
 		state, seq := slot.Words()
 		b.wal_state, b.wal_seq = (*C.uint32_t)(unsafe.Pointer(state)), (*C.uint64_t)(unsafe.Pointer(seq))
 	}
-	return &batch{b: b, pool: poolSize, calls: make([]nativeCall, poolSize), ops: len(w.specs)}, nil
+	return &batch{b: b, pool: poolSize, calls: make([]nativeCall, poolSize), slots: make([]entrySlots, poolSize),
+		retiredOp: make([]int64, len(w.specs)), perOp: make([]int64, len(w.specs))}, nil
 }
 
 // entries are the pool's native entries (C memory).
@@ -69,12 +75,28 @@ func (n *batch) entries() []*C.lg_entry { return unsafe.Slice(n.b.e, n.pool) }
 
 // unset makes entry i a Go entry.
 func (n *batch) unset(i int) {
-	C.free(unsafe.Pointer(n.entries()[i]))
+	if o := n.entries()[i]; o != nil {
+		sl := n.slots[i]
+		n.retiredOp[sl.op] += int64(o.passed_want + o.passed_pass)
+		n.retiredStatus[sl.want] += int64(o.passed_want)
+		n.retiredStatus[sl.pass] += int64(o.passed_pass)
+		C.free(unsafe.Pointer(o))
+	}
 	n.entries()[i] = nil
 	n.calls[i] = nil
 }
 
-// Set makes entry i run c (of op index op): natively when it has a native form.
+// slot is the status slot of a passed call's return value (Counts), ok false when it has none.
+func slot(countsStatus bool, ret uint64) (int, bool) {
+	if !countsStatus {
+		return 1, true // counted as status 0
+	}
+	s := int(int32(ret)) + 1
+	return s, s >= 0 && s < stress.StatusSlots
+}
+
+// Set makes entry i run c (of op index op): natively when it has a native form whose answer
+// Counts can count (the rest is Go's to count).
 func (n *batch) Set(i, op int, c stress.Call) error {
 	n.unset(i)
 	nc, ok := c.(nativeCall)
@@ -85,6 +107,11 @@ func (n *batch) Set(i, op int, c stress.Call) error {
 	if form == nil {
 		return nil
 	}
+	want, ok := slot(form.countsStatus, form.wantRet)
+	if !ok {
+		return nil
+	}
+	sl := entrySlots{op: op, want: want}
 	regions := form.call.Regions()
 	head := C.sizeof_lg_entry + len(regions)*C.sizeof_lg_region
 	size := head
@@ -95,14 +122,13 @@ func (n *batch) Set(i, op int, c stress.Call) error {
 	o := (*C.lg_entry)(block)
 	d := form.call.Desc
 	o.d = *(*C.seam_ffi_desc)(unsafe.Pointer(&d))
-	o.op = C.uint32_t(op)
 	o.want_ret = C.uint64_t(form.wantRet)
 	if form.pass != nil {
-		o.has_pass, o.pass_ret = 1, C.uint64_t(*form.pass)
+		if pass, ok := slot(form.countsStatus, *form.pass); ok {
+			sl.pass, o.has_pass, o.pass_ret = pass, 1, C.uint64_t(*form.pass)
+		}
 	}
-	if form.countsStatus {
-		o.counts_status = 1
-	}
+	o.dirty = 1 // what the spans hold now is not known
 	images := unsafe.Slice((*byte)(block), size)[head:]
 	image := func(b []byte) *C.uint8_t {
 		p := (*C.uint8_t)(unsafe.Pointer(&images[0]))
@@ -114,9 +140,12 @@ func (n *batch) Set(i, op int, c stress.Call) error {
 		cr.span, cr.len = (*C.uint8_t)(unsafe.Pointer(&r.Span[0])), C.size_t(len(r.Span))
 		cr.data, cr.data_len = C.size_t(r.Data), C.size_t(r.Len)
 		cr.init, cr.want = image(r.Init), image(form.want[k])
+		if d := r.Data; !bytes.Equal(r.Init[d:d+r.Len], form.want[k][d:d+r.Len]) {
+			o.restore = 1
+		}
 	}
 	o.nregions = C.uint32_t(len(regions))
-	n.entries()[i], n.calls[i] = o, nc
+	n.entries()[i], n.calls[i], n.slots[i] = o, nc, sl
 	return nil
 }
 
@@ -132,11 +161,19 @@ func (n *batch) bare(k int) { C.lg_bare(C.uintptr_t(uintptr(unsafe.Pointer(n.b))
 // Check is Go's verdict on the flagged entry i.
 func (n *batch) Check(i int) (int32, error) { return n.calls[i].flagged(uint64(n.b.flag_ret)) }
 
-// Counts are the passed calls per op and per status+1, cumulative: views of C memory, read
-// by the batch's goroutine.
+// Counts are the passed calls per op and per status+1, cumulative (stress.NativeBatch).
 func (n *batch) Counts() (perOp, byStatus []int64) {
-	return unsafe.Slice((*int64)(unsafe.Pointer(&n.b.per_op[0])), n.ops),
-		unsafe.Slice((*int64)(unsafe.Pointer(&n.b.by_status[0])), C.LG_STATUS_SLOTS)
+	copy(n.perOp, n.retiredOp)
+	n.byStatus = n.retiredStatus
+	for i, o := range n.entries() {
+		if o != nil {
+			sl := n.slots[i]
+			n.perOp[sl.op] += int64(o.passed_want + o.passed_pass)
+			n.byStatus[sl.want] += int64(o.passed_want)
+			n.byStatus[sl.pass] += int64(o.passed_pass)
+		}
+	}
+	return n.perOp, n.byStatus[:]
 }
 
 // Close frees the batch (the calls are released by the loops).

@@ -88,7 +88,7 @@ type NativeBatch interface {
 	// Check is Go's verdict on flagged entry i, which the last Run made: the status to count,
 	// and a finding.
 	Check(i int) (int32, error)
-	// Counts are the passed calls per op and per status+1 (statusSlots), cumulative.
+	// Counts are the passed calls per op and per status+1 (StatusSlots), cumulative.
 	Counts() (perOp, byStatus []int64)
 	Close()
 }
@@ -141,10 +141,12 @@ const (
 	// supervisor, which watches the call count.
 	flushEvery    = 1024
 	flushInterval = 100 * time.Millisecond
-	// statusSlots counts statuses -1..14 in an array; others go to a map.
-	statusSlots = 16
-	maxFindings = 100
+	maxFindings   = 100
 )
+
+// StatusSlots is how many statuses, -1..14, are counted in an array (a NativeBatch's Counts
+// too); others go to a map.
+const StatusSlots = 16
 
 // refreshInterval is how many calls a worker makes between fresh inputs so that generating
 // one (gen for inputs so far) takes at most 1/genShare of the time of those calls (call for
@@ -165,7 +167,7 @@ type counters struct {
 	calls    atomic.Int64
 	inputs   atomic.Int64
 	perOp    []atomic.Int64
-	byStatus [statusSlots]atomic.Int64
+	byStatus [StatusSlots]atomic.Int64
 	mu       sync.Mutex
 	other    map[int32]int64 // statuses outside the array (rare)
 	_        [64]byte
@@ -378,7 +380,7 @@ func runWorker(wi int, cfg LoopConfig, w Workload, ops []Op, weights []int, slot
 	var calls int64
 	lastFlush := time.Now()
 	perOp := make([]int64, len(ops))
-	var byStatus [statusSlots]int64
+	var byStatus [StatusSlots]int64
 	flush := func() {
 		lastFlush = time.Now()
 		c.calls.Store(calls)
@@ -404,7 +406,7 @@ func runWorker(wi int, cfg LoopConfig, w Workload, ops []Op, weights []int, slot
 	count := func(op int, st int32, err error) {
 		calls++
 		perOp[op]++
-		if uint32(st+1) < statusSlots {
+		if uint32(st+1) < StatusSlots {
 			byStatus[st+1]++
 		} else {
 			c.mu.Lock()
