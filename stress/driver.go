@@ -136,12 +136,14 @@ const (
 	// inputs was the biggest cost of seam's own in a profile of quotes (a ninth of the CPU),
 	// for each input run ~8,000 times instead of ~15,000, which adds little a stress run needs.
 	genShare = 16
-	// A worker publishes its private counters every flushEvery calls, and at least every
-	// flushInterval (checked every 64 calls) so that slow calls do not look like a hang to the
-	// supervisor, which watches the call count.
-	flushEvery    = 1024
-	flushInterval = 100 * time.Millisecond
-	maxFindings   = 100
+	// A worker publishes its private counters every flushEvery calls (batchFlushEvery with a
+	// native batch), and at least every flushInterval (checked every 64 calls, or after each
+	// crossing) so that slow calls do not look like a hang to the supervisor, which watches the
+	// call count.
+	flushEvery      = 1024
+	batchFlushEvery = 1 << 16
+	flushInterval   = 100 * time.Millisecond
+	maxFindings     = 100
 )
 
 // StatusSlots is how many statuses, -1..14, are counted in an array (a NativeBatch's Counts
@@ -463,12 +465,19 @@ func runWorker(wi int, cfg LoopConfig, w Workload, ops []Op, weights []int, slot
 	var genTime, callTime time.Duration
 	var timedCalls int64
 	refresh, next := 0, 0
+	// A native batch flushes by time, so one crossing runs up to the next refresh: every
+	// return from C costs more than the crossing (the runtime has often handed the P to
+	// another thread by then).
+	perFlush := int64(flushEvery)
+	if nb != nil {
+		perFlush = batchFlushEvery
+	}
 	for {
 		// A batch of calls between flushes; with a call count, the batch is taken from the
 		// shared budget so the total is exact.
-		n := int64(flushEvery)
+		n := perFlush
 		if cfg.Calls > 0 {
-			chunk := max(1, min(int64(flushEvery), cfg.Calls/int64(cfg.Workers*8)))
+			chunk := max(1, min(perFlush, cfg.Calls/int64(cfg.Workers*8)))
 			got := budget.Add(chunk)
 			if got-chunk >= cfg.Calls {
 				return nil
