@@ -100,17 +100,23 @@ static inline uint64_t lg_next(uint64_t x) {
 // call it flagged (outputs left in place for Go) or before an entry that runs in Go.
 static inline void lg_run(uintptr_t bp, int64_t n) {
 	lg_batch *b = (lg_batch *)bp;
+	// Locals, not b's fields: the stores through entries and the slot could alias b, and the
+	// compiler would reload each of them every call.
+	lg_entry *const *e = b->e;
+	const uint64_t mask = b->mask;
+	uint32_t *const wal_state = b->wal_state;
+	uint64_t *const wal_seq = b->wal_seq;
 	uint64_t x = b->x;
 	int64_t k = 0;
-	b->flagged = -1;
-	b->flag_go = 0;
+	int32_t flagged = -1, flag_go = 0;
+	uint64_t flag_ret = 0;
 	for (; k < n; k++) {
 		x = lg_next(x);
-		uint32_t i = (uint32_t)(x & b->mask);
-		lg_entry *o = b->e[i];
+		uint32_t i = (uint32_t)(x & mask);
+		lg_entry *o = e[i];
 		if (o == NULL) {
-			b->flagged = (int32_t)i;
-			b->flag_go = 1;
+			flagged = (int32_t)i;
+			flag_go = 1;
 			break;
 		}
 		// A call that passed by its answer left every output as the answer has it: when that
@@ -120,12 +126,12 @@ static inline void lg_run(uintptr_t bp, int64_t n) {
 				lg_copy(o->r[r].span + o->r[r].data, o->r[r].init + o->r[r].data, o->r[r].data_len);
 			o->dirty = 0;
 		}
-		if (b->wal_state) {
-			*b->wal_seq += 1;
-			__atomic_store_n(b->wal_state, 2 + i, __ATOMIC_RELEASE);
+		if (wal_state) {
+			*wal_seq += 1;
+			__atomic_store_n(wal_state, 2 + i, __ATOMIC_RELEASE);
 		}
 		uint64_t ret = seam_ffi_call_desc(&o->d);
-		if (b->wal_state) __atomic_store_n(b->wal_state, 0, __ATOMIC_RELEASE);
+		if (wal_state) __atomic_store_n(wal_state, 0, __ATOMIC_RELEASE);
 		if (ret == o->want_ret && lg_outputs_equal(o)) {
 			o->passed_want++;
 			continue;
@@ -135,11 +141,14 @@ static inline void lg_run(uintptr_t bp, int64_t n) {
 			o->passed_pass++;
 			continue;
 		}
-		b->flagged = (int32_t)i;
-		b->flag_ret = ret;
+		flagged = (int32_t)i;
+		flag_ret = ret;
 		break;
 	}
 	b->passed = k;
+	b->flagged = flagged;
+	b->flag_go = flag_go;
+	b->flag_ret = flag_ret;
 	b->x = x;
 }
 // lg_bare makes n calls picked as lg_run picks them, with none of its work around a call
