@@ -141,6 +141,7 @@ type targetRun struct {
 	t                  fuzzTarget
 	share              time.Duration
 	start              time.Time
+	libFuzzerStart     time.Time // when libFuzzer mode's run began (its crashes' times count from it)
 	newHere, knownHere int
 	knownStreak        int
 	lastStatus         time.Time
@@ -289,7 +290,7 @@ func (tr *targetRun) fuzz(ctx context.Context) {
 		sres, err = supervisor.Run(ctx, scfg)
 		// Leaks: the go test mode sweeps its corpus; libFuzzer mode has libFuzzer's own -detect_leaks.
 		for _, f := range tr.leakSweep(ctx, filepath.Join(tr.cacheDir(), tr.t.FuzzFunc)) {
-			tr.record(f)
+			tr.record(f, time.Since(tr.start))
 		}
 	}
 	tr.stats.Execs, tr.stats.ExecsPerSec, tr.stats.Corpus, tr.stats.Restarts = sres.Execs, sres.ExecsPerSec, sres.CorpusTotal, sres.Restarts
@@ -326,11 +327,12 @@ func (tr *targetRun) status(elapsed time.Duration, execsPerSec float64, execs in
 
 // crasher is the supervisor's hook: confirm, then record.
 func (tr *targetRun) crasher(ctx context.Context, c supervisor.Crasher) supervisor.Stop {
+	found := time.Since(tr.start) // before the confirming replays, which take seconds
 	f := tr.confirm(ctx, c)
 	if tr.isKnown(f.Signature) {
 		tr.tally.Restart(f.Signature) // a known crash the workers could not continue past
 	}
-	return tr.record(f)
+	return tr.record(f, found)
 }
 
 // knownSignatures lists the signatures of the corpus and those found in this run, for the
@@ -351,10 +353,11 @@ func (tr *targetRun) knownSignatures() []string {
 // isKnown: the signature is in the corpus or was found earlier in this run.
 func (tr *targetRun) isKnown(sig string) bool { return tr.seen[sig] || len(tr.known[sig]) > 0 }
 
-// record keeps a confirmed finding: a known signature is counted (and listed once, with its
-// corpus entry), a new one stored in the corpus and printed with its reproduce command. It
-// stops the target once the crashers have been only known ones for a while.
-func (tr *targetRun) record(f Finding) supervisor.Stop {
+// record keeps a confirmed finding, found after found of the target's fuzzing: a known
+// signature is counted (and listed once, with its corpus entry), a new one stored in the
+// corpus and printed with its reproduce command. It stops the target once the crashers have
+// been only known ones for a while.
+func (tr *targetRun) record(f Finding, found time.Duration) supervisor.Stop {
 	cfg, name := tr.cfg, tr.t.Name
 	f.Target, f.Variant, f.Source = name, cfg.Variant, "fuzz"
 	if tr.isKnown(f.Signature) {
@@ -383,7 +386,7 @@ func (tr *targetRun) record(f Finding) supervisor.Stop {
 		fmt.Fprintf(cfg.Out, "[%s] could not save a finding: %v\n", name, err)
 		return false
 	}
-	f.CorpusID, f.New, f.FoundAfter = id, true, time.Since(tr.start)
+	f.CorpusID, f.New, f.FoundAfter = id, true, found
 	f.Reproduce = tr.reproCommand(name, id, strings.Split(f.Engine, ","), cfg.Variant)
 	tr.newHere++
 	tr.res.Findings = append(tr.res.Findings, f)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/seamfuzz/seam/fuzz"
 	"github.com/seamfuzz/seam/internal/libfuzzer"
@@ -54,6 +55,7 @@ func (tr *targetRun) fuzzLibFuzzer(ctx context.Context) (supervisor.Result, erro
 			seeds = append(seeds, data)
 		}
 	}
+	tr.libFuzzerStart = time.Now()
 	res, err := libfuzzer.Run(ctx, libfuzzer.Config{
 		Binary: tr.lfBins[t.Name], WorkDir: filepath.Join(cfg.StateDir, "libfuzzer", t.Name), Budget: tr.share, Timeout: cfg.Timeout,
 		Dict: t.dict, Seeds: seeds, Args: libfuzzer.ContractArgs,
@@ -86,5 +88,6 @@ func (tr *targetRun) libFuzzerCrash(ctx context.Context, c *libfuzzer.Crash) boo
 			}
 		}
 	}
-	return bool(tr.record(f))
+	// When libFuzzer wrote the artifact, not after seam's replays and minimising.
+	return bool(tr.record(f, tr.libFuzzerStart.Sub(tr.start)+c.FoundAfter))
 }

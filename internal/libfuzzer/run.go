@@ -205,15 +205,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	seenFiles := map[string]bool{}
 	seenKeys := map[string]bool{}
 	stopped := false
-	queue := make(chan string, 1<<16)
+	queue := make(chan artifact, 1<<16)
 	handled := make(chan struct{})
 	go func() {
 		defer close(handled)
-		for p := range queue {
+		for a := range queue {
 			if stopped || cfg.Crash == nil {
 				continue
 			}
-			c, err := cfg.load(ctx, p, time.Since(start))
+			// Found when written, not when its turn came after the replays of those before it.
+			c, err := cfg.load(ctx, a.path, max(0, a.mod.Sub(start)))
 			if err != nil || seenKeys[c.Key] {
 				continue
 			}
@@ -228,12 +229,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}()
 	poll := func() {
-		for _, p := range newArtifacts(artDir, seenFiles) {
+		for _, a := range newArtifacts(artDir, seenFiles) {
 			mu.Lock()
 			prog.Artifacts++
 			mu.Unlock()
 			select {
-			case queue <- p:
+			case queue <- a:
 			default: // tens of thousands waiting: the same bug over and over
 			}
 		}
@@ -281,17 +282,19 @@ loop:
 	return res, nil
 }
 
+// artifact is a crash file libFuzzer wrote, and when.
+type artifact struct {
+	path string
+	mod  time.Time
+}
+
 // newArtifacts lists artifact files not seen before, oldest first.
-func newArtifacts(dir string, seen map[string]bool) []string {
+func newArtifacts(dir string, seen map[string]bool) []artifact {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
-	type art struct {
-		path string
-		mod  time.Time
-	}
-	var out []art
+	var out []artifact
 	for _, e := range ents {
 		if seen[e.Name()] {
 			continue
@@ -304,14 +307,10 @@ func newArtifacts(dir string, seen map[string]bool) []string {
 			continue // still being written
 		}
 		seen[e.Name()] = true
-		out = append(out, art{filepath.Join(dir, e.Name()), info.ModTime()})
+		out = append(out, artifact{filepath.Join(dir, e.Name()), info.ModTime()})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].mod.Before(out[j].mod) })
-	paths := make([]string, len(out))
-	for i, a := range out {
-		paths[i] = a.path
-	}
-	return paths
+	return out
 }
 
 // load reads an artifact and replays it alone in the libFuzzer binary for its full report.
