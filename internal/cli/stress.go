@@ -11,6 +11,7 @@ import (
 	"github.com/seamfuzz/seam/campaign"
 	"github.com/seamfuzz/seam/contract"
 	"github.com/seamfuzz/seam/loadgen"
+	"github.com/seamfuzz/seam/stress"
 )
 
 func init() {
@@ -28,7 +29,7 @@ func runStress(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "directory for rss.svg and rss.json (optional)")
 	maxRSS := fs.Int64("max-rss", 0, "stop the loops when the child's RSS passes this many MiB (0 = 3072)")
 	maxSlope := fs.Float64("max-slope", 1<<20, "RSS growth in bytes per million calls that counts as a finding")
-	pool := fs.Int("pool", 64, "prepared inputs per worker (a power of two)")
+	pool := fs.Int("pool", stress.DefaultPoolSize, "prepared inputs per worker (a power of two)")
 	refresh := fs.Int("refresh", 0, "calls per worker between replacing one prepared input by a freshly generated one (1 = a new input nearly every call, slower; 0 = every 128 calls or more, so that generating inputs takes at most a sixteenth of the time of the calls)")
 	weights := fs.String("weights", "", "operation weights, OPERATION=N,... (a function, FUNC/private or cycle/TYPE; 0 leaves it out); default: the contract's")
 	replay := fs.String("replay", "", "replay one stress input (a corpus entry of <boundary>.stress) alone on each engine, instead of running the loops")
