@@ -11,9 +11,9 @@ import (
 	"github.com/seamfuzz/seam/stress"
 )
 
-// BenchmarkExecutor measures what the native executor adds to a call: one worker's pool of
-// 64 derived pricing_quote inputs run by lg_run (restore, write-ahead slot, call, compare,
-// counters) against the same picks called bare, alternated in one process. The ratio it
+// BenchmarkExecutor measures what the native executor adds to a call: one worker's pool
+// (stress.DefaultPoolSize) of derived pricing_quote inputs run by lg_run (restore, write-ahead
+// slot, call, compare, counters) against the same picks called bare, alternated in one process. The ratio it
 // reports, bare/executor, is the executor's share of the loop's throughput (1 = free).
 //
 //	SEAM_VARIANT=release go test -run '^$' -bench Executor -benchtime 2x ./loadgen
@@ -21,7 +21,7 @@ func BenchmarkExecutor(b *testing.B) {
 	w, err := loadgen.Open(contracts["pricing"], "cpp", variant(), loadgen.Options{Workers: 1})
 	require.NoError(b, err)
 	defer w.Close()
-	const pool = 64
+	const pool = stress.DefaultPoolSize
 	nb, err := w.NewBatch(0, pool, 1, nil)
 	require.NoError(b, err)
 	defer nb.Close()
