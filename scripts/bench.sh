@@ -136,16 +136,17 @@ fi
 # against the C++ loop's quotes; both check every result. SPAIRS interleaved pairs (the order
 # alternating, so a drift in the machine's load hits both sides), the median ratio with its
 # spread. By default seam stress stretches the interval between fresh inputs so that generating
-# one (Go-side: drawing, laying out, the serial answer) takes at most an eighth of the time of
-# the calls it replaces.
+# one (Go-side: drawing, laying out, the serial answer) takes at most a sixteenth of the time of
+# the calls it replaces. PIN, when set, prefixes both commands (taskset).
 quote_only="seam_abi_version=0,seam_engine_name=0,seam_layout=0,pricing_rules_load=0,pricing_rules_load/private=0,pricing_rules_describe=0,pricing_rules_export=0,seam_last_error=0,cycle/pricing_rules=0"
 SPAIRS=${BENCH_STRESS_PAIRS:-3}
+PIN=
 stress_run() { # LOG [FLAGS] -> "calls/s calls-per-CPU-s" of seam stress on the quotes
-  local cpu; cpu=$( { TIMEFORMAT='%U %S'; time $SEAM stress -contract native/pricing/contract.yaml -engines cpp -variant release -duration ${T}s -workers 8 -weights "$quote_only" ${2:-} >"$1" 2>&1; } 2>&1 | tail -1)
+  local cpu; cpu=$( { TIMEFORMAT='%U %S'; time $PIN $SEAM stress -contract native/pricing/contract.yaml -engines cpp -variant release -duration ${T}s -workers 8 -weights "$quote_only" ${2:-} >"$1" 2>&1; } 2>&1 | tail -1)
   sed -nE 's/^\[stress cpp\] ([0-9]+) calls in .*\(([0-9]+) calls\/s\).*/\1 \2/p' "$1" | awk -v t="$cpu" '{ split(t, a, " "); printf "%d %.0f", $2, $1 / (a[1] + a[2]) }'
 }
 loop_run() { # -> "calls/s calls-per-CPU-s" of the C++ loop
-  local out cpu; out=$( { TIMEFORMAT='%U %S'; time build/bin/stress_loop build/release/libseam_cpp.so 8 "$T" quote; } 2>&1)
+  local out cpu; out=$( { TIMEFORMAT='%U %S'; time $PIN build/bin/stress_loop build/release/libseam_cpp.so 8 "$T" quote; } 2>&1)
   cpu=$(echo "$out" | tail -1)
   echo "$out" | awk -v t="$cpu" -v T="$T" '$1 == "calls/s" { split(t, a, " "); printf "%d %.0f", $2, $2 * T / (a[1] + a[2]) }'
 }
@@ -165,6 +166,18 @@ echo "    $(sed -nE 's/^\[stress cpp\] ([0-9]+ generated inputs .*)/\1/p' build/
 # For reference, once: a fresh input every 128 calls whatever it costs (-refresh 128).
 fixed=$(stress_run build/bench/stress-refresh.log "-refresh 128"); l=$(loop_run)
 echo "    with -refresh 128 (a fresh input every 128 calls), per CPU-s: $(ratio "${fixed##* }" "${l##* }") (${fixed##* } vs ${l##* } calls per CPU-s; $(sed -nE 's/^\[stress cpp\] ([0-9]+ generated inputs \([0-9]+\/s\)).*/\1/p' build/bench/stress-refresh.log))"
+# For reference, once: both on one core. Most of a contended quote's cost is its handle's
+# reader count moving between the cores (the loop makes 24M quotes a CPU-second on one core, 8M
+# on two), and how much of that a run pays moves with whatever else the machine runs; on one
+# core what is left is the engine's own work and each side's share of a call.
+if command -v taskset >/dev/null; then
+  PIN="taskset -c 0"
+  s=$(stress_run build/bench/stress-one-core.log); l=$(loop_run)
+  PIN=
+  echo "    on one core (taskset -c 0), per CPU-s: $(ratio "${s##* }" "${l##* }") (${s##* } vs ${l##* } calls per CPU-s)"
+else
+  echo "    on one core: skipped (no taskset)"
+fi
 [ "${BENCH_PART:-all}" = stress ] && exit 0
 # Time to find the 8-byte byte-by-byte magic compare in native code (mutant cpp-magic).
 MAGIC=${BENCH_MAGIC_BUDGET:-60}
