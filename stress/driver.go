@@ -156,6 +156,16 @@ const DefaultPoolSize = 16
 // too); others go to a map.
 const StatusSlots = 16
 
+// crossingCalls is how many calls one native crossing may make: what fits in a quarter of
+// flushInterval at the calls' average time so far (call for calls), so that slow calls with a
+// long fixed -refresh still publish their count well before the hang watchdog looks.
+func crossingCalls(call time.Duration, calls int64) int64 {
+	if calls <= 0 || call <= 0 {
+		return flushEvery
+	}
+	return max(1, int64(float64(flushInterval/4)*float64(calls)/float64(call)))
+}
+
 // refreshInterval is how many calls a worker makes between fresh inputs so that generating
 // one (gen for inputs so far) takes at most 1/genShare of the time of those calls (call for
 // calls so far).
@@ -471,9 +481,9 @@ func runWorker(wi int, cfg LoopConfig, w Workload, ops []Op, weights []int, slot
 	var genTime, callTime time.Duration
 	var timedCalls int64
 	refresh, next := 0, 0
-	// A native batch flushes by time, so one crossing runs up to the next refresh: every
-	// return from C costs more than the crossing (the runtime has often handed the P to
-	// another thread by then).
+	// A native batch flushes by time, so one crossing runs up to the next refresh (or
+	// crossingCalls): every return from C costs more than the crossing (the runtime has often
+	// handed the P to another thread by then).
 	perFlush := int64(flushEvery)
 	if nb != nil {
 		perFlush = batchFlushEvery
@@ -494,12 +504,18 @@ func runWorker(wi int, cfg LoopConfig, w Workload, ops []Op, weights []int, slot
 			if stop.Load() {
 				return nil
 			}
+			// A native crossing is timed too: its length is bounded by the calls' average time.
+			timed := adapt || nb != nil
 			var t0 time.Time
-			if adapt {
+			if timed {
 				t0 = time.Now()
 			}
-			made := step(min(n-k, int64(every-refresh)))
-			if adapt {
+			limit := min(n-k, int64(every-refresh))
+			if nb != nil {
+				limit = min(limit, crossingCalls(callTime, timedCalls))
+			}
+			made := step(limit)
+			if timed {
 				callTime += time.Since(t0)
 				timedCalls += made
 			}

@@ -55,3 +55,12 @@ func TestAdaptiveRefreshStretchesForExpensiveInputs(t *testing.T) {
 	// A millisecond an input against about a microsecond a call: thousands of calls an input.
 	assert.Greater(t, perInput(adaptive), 4.0*minRefreshEvery, "adaptive: %+v", adaptive)
 }
+
+func TestCrossingCallsFitAQuarterOfTheFlushInterval(t *testing.T) {
+	// 1 ms a call: 25 calls keep the count published every 25 ms, whatever -refresh says.
+	assert.Equal(t, int64(25), crossingCalls(time.Second, 1000))
+	// 100 ns a call: more than a refresh interval fits, so the refresh ends the crossing.
+	assert.Equal(t, int64(250000), crossingCalls(100*time.Millisecond, 1000000))
+	assert.Equal(t, int64(1), crossingCalls(time.Hour, 1))
+	assert.Equal(t, int64(flushEvery), crossingCalls(0, 0)) // nothing timed yet
+}
