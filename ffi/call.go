@@ -4,7 +4,7 @@ package ffi
 // (seam_ffi.h), which casts the pointer to the call's shape. Arguments are uintptr values and
 // pointers among them must be C memory (Blocks, engine handles): cgo checks every pointer
 // argument for Go pointers, which C memory never holds, and on seam's hot paths that check
-// cost as much as a third of the harness's own time (measured on the pricing reference boundary).
+// cost as much as a third of the harness's own time (measured on a reference boundary).
 
 /*
 #cgo LDFLAGS: -lffi

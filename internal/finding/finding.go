@@ -84,8 +84,8 @@ func (f *Finding) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Violation signs a non-crash finding from its message; the boundary package supplies it
-// (fuzz.ParseViolation for the pricing contract).
+// Violation signs a non-crash finding from its message; the caller supplies it
+// (fuzz.SignViolation for every contract's targets).
 type Violation func(msg string) (signature, typ string, ok bool)
 
 // FromResult classifies one isolated input; ok is false for a clean pass.
