@@ -53,6 +53,13 @@ type batch struct {
 // answer's and the pass value's.
 type entrySlots struct{ op, want, pass int }
 
+// add counts native entry o's passes into perOp and byStatus.
+func (sl entrySlots) add(o *C.lg_entry, perOp []int64, byStatus *[stress.StatusSlots]int64) {
+	perOp[sl.op] += int64(o.passed_want + o.passed_pass)
+	byStatus[sl.want] += int64(o.passed_want)
+	byStatus[sl.pass] += int64(o.passed_pass)
+}
+
 // NewBatch makes worker's batch of poolSize entries (stress.Batcher), all run in Go until set.
 func (w *Workload) NewBatch(_ int, poolSize int, seed uint64, slot *wal.Slot) (stress.NativeBatch, error) {
 	if poolSize <= 0 || poolSize&(poolSize-1) != 0 || seed == 0 {
@@ -76,10 +83,7 @@ func (n *batch) entries() []*C.lg_entry { return unsafe.Slice(n.b.e, n.pool) }
 // unset makes entry i a Go entry.
 func (n *batch) unset(i int) {
 	if o := n.entries()[i]; o != nil {
-		sl := n.slots[i]
-		n.retiredOp[sl.op] += int64(o.passed_want + o.passed_pass)
-		n.retiredStatus[sl.want] += int64(o.passed_want)
-		n.retiredStatus[sl.pass] += int64(o.passed_pass)
+		n.slots[i].add(o, n.retiredOp, &n.retiredStatus)
 		C.free(unsafe.Pointer(o))
 	}
 	n.entries()[i] = nil
@@ -167,10 +171,7 @@ func (n *batch) Counts() (perOp, byStatus []int64) {
 	n.byStatus = n.retiredStatus
 	for i, o := range n.entries() {
 		if o != nil {
-			sl := n.slots[i]
-			n.perOp[sl.op] += int64(o.passed_want + o.passed_pass)
-			n.byStatus[sl.want] += int64(o.passed_want)
-			n.byStatus[sl.pass] += int64(o.passed_pass)
+			n.slots[i].add(o, n.perOp, &n.byStatus)
 		}
 	}
 	return n.perOp, n.byStatus[:]

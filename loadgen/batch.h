@@ -151,6 +151,7 @@ static inline void lg_run(uintptr_t bp, int64_t n) {
 	b->flag_ret = flag_ret;
 	b->x = x;
 }
+
 // lg_bare makes n calls picked as lg_run picks them, with none of its work around a call
 // (restoring outputs, the write-ahead slot, the check, the counters): the baseline its
 // overhead is measured against (BenchmarkExecutor). Every entry must be native.
