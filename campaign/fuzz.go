@@ -353,10 +353,10 @@ func (tr *targetRun) knownSignatures() []string {
 // isKnown: the signature is in the corpus or was found earlier in this run.
 func (tr *targetRun) isKnown(sig string) bool { return tr.seen[sig] || len(tr.known[sig]) > 0 }
 
-// record keeps a confirmed finding, found after found of the target's fuzzing: a known
-// signature is counted (and listed once, with its corpus entry), a new one stored in the
-// corpus and printed with its reproduce command. It stops the target once the crashers have
-// been only known ones for a while.
+// record keeps a confirmed finding (found: how far into the target's fuzzing it turned up): a
+// known signature is counted (and listed once, with its corpus entry), a new one stored in
+// the corpus and printed with its reproduce command. It stops the target once the crashers
+// have been only known ones for a while.
 func (tr *targetRun) record(f Finding, found time.Duration) supervisor.Stop {
 	cfg, name := tr.cfg, tr.t.Name
 	f.Target, f.Variant, f.Source = name, cfg.Variant, "fuzz"
